@@ -1,0 +1,223 @@
+"""Colour spaces: RGB, CIE LAB (D65, sRGB) and gray, in NumPy and in TensorFlow.
+
+Colorization works in LAB because it separates lightness ``L`` (0..100, what a
+gray photo keeps) from the two colour axes ``a`` (green..red) and ``b``
+(blue..yellow, both about -128..127): a model reads ``L`` and predicts ``ab``.
+
+Conventions: RGB images are float32 in [0, 1] with channels last and any
+leading batch shape; uint8 input is accepted and divided by 255 once. LAB is
+kept in its natural units; the scaled form a network sees comes only from
+:func:`normalize_lab` / :func:`denormalize_lab`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from skimage import color as _skcolor
+
+__all__ = [
+    "GRAY_WEIGHTS",
+    "LAB_SCALE",
+    "as_float_rgb",
+    "rgb_to_lab",
+    "lab_to_rgb",
+    "clip_lab",
+    "to_gray",
+    "split_lab",
+    "join_lab",
+    "normalize_lab",
+    "denormalize_lab",
+    "tf_rgb_to_lab",
+    "tf_lab_to_rgb",
+]
+
+#: Gray formulas: the colorization post's, ITU-R BT.601 (luma of JPEG/TV) and
+#: BT.709 relative luminance (sRGB primaries; scikit-image's ``rgb2gray``).
+GRAY_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "post": (0.29, 0.60, 0.11),
+    "rec601": (0.299, 0.587, 0.114),
+    "rec709": (0.2126, 0.7152, 0.0722),
+}
+
+#: Divisors that bring L, a, b to about [0, 1], [-1, 1], [-1, 1] (the DCGAN post's).
+LAB_SCALE: tuple[float, float, float] = (100.0, 128.0, 128.0)
+
+# sRGB -> XYZ (D65) and the D65 white point, as scikit-image uses them.
+_XYZ_FROM_RGB = np.array(
+    [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]],
+    dtype=np.float64,
+)
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
+_WHITE_D65 = np.array([0.95047, 1.0, 1.08883], dtype=np.float64)
+_EPS_LAB = (6 / 29) ** 3  # where the cube root meets the linear toe
+_L_RANGE = (0.0, 100.0)
+_AB_RANGE = (-128.0, 127.0)
+
+
+def _describe(x: np.ndarray) -> str:
+    return f"shape {tuple(x.shape)}, dtype {x.dtype}"
+
+
+def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np.ndarray:
+    """Return ``image`` as float32 RGB in [0, 1] with channels last, or raise ValueError.
+
+    Accepts uint8 (0..255) or float in [0, 1]; with ``gray_ok`` a 2-D array or a
+    single channel is repeated to three. NaNs, other channel counts and values
+    outside the range are refused with a message naming what was received.
+    """
+    x = np.asarray(image)
+    if x.dtype == np.uint8:
+        x = x.astype(np.float32) / 255.0
+    elif x.dtype == bool:
+        x = x.astype(np.float32)
+    elif np.issubdtype(x.dtype, np.integer):
+        raise ValueError(
+            f"{name}: integer images must be uint8 (0..255); received {_describe(x)}. "
+            "Convert to float in [0, 1] first."
+        )
+    elif not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{name}: expected a numeric image, received {_describe(x)}")
+    x = x.astype(np.float32, copy=False)
+    if x.ndim == 2 or (x.ndim >= 3 and x.shape[-1] == 1):
+        if not gray_ok:
+            raise ValueError(f"{name}: expected 3 RGB channels last, received gray {_describe(x)}")
+        x = np.repeat(x.reshape(x.shape[:2] if x.ndim == 2 else x.shape[:-1])[..., None], 3, axis=-1)
+    elif x.ndim < 3 or x.shape[-1] != 3:
+        hint = " (RGBA? drop alpha with image[..., :3])" if x.ndim >= 3 and x.shape[-1] == 4 else ""
+        raise ValueError(f"{name}: expected RGB with 3 channels last, received {_describe(x)}{hint}")
+    if np.isnan(x).any():
+        raise ValueError(f"{name}: contains NaN ({int(np.isnan(x).sum())} values); expected finite values in [0, 1]")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1e-3 or hi > 1 + 1e-3:
+        raise ValueError(
+            f"{name}: values span [{lo:.4g}, {hi:.4g}]; expected float in [0, 1] "
+            "(divide 0..255 data by 255, or pass uint8)"
+        )
+    return np.clip(x, 0.0, 1.0)
+
+
+def _check_lab(lab: Any, name: str = "lab") -> np.ndarray:
+    x = np.asarray(lab, dtype=np.float64)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise ValueError(f"{name}: expected L, a, b channels last (…, 3), received {_describe(np.asarray(lab))}")
+    if np.isnan(x).any():
+        raise ValueError(f"{name}: contains NaN; expected finite LAB values")
+    L, ab = x[..., 0], x[..., 1:]
+    tol = 0.5
+    if L.size and (L.min() < _L_RANGE[0] - tol or L.max() > _L_RANGE[1] + tol):
+        raise ValueError(f"{name}: L spans [{L.min():.4g}, {L.max():.4g}]; expected 0..100 (use clip_lab)")
+    if ab.size and (ab.min() < _AB_RANGE[0] - tol or ab.max() > _AB_RANGE[1] + 1 + tol):
+        raise ValueError(f"{name}: a/b span [{ab.min():.4g}, {ab.max():.4g}]; expected about -128..127 (use clip_lab)")
+    return x
+
+
+def rgb_to_lab(rgb: Any) -> np.ndarray:
+    """sRGB in [0, 1] (or uint8), shape (..., 3) -> CIE LAB (D65), float32, same shape."""
+    x = as_float_rgb(rgb, "rgb", gray_ok=False)
+    return _skcolor.rgb2lab(x, illuminant="D65", observer="2").astype(np.float32)
+
+
+def lab_to_rgb(lab: Any) -> np.ndarray:
+    """CIE LAB (D65), shape (..., 3) -> sRGB float32 in [0, 1]; out-of-gamut colours are clipped."""
+    x = _check_lab(lab)
+    return np.clip(_skcolor.lab2rgb(clip_lab(x), illuminant="D65", observer="2"), 0, 1).astype(np.float32)
+
+
+def clip_lab(lab: Any) -> np.ndarray:
+    """Clip L to 0..100 and a, b to -128..127 (what a model's raw output needs before display)."""
+    x = np.asarray(lab, dtype=np.float32)
+    out = np.empty_like(x)
+    out[..., 0] = np.clip(x[..., 0], *_L_RANGE)
+    out[..., 1:] = np.clip(x[..., 1:], *_AB_RANGE)
+    return out
+
+
+def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
+    if isinstance(weights, str):
+        if weights not in GRAY_WEIGHTS:
+            raise ValueError(f"unknown gray weights {weights!r}: expected one of {sorted(GRAY_WEIGHTS)} or (r, g, b)")
+        return np.asarray(GRAY_WEIGHTS[weights], dtype=np.float32)
+    w = np.asarray(weights, dtype=np.float32)
+    if w.shape != (3,):
+        raise ValueError(f"gray weights must be three numbers (r, g, b), received {weights!r}")
+    return w
+
+
+def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> np.ndarray:
+    """Weighted sum of R, G, B (on the gamma-encoded values, as photo software does).
+
+    ``weights``: ``"post"`` (0.29, 0.60, 0.11), ``"rec601"``, ``"rec709"`` or a
+    tuple. Returns float32 of shape ``rgb.shape[:-1]`` in [0, 1].
+    """
+    x = as_float_rgb(rgb, "rgb", gray_ok=False)
+    return np.clip(x @ _weights(weights), 0.0, 1.0).astype(np.float32)
+
+
+def split_lab(lab: Any) -> tuple[Any, Any]:
+    """(..., 3) -> (L of shape (..., 1), ab of shape (..., 2)); works for NumPy and TF tensors."""
+    return lab[..., :1], lab[..., 1:]
+
+
+def join_lab(L: Any, ab: Any) -> Any:
+    """Inverse of :func:`split_lab`; NumPy in, NumPy out; a tensor in, a tensor out."""
+    if isinstance(L, np.ndarray) and isinstance(ab, np.ndarray):
+        if L.shape[:-1] != ab.shape[:-1] or L.shape[-1] != 1 or ab.shape[-1] != 2:
+            raise ValueError(f"join_lab: expected L (..., 1) and ab (..., 2) of one size, received {L.shape} and {ab.shape}")
+        return np.concatenate([L, ab], axis=-1)
+    import tensorflow as tf
+
+    return tf.concat([tf.cast(L, tf.float32), tf.cast(ab, tf.float32)], axis=-1)
+
+
+def normalize_lab(lab: Any) -> Any:
+    """LAB in natural units -> L/100, a/128, b/128 (about [0, 1], [-1, 1], [-1, 1])."""
+    return lab / np.asarray(LAB_SCALE, dtype=np.float32)
+
+
+def denormalize_lab(lab_normalized: Any) -> Any:
+    """Inverse of :func:`normalize_lab`."""
+    return lab_normalized * np.asarray(LAB_SCALE, dtype=np.float32)
+
+
+# --- TensorFlow versions: differentiable, batched, usable in tf.data and in models.
+
+def tf_rgb_to_lab(rgb: Any) -> Any:
+    """TensorFlow sRGB [0, 1] (..., 3) -> LAB (D65), float32; differentiable."""
+    import tensorflow as tf
+
+    rgb = tf.clip_by_value(tf.convert_to_tensor(rgb, tf.float32), 0.0, 1.0)
+    # Clamp before the power so the unused branch of tf.where has finite gradients.
+    linear = tf.where(
+        rgb <= 0.04045, rgb / 12.92, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4)
+    )
+    xyz = tf.linalg.matvec(tf.constant(_XYZ_FROM_RGB, tf.float32), linear) / tf.constant(_WHITE_D65, tf.float32)
+    f = tf.where(
+        xyz > _EPS_LAB,
+        tf.pow(tf.maximum(xyz, _EPS_LAB), 1.0 / 3.0),
+        xyz / (3 * (6 / 29) ** 2) + 4 / 29,
+    )
+    fx, fy, fz = tf.unstack(f, axis=-1)
+    return tf.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+
+
+def tf_lab_to_rgb(lab: Any) -> Any:
+    """TensorFlow LAB (D65) (..., 3) -> sRGB float32 in [0, 1]; differentiable, clips out-of-gamut."""
+    import tensorflow as tf
+
+    lab = tf.convert_to_tensor(lab, tf.float32)
+    L, a, b = tf.unstack(lab, axis=-1)
+    fy = (L + 16.0) / 116.0
+    f = tf.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)
+    delta = 6 / 29
+    xyz = tf.where(f > delta, tf.pow(tf.maximum(f, delta), 3.0), 3 * delta**2 * (f - 4 / 29))
+    xyz = tf.maximum(xyz, 0.0) * tf.constant(_WHITE_D65, tf.float32)
+    linear = tf.linalg.matvec(tf.constant(_RGB_FROM_XYZ, tf.float32), xyz)
+    linear = tf.clip_by_value(linear, 0.0, 1.0)
+    srgb = tf.where(
+        linear <= 0.0031308,
+        12.92 * linear,
+        1.055 * tf.pow(tf.maximum(linear, 0.0031308), 1 / 2.4) - 0.055,
+    )
+    return tf.clip_by_value(srgb, 0.0, 1.0)

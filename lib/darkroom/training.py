@@ -1,0 +1,168 @@
+"""Pieces every training loop shares: progress bars, strategy scope, results, saving, plots.
+
+Training functions in the topic modules take an optional ``tf.distribute.Strategy``
+and build their model and optimizer under :func:`strategy_scope`, so one GPU, many
+GPUs (``MirroredStrategy``) or many machines (``MultiWorkerMirroredStrategy``) run
+the same code with TensorFlow's own engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from darkroom.paths import atomic_write, models_dir
+
+__all__ = [
+    "progress",
+    "keras_progress",
+    "strategy_scope",
+    "TrainResult",
+    "save_model",
+    "load_model",
+    "plot_history",
+    "Stopwatch",
+]
+
+
+def _tqdm_class() -> Any:
+    """tqdm's notebook widget when ipywidgets is present and a user is watching; plain text otherwise.
+
+    Headless runs (``DARKROOM_HEADLESS=1``, set by the runner) always get the text bar, so
+    saved notebooks hold a line of text rather than a widget that renders as ``HBox(...)``.
+    """
+    if os.environ.get("DARKROOM_HEADLESS") != "1" and importlib.util.find_spec("ipywidgets"):
+        from tqdm.auto import tqdm
+    else:
+        from tqdm.std import tqdm
+    return tqdm
+
+
+def progress(iterable: Iterable[Any] | int | None = None, desc: str | None = None, **kwargs: Any) -> Any:
+    """A tqdm progress bar over ``iterable`` (or over ``range(n)`` when given an int)."""
+    tqdm = _tqdm_class()
+    if isinstance(iterable, int):
+        return tqdm(range(iterable), desc=desc, **kwargs)
+    return tqdm(iterable, desc=desc, **kwargs)
+
+
+class _KerasProgress(keras.callbacks.Callback):
+    """One bar over epochs, with the latest logs (loss, metrics) as its postfix."""
+
+    def __init__(self, epochs: int, desc: str) -> None:
+        super().__init__()
+        self.epochs, self.desc, self.bar = epochs, desc, None
+
+    def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
+        self.bar = progress(total=self.epochs, desc=self.desc, unit="epoch")
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{float(v):.4g}" for k, v in (logs or {}).items()}, refresh=False)
+            self.bar.update(1)
+
+    def on_train_end(self, logs: Mapping[str, float] | None = None) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def keras_progress(epochs: int, desc: str = "training") -> keras.callbacks.Callback:
+    """A Keras callback drawing one progress bar over ``epochs``; use it with ``fit(verbose=0)``."""
+    return _KerasProgress(epochs, desc)
+
+
+@contextlib.contextmanager
+def strategy_scope(strategy: tf.distribute.Strategy | None = None) -> Iterator[tf.distribute.Strategy]:
+    """Enter ``strategy.scope()`` (default: the current strategy) and yield the strategy."""
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        yield strategy
+
+
+@dataclass
+class TrainResult:
+    """What a training function hands back to a reader."""
+
+    model: Any
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0
+    examples_per_second: float | None = None
+
+    def final(self, key: str = "loss") -> float:
+        """The last recorded value of ``key``."""
+        if not self.history.get(key):
+            raise KeyError(f"no {key!r} in history; have {sorted(self.history)}")
+        return self.history[key][-1]
+
+
+def save_model(model: keras.Model, name: str) -> Path:
+    """Save ``model`` as ``outputs/models/<name>.keras`` atomically and return the path."""
+    if not name or "/" in name or name.endswith(".keras"):
+        raise ValueError(f"save_model: expected a bare name like 'colorizer_mse', received {name!r}")
+    path = models_dir() / f"{name}.keras"
+    with atomic_write(path) as tmp:
+        model.save(tmp)
+    return path
+
+
+def load_model(name_or_path: str | os.PathLike[str], **kwargs: Any) -> keras.Model:
+    """Load ``outputs/models/<name>.keras`` (or any ``.keras`` path) with ``keras.models.load_model``."""
+    path = Path(name_or_path)
+    if path.suffix != ".keras":
+        path = models_dir() / f"{name_or_path}.keras"
+    if not path.is_file():
+        raise FileNotFoundError(f"no saved model at {path}; run the notebook that trains it first")
+    return keras.models.load_model(path, **kwargs)
+
+
+def plot_history(
+    history: Mapping[str, Iterable[float]] | keras.callbacks.History,
+    keys: Iterable[str] | None = None,
+    logy: bool = False,
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
+    """Plot training curves (a dict of lists, or a Keras ``History``) and return the Axes."""
+    import matplotlib.pyplot as plt
+
+    hist = history.history if isinstance(history, keras.callbacks.History) else dict(history)
+    keys = list(keys) if keys is not None else sorted(hist)
+    missing = [k for k in keys if k not in hist]
+    if missing:
+        raise KeyError(f"plot_history: no {missing} in history; have {sorted(hist)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys:
+        values = list(hist[key])
+        ax.plot(range(1, len(values) + 1), values, label=key)
+    ax.set_xlabel("epoch")
+    ax.set_yscale("log" if logy else "linear")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+class Stopwatch:
+    """``with Stopwatch() as sw: ...`` then ``sw.seconds`` (wall time, perf_counter)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
