@@ -1,0 +1,819 @@
+"""Super-resolution: enlarge grayscale (and colour) photos with learned models.
+
+The image-scaling write-up (Caltech-256, 2016) trained a multilayer perceptron that maps 10x10
+grayscale patches to 15x15 ones (x1.5) and beat nearest-neighbour upscaling on mean absolute
+pixel difference. This module holds every piece that experiment needs, plus what it left undone:
+
+- data preparation as the post did it (centre-crop square, 150x150 labels, 100x100 inputs, gray
+  by relative luminance, pixels in [-1, 1], split by image) and random aligned crops for conv nets;
+- patch extraction and reassembly (tiles, or overlapping patches blended with a Gaussian);
+- ``degrade`` (the one definition of "make it low resolution") and ``upscale`` (any image,
+  any method or model, colour handled on luminance);
+- the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
+  sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
+- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded.
+
+Conventions: public functions take images in [0, 1] (float) or uint8; models see and produce
+pixels in [-1, 1], as in the post. A scale such as 1.5 is handled as the fraction p/q = 3/2: a
+low-resolution block of q x q pixels becomes a p x p block, so sizes that are multiples of q on
+the low-resolution side line up exactly with multiples of p on the high-resolution side.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from darkroom import color, training
+
+__all__ = [
+    "METHODS",
+    "BORDER",
+    "scale_fraction",
+    "to_luminance",
+    "to_signed",
+    "from_signed",
+    "degrade",
+    "resize_to",
+    "patch_positions",
+    "extract_patches",
+    "reassemble",
+    "gaussian_window",
+    "prepare_pairs",
+    "patch_pairs",
+    "random_crop_pairs",
+    "build_mlp",
+    "build_srcnn",
+    "build_espcn",
+    "build_residual_subpixel",
+    "train_model",
+    "upscale",
+    "score",
+    "evaluate",
+    "throughput",
+    "BicubicResize",
+    "SpaceToDepth",
+    "DepthToSpace",
+]
+
+METHODS = ("nearest", "bilinear", "bicubic")
+BORDER = 8  # pixels excluded on every side when scoring (SR papers shave a border of about the scale)
+
+
+# ----------------------------------------------------------------------------- scale and pixels
+def scale_fraction(scale: float | Fraction) -> Fraction:
+    """Return ``scale`` as a small fraction p/q (1.5 -> 3/2, 2 -> 2/1); it must be > 1."""
+    try:
+        frac = Fraction(scale).limit_denominator(12)
+    except (TypeError, ValueError):
+        raise TypeError(f"scale must be a number such as 1.5 or 2, got {scale!r}") from None
+    if frac <= 1 or abs(float(frac) - float(scale)) > 1e-6:
+        raise ValueError(f"scale must be a number > 1 that is a simple fraction (1.5, 2, 3), got {scale!r}")
+    return frac
+
+
+def to_luminance(image: np.ndarray) -> np.ndarray:
+    """Gray (H, W) float32 in [0, 1]: relative luminance (Rec. 709 weights) of RGB, or the gray itself.
+
+    Accepts uint8 or float in [0, 1]; (H, W), (H, W, 1) or (H, W, 3).
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        if image.dtype == np.uint8:
+            return image.astype(np.float32) / 255.0
+        if image.dtype == bool:
+            return image.astype(np.float32)
+        return image.astype(np.float32)
+    if image.ndim == 3 and image.shape[-1] in (3, 4):
+        rgb = color.as_float_rgb(image[..., :3], name="image")
+        return np.asarray(color.to_gray(rgb, weights="rec709"), np.float32)
+    raise ValueError(f"image must be gray (H, W) / (H, W, 1) or RGB (H, W, 3), got shape {image.shape}")
+
+
+def to_signed(x: np.ndarray) -> np.ndarray:
+    """Map pixels from [0, 1] to the post's [-1, 1]."""
+    return (np.asarray(x, np.float32) * 2.0 - 1.0).astype(np.float32)
+
+
+def from_signed(x: np.ndarray) -> np.ndarray:
+    """Map pixels from [-1, 1] back to [0, 1] (clipped)."""
+    return np.clip((np.asarray(x, np.float32) + 1.0) / 2.0, 0.0, 1.0).astype(np.float32)
+
+
+def _as_batch(image: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """(N, H, W, C) float32 view of a 2-D, 3-D or 4-D image and a function that restores the layout."""
+    arr = np.asarray(image, np.float32)
+    if arr.ndim == 2:
+        return arr[None, :, :, None], lambda b: b[0, :, :, 0]
+    if arr.ndim == 3:
+        return arr[None], lambda b: b[0]
+    if arr.ndim == 4:
+        return arr, lambda b: b
+    raise ValueError(f"image must have 2, 3 or 4 dimensions, got shape {arr.shape}")
+
+
+def resize_to(image: np.ndarray, size: tuple[int, int], method: str = "bicubic", antialias: bool = False) -> np.ndarray:
+    """Resize a float image (H, W), (H, W, C) or (N, H, W, C) to ``size`` with TensorFlow's kernels."""
+    if method not in METHODS + ("area",):
+        raise ValueError(f"method must be one of {METHODS + ('area',)}, got {method!r}")
+    batch, restore = _as_batch(image)
+    out = tf.image.resize(batch, size, method=method, antialias=antialias).numpy()
+    return restore(out.astype(np.float32))
+
+
+def degrade(image: np.ndarray, scale: float = 1.5) -> np.ndarray:
+    """Make the low-resolution version of ``image`` (the single definition used everywhere).
+
+    Bicubic downscaling with an anti-aliasing filter (as MATLAB's ``imresize`` and SR benchmarks do)
+    to ``round(H / scale) x round(W / scale)``, clipped to [0, 1]. Accepts uint8 or float in [0, 1],
+    gray or colour, one image or a batch (N, H, W, C); returns float32 of the same layout.
+    """
+    frac = scale_fraction(scale)
+    arr = np.asarray(image)
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    batch, restore = _as_batch(arr)
+    h, w = batch.shape[1:3]
+    size = (max(1, round(h / float(frac))), max(1, round(w / float(frac))))
+    out = tf.image.resize(batch, size, method="bicubic", antialias=True).numpy()
+    return restore(np.clip(out, 0.0, 1.0).astype(np.float32))
+
+
+# ----------------------------------------------------------------------------- patches
+def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)):
+        pair = (int(value), int(value))
+    else:
+        pair = tuple(int(v) for v in value)
+    if len(pair) != 2 or min(pair) < 1:
+        raise ValueError(f"{name} must be a positive int or a pair of them, got {value!r}")
+    return pair  # type: ignore[return-value]
+
+
+def patch_positions(length: int, size: int, stride: int) -> list[int]:
+    """Start offsets of patches along one axis; the last patch sits against the border."""
+    if size > length:
+        raise ValueError(f"patch size {size} is larger than the image side {length}")
+    starts = list(range(0, length - size + 1, stride))
+    if starts[-1] != length - size:
+        starts.append(length - size)
+    return starts
+
+
+def extract_patches(image: np.ndarray, size: int | Sequence[int], stride: int | Sequence[int]) -> np.ndarray:
+    """Every ``size`` patch of ``image`` (H, W) or (H, W, C) at ``stride``, in row-major order.
+
+    When the stride does not divide the image, the last row and column of patches sit against
+    the bottom and right borders, so every pixel is covered. Returns (N, sh, sw[, C]).
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be (H, W) or (H, W, C), got shape {image.shape}")
+    (sh, sw), (th, tw) = _pair(size, "size"), _pair(stride, "stride")
+    ys = patch_positions(image.shape[0], sh, th)
+    xs = patch_positions(image.shape[1], sw, tw)
+    return np.stack([image[y : y + sh, x : x + sw] for y in ys for x in xs])
+
+
+def gaussian_window(size: int | Sequence[int], sigma: float | None = None) -> np.ndarray:
+    """Separable Gaussian weights (sh, sw), peak 1, sigma = size / 4 unless given."""
+    sh, sw = _pair(size, "size")
+
+    def one(n: int) -> np.ndarray:
+        s = sigma if sigma is not None else n / 4.0
+        t = np.arange(n) - (n - 1) / 2.0
+        return np.exp(-0.5 * (t / s) ** 2)
+
+    return np.outer(one(sh), one(sw))
+
+
+def reassemble(
+    patches: np.ndarray,
+    image_shape: Sequence[int],
+    size: int | Sequence[int],
+    stride: int | Sequence[int],
+    blend: str = "tile",
+) -> np.ndarray:
+    """Put patches from :func:`extract_patches` back into an image of ``image_shape``.
+
+    ``blend="tile"`` pastes them in order (the post's method: where patches overlap the later
+    one wins, and neighbouring predictions meet at visible seams); ``blend="gaussian"`` averages
+    overlapping patches weighted by a Gaussian window centred on each, which hides the seams.
+    Reassembling the true patches returns the image exactly (up to float rounding for gaussian).
+    """
+    if blend not in ("tile", "gaussian"):
+        raise ValueError(f"blend must be 'tile' or 'gaussian', got {blend!r}")
+    (sh, sw), (th, tw) = _pair(size, "size"), _pair(stride, "stride")
+    shape = tuple(int(s) for s in image_shape)
+    ys, xs = patch_positions(shape[0], sh, th), patch_positions(shape[1], sw, tw)
+    patches = np.asarray(patches)
+    expected = (len(ys) * len(xs), sh, sw) + shape[2:]
+    if patches.shape != expected:
+        raise ValueError(f"patches must have shape {expected} for image {shape}, got {patches.shape}")
+    positions = [(y, x) for y in ys for x in xs]
+    if blend == "tile":
+        out = np.zeros(shape, patches.dtype)
+        for (y, x), patch in zip(positions, patches):
+            out[y : y + sh, x : x + sw] = patch
+        return out
+    window = gaussian_window((sh, sw))
+    if len(shape) == 3:
+        window = window[..., None]
+    total = np.zeros(shape, np.float64)
+    weight = np.zeros(shape[:2] + ((1,) if len(shape) == 3 else ()), np.float64)
+    for (y, x), patch in zip(positions, patches):
+        total[y : y + sh, x : x + sw] += window * patch
+        weight[y : y + sh, x : x + sw] += window
+    return (total / weight).astype(patches.dtype if patches.dtype.kind == "f" else np.float32)
+
+
+# ----------------------------------------------------------------------------- data
+def _center_square(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return image[top : top + side, left : left + side]
+
+
+def prepare_pairs(
+    photos: Sequence[np.ndarray],
+    label_size: int = 150,
+    scale: float = 1.5,
+    crops_per_image: int = 1,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The post's preprocessing: (inputs (N, 100, 100), labels (N, 150, 150)) in [-1, 1].
+
+    Each photo becomes gray by relative luminance, is centre-cropped to a square, resized to
+    ``label_size`` (the label) and degraded by ``scale`` (the input). ``crops_per_image > 1`` adds
+    random square crops (side between ``label_size`` and the short side) of the same photo, the
+    way to get more than one example out of each of a handful of embedded photos.
+    """
+    frac = scale_fraction(scale)
+    if (label_size * frac.denominator) % frac.numerator:
+        raise ValueError(f"label_size must make label_size / scale an integer, got {label_size} at x{scale}")
+    rng = np.random.default_rng(seed)
+    labels = []
+    for photo in photos:
+        gray = to_luminance(photo)
+        squares = [_center_square(gray)]
+        side = min(gray.shape)
+        for _ in range(crops_per_image - 1):
+            s = int(rng.integers(min(label_size, side), side + 1))
+            top = int(rng.integers(0, gray.shape[0] - s + 1))
+            left = int(rng.integers(0, gray.shape[1] - s + 1))
+            squares.append(gray[top : top + s, left : left + s])
+        for sq in squares:
+            antialias = sq.shape[0] > label_size
+            labels.append(np.clip(resize_to(sq, (label_size, label_size), "bicubic", antialias), 0, 1))
+    y = np.stack(labels).astype(np.float32)
+    x = degrade(y[..., None], scale)[..., 0]
+    return to_signed(x), to_signed(y)
+
+
+def patch_pairs(
+    inputs: np.ndarray, labels: np.ndarray, in_size: int = 10, scale: float = 1.5, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned (input, label) patch pairs (N, in, in, 1), (N, out, out, 1) from image pairs.
+
+    The input patch at low-resolution offset ``k * stride`` covers exactly the label patch at
+    ``k * stride * scale``; ``stride`` (default ``in_size``) must be a multiple of q in p/q.
+    """
+    frac = scale_fraction(scale)
+    stride = in_size if stride is None else stride
+    out_size = in_size * frac
+    if out_size.denominator != 1 or (stride * frac).denominator != 1:
+        raise ValueError(f"in_size and stride must be multiples of {frac.denominator} at x{scale}, got {in_size}, {stride}")
+    xs, ys = [], []
+    for lr, hr in zip(np.asarray(inputs), np.asarray(labels)):
+        lr, hr = np.squeeze(lr), np.squeeze(hr)
+        hs = lr.shape[0] - (lr.shape[0] - in_size) % stride  # keep the grid, drop the ragged border
+        ws = lr.shape[1] - (lr.shape[1] - in_size) % stride
+        xs.append(extract_patches(lr[:hs, :ws], in_size, stride))
+        ys.append(extract_patches(hr[: int(hs * frac), : int(ws * frac)], int(out_size), int(stride * frac)))
+    return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
+
+
+def _crop_to_multiple(image: np.ndarray, m: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    return image[: h - h % m, : w - w % m]
+
+
+def random_crop_pairs(
+    photos: Sequence[np.ndarray],
+    num_crops: int,
+    crop_size: int = 48,
+    scale: float = 1.5,
+    min_std: float = 0.0,
+    augment: bool = True,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random aligned (low-res, high-res) crops in [-1, 1] for fully convolutional models.
+
+    Each photo (gray by luminance, at its own resolution) is cut to a multiple of p and degraded
+    once as a whole; crops of ``crop_size`` (high-res side, a multiple of p) are then taken at
+    aligned offsets. Crops whose high-res standard deviation (on [0, 1]) is below ``min_std`` are
+    skipped: flat sky teaches nothing about edges. ``augment`` applies the 8 flips/rotations.
+    Returns (N, crop/scale, crop/scale, 1), (N, crop, crop, 1).
+    """
+    frac = scale_fraction(scale)
+    p, q = frac.numerator, frac.denominator
+    if crop_size % p:
+        raise ValueError(f"crop_size must be a multiple of {p} at x{scale}, got {crop_size}")
+    lr_size = crop_size * q // p
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for photo in photos:
+        hr = _crop_to_multiple(to_luminance(photo), p)
+        if min(hr.shape) < crop_size:
+            continue
+        pairs.append((hr, degrade(hr, float(frac))))
+    if not pairs:
+        raise ValueError(f"no photo is at least {crop_size} pixels on its short side")
+    xs, ys = [], []
+    attempts = 0
+    while len(xs) < num_crops:
+        attempts += 1
+        if attempts > 50 * num_crops + 1000:
+            raise ValueError(f"could not find {num_crops} crops with std >= {min_std}; lower min_std")
+        hr, lr = pairs[int(rng.integers(len(pairs)))]
+        top = int(rng.integers(0, (lr.shape[0] - lr_size) // q + 1)) * q
+        left = int(rng.integers(0, (lr.shape[1] - lr_size) // q + 1)) * q
+        y = hr[top * p // q : top * p // q + crop_size, left * p // q : left * p // q + crop_size]
+        if y.std() < min_std:
+            continue
+        x = lr[top : top + lr_size, left : left + lr_size]
+        if augment:
+            k, flip = int(rng.integers(4)), bool(rng.integers(2))
+            x, y = np.rot90(x, k), np.rot90(y, k)
+            if flip:
+                x, y = x[:, ::-1], y[:, ::-1]
+        xs.append(x)
+        ys.append(y)
+    return to_signed(np.stack(xs))[..., None], to_signed(np.stack(ys))[..., None]
+
+
+# ----------------------------------------------------------------------------- custom layers
+@keras.saving.register_keras_serializable(package="darkroom")
+class BicubicResize(keras.layers.Layer):
+    """Bicubic upscaling by ``scale`` inside a model (output side = round(side * scale))."""
+
+    def __init__(self, scale: float = 1.5, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = float(scale)
+
+    def call(self, x):
+        shape = tf.shape(x)
+        size = tf.cast(tf.round(tf.cast(shape[1:3], tf.float32) * self.scale), tf.int32)
+        return tf.image.resize(x, size, method="bicubic")
+
+    def compute_output_shape(self, input_shape):
+        def up(s):
+            return None if s is None else int(round(s * self.scale))
+
+        return (input_shape[0], up(input_shape[1]), up(input_shape[2]), input_shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="darkroom")
+class SpaceToDepth(keras.layers.Layer):
+    """Fold each ``block`` x ``block`` group of pixels into channels (lossless, 1/block resolution)."""
+
+    def __init__(self, block: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.block = int(block)
+
+    def call(self, x):
+        return tf.nn.space_to_depth(x, self.block)
+
+    def compute_output_shape(self, input_shape):
+        def down(s):
+            return None if s is None else s // self.block
+
+        return (input_shape[0], down(input_shape[1]), down(input_shape[2]), input_shape[3] * self.block**2)
+
+    def get_config(self):
+        return {**super().get_config(), "block": self.block}
+
+
+@keras.saving.register_keras_serializable(package="darkroom")
+class DepthToSpace(keras.layers.Layer):
+    """Sub-pixel shuffle: unfold block**2 channel groups into a block x block pixel block."""
+
+    def __init__(self, block: int = 2, **kwargs):
+        super().__init__(**kwargs)
+        self.block = int(block)
+
+    def call(self, x):
+        return tf.nn.depth_to_space(x, self.block)
+
+    def compute_output_shape(self, input_shape):
+        def up(s):
+            return None if s is None else s * self.block
+
+        return (input_shape[0], up(input_shape[1]), up(input_shape[2]), input_shape[3] // self.block**2)
+
+    def get_config(self):
+        return {**super().get_config(), "block": self.block}
+
+
+# ----------------------------------------------------------------------------- models
+def build_mlp(
+    in_size: int = 10,
+    out_size: int = 15,
+    hidden: Sequence[int] = (2048, 1024),
+    activation: str = "tanh",
+    initializer: str = "glorot_uniform",
+    name: str = "mlp",
+) -> keras.Model:
+    """The post's network: a 10x10 patch, flattened, through two tanh layers (2048, 1024) to 15x15.
+
+    Glorot (Xavier) initialisation; the output is tanh too, since pixels live in [-1, 1].
+    Input (None, in, in, 1), output (None, out, out, 1).
+    """
+    inputs = keras.Input((in_size, in_size, 1))
+    x = keras.layers.Flatten()(inputs)
+    for units in hidden:
+        x = keras.layers.Dense(units, activation=activation, kernel_initializer=initializer)(x)
+    x = keras.layers.Dense(out_size * out_size, activation="tanh", kernel_initializer=initializer)(x)
+    outputs = keras.layers.Reshape((out_size, out_size, 1))(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_srcnn(
+    scale: float = 1.5,
+    filters: Sequence[int] = (64, 32),
+    kernels: Sequence[int] = (9, 1, 5),
+    name: str = "srcnn",
+) -> keras.Model:
+    """SRCNN (Dong et al. 2014): bicubic upscaling, then conv 9x9 (64) - 1x1 (32) - 5x5 (1).
+
+    The bicubic step is a layer of the model, so every model here maps low-res to high-res.
+    ``kernels=(9, 5, 5)`` is the slower, better variant. 'same' padding keeps the size.
+    """
+    inputs = keras.Input((None, None, 1))
+    x = BicubicResize(float(scale_fraction(scale)))(inputs)
+    for f, k in zip(filters, kernels[:-1]):
+        x = keras.layers.Conv2D(f, k, padding="same", activation="relu")(x)
+    outputs = keras.layers.Conv2D(1, kernels[-1], padding="same")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _subpixel_head(x, frac: Fraction, channels: int = 1):
+    x = keras.layers.Conv2D(channels * frac.numerator**2, 3, padding="same")(x)
+    return DepthToSpace(frac.numerator)(x)
+
+
+def build_espcn(
+    scale: float = 1.5,
+    filters: Sequence[int] = (64, 32),
+    kernels: Sequence[int] = (5, 3),
+    name: str = "espcn",
+) -> keras.Model:
+    """ESPCN-style sub-pixel net (Shi et al. 2016): all convolutions at low resolution.
+
+    For a scale p/q the input is first folded q x q into channels (lossless), tanh convolutions
+    run on that grid and a final 3x3 convolution emits p*p values per position that the sub-pixel
+    shuffle arranges into p x p pixels: 2x2 low-res pixels in, 3x3 out at x1.5, like the post's
+    patches but convolutional. Low-res sides must be multiples of q (``upscale`` pads for you).
+    """
+    frac = scale_fraction(scale)
+    inputs = keras.Input((None, None, 1))
+    x = SpaceToDepth(frac.denominator)(inputs) if frac.denominator > 1 else inputs
+    for f, k in zip(filters, kernels):
+        x = keras.layers.Conv2D(f, k, padding="same", activation="tanh")(x)
+    outputs = _subpixel_head(x, frac)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_residual_subpixel(
+    scale: float = 1.5,
+    filters: int = 64,
+    num_layers: int = 6,
+    residual: bool = True,
+    subpixel: bool = True,
+    name: str = "resub",
+) -> keras.Model:
+    """Our best model: a ReLU conv body at low resolution, a sub-pixel head, plus bicubic.
+
+    The net only learns what bicubic misses (``residual``); the skip is the same bicubic kernel as
+    the baseline, so an untrained head starts exactly at bicubic quality. ``subpixel=False`` runs
+    the same body on the bicubic-upscaled image instead (SRCNN-style, p*p/q*q times the compute),
+    which is how the notebook measures what the sub-pixel head buys.
+    """
+    frac = scale_fraction(scale)
+    inputs = keras.Input((None, None, 1))
+    if subpixel:
+        x = SpaceToDepth(frac.denominator)(inputs) if frac.denominator > 1 else inputs
+    else:
+        x = BicubicResize(float(frac))(inputs)
+    for _ in range(num_layers - 1):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    if subpixel:
+        x = _subpixel_head(x, frac)
+    else:
+        x = keras.layers.Conv2D(1, 3, padding="same")(x)
+    outputs = keras.layers.Add()([x, BicubicResize(float(frac))(inputs)]) if residual else x
+    return keras.Model(inputs, outputs, name=name)
+
+
+# ----------------------------------------------------------------------------- training
+def _schedule(lr: float, schedule: str, total_steps: int, decay_steps: int | None, decay_rate: float):
+    if schedule == "constant":
+        return lr
+    if schedule == "exponential":
+        return keras.optimizers.schedules.ExponentialDecay(
+            lr, decay_steps or max(1, total_steps // 10), decay_rate, staircase=False
+        )
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(lr, max(1, total_steps), alpha=0.01)
+    raise ValueError(f"schedule must be 'constant', 'exponential' or 'cosine', got {schedule!r}")
+
+
+def train_model(
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 5,
+    batch_size: int = 64,
+    loss: str = "mse",
+    optimizer: str = "adam",
+    lr: float = 1e-3,
+    schedule: str = "constant",
+    decay_steps: int | None = None,
+    decay_rate: float = 0.5,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    seed: int = 0,
+    strategy: tf.distribute.Strategy | None = None,
+    desc: str = "training",
+) -> training.TrainResult:
+    """Build a model with ``build()`` and fit it on (x, y) pairs in [-1, 1] with Keras ``fit``.
+
+    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` "rmsprop" (the post) or "adam";
+    ``schedule`` "constant", "exponential" (the post; ``decay_rate`` every ``decay_steps``) or
+    "cosine". Shows one progress bar over epochs. Returns a TrainResult (model, history,
+    seconds, examples_per_second).
+    """
+    if loss not in ("mse", "l1"):
+        raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
+    if optimizer not in ("rmsprop", "adam"):
+        raise ValueError(f"optimizer must be 'rmsprop' or 'adam', got {optimizer!r}")
+    x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+    keras.utils.set_random_seed(seed)
+    steps = epochs * math.ceil(len(x) / batch_size)
+    with training.strategy_scope(strategy):
+        model = build()
+        rate = _schedule(lr, schedule, steps, decay_steps, decay_rate)
+        opt = keras.optimizers.RMSprop(rate) if optimizer == "rmsprop" else keras.optimizers.Adam(rate)
+        model.compile(opt, loss="mae" if loss == "l1" else "mse")
+    with training.Stopwatch() as watch:
+        hist = model.fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            validation_data=validation,
+            shuffle=True,
+            verbose=0,
+            callbacks=[training.keras_progress(epochs, desc)],
+        )
+    seconds = watch.seconds
+    return training.TrainResult(
+        model=model,
+        history={k: [float(v) for v in vals] for k, vals in hist.history.items()},
+        seconds=seconds,
+        examples_per_second=epochs * len(x) / max(seconds, 1e-9),
+    )
+
+
+# ----------------------------------------------------------------------------- upscaling
+def _patch_model_sizes(model: keras.Model) -> tuple[int, int] | None:
+    """(in, out) patch sides for a fixed-size patch model, None for a fully convolutional one."""
+    in_shape, out_shape = model.input_shape, model.output_shape
+    if in_shape[1] is None:
+        return None
+    return int(in_shape[1]), int(out_shape[1])
+
+
+def _predict(model: keras.Model, batch: np.ndarray, batch_size: int) -> np.ndarray:
+    # Calling the model directly avoids predict()'s per-call overhead and any progress output.
+    outs = [np.asarray(model(batch[i : i + batch_size], training=False)) for i in range(0, len(batch), batch_size)]
+    return np.concatenate(outs).astype(np.float32)
+
+
+def _pad_to(image: np.ndarray, before: int, height: int, width: int) -> np.ndarray:
+    h, w = image.shape
+    return np.pad(image, ((before, height - h - before), (before, width - w - before)), mode="symmetric")
+
+
+def _upscale_with_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+    in_size, out_size = _patch_model_sizes(model)
+    if Fraction(out_size, in_size) != frac:
+        raise ValueError(f"the model maps {in_size}px patches to {out_size}px (x{out_size / in_size:g}), not x{float(frac):g}")
+    q = frac.denominator
+    if stride is None:
+        stride = in_size if blend == "tile" else max(q, (in_size // 2) // q * q)
+    if stride % q or stride > in_size:
+        raise ValueError(f"stride must be a multiple of {q} and at most {in_size}, got {stride}")
+    h, w = gray.shape
+    hp = in_size + math.ceil(max(h - in_size, 0) / stride) * stride
+    wp = in_size + math.ceil(max(w - in_size, 0) / stride) * stride
+    padded = _pad_to(gray, 0, hp, wp)
+    patches = extract_patches(to_signed(padded), in_size, stride)[..., None]
+    pred = _predict(model, patches, 1024)[..., 0]
+    hr_stride = int(stride * frac)
+    out = reassemble(pred, (int(hp * frac), int(wp * frac)), out_size, hr_stride, blend=blend)
+    return out
+
+
+def _upscale_with_convnet(gray: np.ndarray, model: keras.Model, frac: Fraction) -> np.ndarray:
+    q = frac.denominator
+    margin = q * math.ceil(8 / q)  # reflected context so the borders see plausible neighbours
+    h, w = gray.shape
+    hp = margin + q * math.ceil((h + margin) / q)
+    wp = margin + q * math.ceil((w + margin) / q)
+    padded = _pad_to(gray, margin, hp, wp)
+    out = np.asarray(model(to_signed(padded)[None, :, :, None], training=False))[0, :, :, 0]
+    expected = (int(hp * frac), int(wp * frac))
+    if out.shape != expected:
+        raise ValueError(f"the model upscaled {padded.shape} to {out.shape}, expected {expected} at x{float(frac):g}")
+    m = int(margin * frac)
+    return out[m:, m:]
+
+
+def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+    h, w = gray.shape
+    size = (round(h * float(frac)), round(w * float(frac)))
+    if isinstance(method_or_model, str):
+        if method_or_model not in METHODS:
+            raise ValueError(f"method must be one of {METHODS} or a keras.Model, got {method_or_model!r}")
+        return np.clip(resize_to(gray, size, method_or_model), 0.0, 1.0)
+    if not isinstance(method_or_model, keras.Model):
+        raise TypeError(f"method_or_model must be one of {METHODS} or a keras.Model, got {type(method_or_model).__name__}")
+    if _patch_model_sizes(method_or_model) is not None:
+        signed = _upscale_with_patches(gray, method_or_model, frac, blend, stride)
+    else:
+        signed = _upscale_with_convnet(gray, method_or_model, frac)
+    return from_signed(signed[: size[0], : size[1]])
+
+
+# Y'CbCr with the same Rec. 709 weights as to_luminance, so a model trained on gray sees the same Y.
+_KR, _KB = 0.2126, 0.0722
+
+
+def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    y = _KR * rgb[..., 0] + (1 - _KR - _KB) * rgb[..., 1] + _KB * rgb[..., 2]
+    cb = (rgb[..., 2] - y) / (2 * (1 - _KB))
+    cr = (rgb[..., 0] - y) / (2 * (1 - _KR))
+    return np.stack([y, cb, cr], -1)
+
+
+def _ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
+    y, cb, cr = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    r = y + 2 * (1 - _KR) * cr
+    b = y + 2 * (1 - _KB) * cb
+    g = (y - _KR * r - _KB * b) / (1 - _KR - _KB)
+    return np.clip(np.stack([r, g, b], -1), 0.0, 1.0).astype(np.float32)
+
+
+def upscale(
+    image: np.ndarray,
+    method_or_model: str | keras.Model = "bicubic",
+    scale: float = 1.5,
+    blend: str = "gaussian",
+    stride: int | None = None,
+) -> np.ndarray:
+    """Enlarge ``image`` by ``scale`` to round(H * scale) x round(W * scale), for any size.
+
+    ``method_or_model``: "nearest", "bilinear", "bicubic", or a trained model from this module
+    (patch models are run on overlapping patches, ``blend`` "gaussian" or "tile", the post's;
+    fully convolutional ones on the whole image, padded by reflection and cropped back).
+    Gray in, gray out (H, W); colour in, colour out: a model upscales the luminance Y and the
+    chroma (Cb, Cr) is upscaled bicubically. Accepts uint8 or float in [0, 1]; returns float32.
+    """
+    frac = scale_fraction(scale)
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.ndim == 2:
+        return _upscale_gray(to_luminance(arr), method_or_model, frac, blend, stride)
+    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
+        raise ValueError(f"image must be gray (H, W) or RGB (H, W, 3), got shape {arr.shape}")
+    rgb = color.as_float_rgb(arr[..., :3], name="image")
+    if isinstance(method_or_model, str):
+        if method_or_model not in METHODS:
+            raise ValueError(f"method must be one of {METHODS} or a keras.Model, got {method_or_model!r}")
+        size = (round(rgb.shape[0] * float(frac)), round(rgb.shape[1] * float(frac)))
+        return np.clip(resize_to(rgb, size, method_or_model), 0.0, 1.0)
+    ycc = _rgb_to_ycbcr(rgb)
+    y = _upscale_gray(np.clip(ycc[..., 0], 0, 1), method_or_model, frac, blend, stride)
+    chroma = resize_to(ycc[..., 1:], y.shape, "bicubic")
+    return _ycbcr_to_rgb(np.concatenate([y[..., None], chroma], -1))
+
+
+# ----------------------------------------------------------------------------- scores
+def _shave(image: np.ndarray, border: int) -> np.ndarray:
+    return image[border : image.shape[0] - border, border : image.shape[1] - border] if border else image
+
+
+def score(prediction: np.ndarray, target: np.ndarray, border: int = BORDER) -> dict[str, float]:
+    """MAE (the post's mean absolute difference, on [0, 1]), PSNR (dB, peak 1) and SSIM of two
+    gray images in [0, 1], with ``border`` pixels excluded on every side."""
+    pred, true = to_luminance(prediction), to_luminance(target)
+    if pred.shape != true.shape:
+        raise ValueError(f"prediction and target must have the same shape, got {pred.shape} and {true.shape}")
+    pred, true = _shave(pred, border), _shave(true, border)
+    return {
+        "mae": float(np.mean(np.abs(pred - true))),
+        "psnr": float(_psnr(pred, true)),
+        "ssim": float(_ssim(pred, true)),
+    }
+
+
+def _psnr(pred: np.ndarray, true: np.ndarray) -> float:
+    try:
+        from darkroom import metrics
+    except ImportError:  # darkroom.metrics not landed yet
+        metrics = None
+    if metrics is not None and hasattr(metrics, "psnr"):
+        return float(metrics.psnr(pred, true, data_range=1.0))
+    mse = float(np.mean((pred.astype(np.float64) - true) ** 2))
+    return float("inf") if mse == 0 else 10.0 * math.log10(1.0 / mse)
+
+
+def _ssim(pred: np.ndarray, true: np.ndarray) -> float:
+    try:
+        from darkroom import metrics
+    except ImportError:
+        metrics = None
+    if metrics is not None and hasattr(metrics, "ssim"):
+        return float(metrics.ssim(pred, true, data_range=1.0))
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(pred, true, data_range=1.0))
+
+
+def evaluate(
+    method_or_model: str | keras.Model,
+    photos: Sequence[np.ndarray],
+    scale: float = 1.5,
+    blend: str = "gaussian",
+    border: int = BORDER,
+) -> dict[str, float]:
+    """Mean MAE / PSNR / SSIM over ``photos`` (gray by luminance, cut to a multiple of p):
+    degrade each, upscale it back with ``method_or_model`` and compare with the original."""
+    frac = scale_fraction(scale)
+    rows = []
+    for photo in photos:
+        hr = _crop_to_multiple(to_luminance(photo), frac.numerator)
+        sr = upscale(degrade(hr, float(frac)), method_or_model, float(frac), blend=blend)
+        rows.append(score(sr, hr, border))
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+
+def throughput(
+    method_or_model: str | keras.Model,
+    size: int = 512,
+    scale: float = 1.5,
+    blend: str = "gaussian",
+    repeats: int = 3,
+    seed: int = 0,
+) -> float:
+    """Output megapixels per second of upscaling a random low-res image to ``size`` x ``size``
+    (best of ``repeats`` after one warm-up call)."""
+    frac = scale_fraction(scale)
+    lr_side = round(size / float(frac))
+    image = np.random.default_rng(seed).random((lr_side, lr_side), dtype=np.float32)
+    upscale(image, method_or_model, float(frac), blend=blend)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = upscale(image, method_or_model, float(frac), blend=blend)
+        best = min(best, time.perf_counter() - start)
+    return out.size / 1e6 / best
+
+
+@dataclass
+class ScoreRow:
+    """One line of a score table."""
+
+    name: str
+    mae: float
+    psnr: float
+    ssim: float
+    train_seconds: float | None = None
+    megapixels_per_second: float | None = None
