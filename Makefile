@@ -1,0 +1,46 @@
+# darkroom: `make run-all` executes every notebook, `make test` runs the tests.
+# Both create .venv and install everything on first use; nothing else is needed but Python 3.11.
+
+PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV    ?= .venv
+PROFILE ?= default
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.darkroom-installed
+
+.PHONY: help install run-all test lab bench clean distclean
+
+help:
+	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/ (index: outputs/html/index.html)"
+	@echo "make test                                  unit tests + every notebook in the smoke profile"
+	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
+	@echo "make bench                                 benchmarks/ (ratios, printed)"
+	@echo "make clean | distclean                     remove outputs/ | and .venv"
+
+install: $(STAMP)
+
+# Re-install when the dependencies change; register the kernel inside the venv (--sys-prefix)
+# so that papermill and `make lab` find it without touching the user's home.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name darkroom --display-name "Python (darkroom)"
+	touch $@
+
+run-all: $(STAMP)
+	$(BIN)/python -m darkroom.runner --profile $(PROFILE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+clean:
+	rm -rf outputs
+
+distclean: clean
+	rm -rf $(VENV) lib/*.egg-info

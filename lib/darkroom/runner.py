@@ -1,0 +1,299 @@
+"""Execute the notebooks headless with papermill, render them to HTML, and index the results.
+
+    python -m darkroom.runner                      # every notebooks/NN_*.ipynb, profile "default"
+    python -m darkroom.runner --profile smoke      # the same with every notebook's smallest settings
+    python -m darkroom.runner notebooks/04_linear_regression.ipynb
+
+Each notebook runs in its own process (so its wall time and peak memory are its
+own) into ``outputs/notebooks/``, is rendered to ``outputs/html/``, and gets a row
+in ``outputs/html/index.html``. A failing notebook is still saved, with papermill's
+mark on the failing cell; the others still run; the exit status is 1. Every file is
+written to a temporary name and renamed, so an interrupted run never leaves a
+truncated notebook where a good one stood.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import html
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from darkroom.paths import atomic_write, outputs_dir, repo_root
+from darkroom.profiles import PROFILES
+
+__all__ = ["NotebookResult", "find_notebooks", "run_notebook", "run_all", "write_index", "main"]
+
+KERNEL_NAME = "darkroom"
+
+
+@dataclass
+class NotebookResult:
+    """The outcome of executing one notebook."""
+
+    notebook: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    peak_memory_mb: float | None
+    profile: str
+    output: str
+    html: str | None = None
+    error: str | None = None
+    finished: str = ""
+
+
+def find_notebooks(folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The numbered notebooks ``NN_*.ipynb`` of ``folder`` (default: the repository's), in order."""
+    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+
+
+def _kernel_name(requested: str | None) -> str:
+    if requested:
+        return requested
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return KERNEL_NAME if KERNEL_NAME in find_kernel_specs() else "python3"
+
+
+def _headless_env() -> dict[str, str]:
+    """Environment for the kernel: quiet TensorFlow, text progress bars that update rarely."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["DARKROOM_HEADLESS"] = "1"
+    env.setdefault("TQDM_MININTERVAL", "15")  # a saved notebook keeps every redraw of a text bar
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def _short_error(err: BaseException) -> str:
+    name = getattr(err, "ename", type(err).__name__)
+    value = getattr(err, "evalue", str(err))
+    return f"{name}: {value}".strip()[:500]
+
+
+def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel: str, timeout: int | None) -> str | None:
+    """Run papermill into a temporary file, rename it onto ``output``; return an error summary or None."""
+    import papermill
+
+    error: str | None = None
+    with atomic_write(output) as tmp:
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(tmp),
+                parameters=parameters,
+                kernel_name=kernel,
+                cwd=str(notebook.parent),
+                progress_bar=False,
+                execution_timeout=timeout,
+                log_output=False,
+            )
+        except Exception as err:  # papermill still wrote the notebook, with the failing cell marked
+            error = _short_error(err)
+            if not tmp.exists() or tmp.stat().st_size == 0:
+                raise
+    return error
+
+
+def _render_html(notebook: Path, target: Path) -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    with atomic_write(target) as tmp:
+        tmp.write_text(body, encoding="utf-8")
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """Child process: execute one notebook, render it, write the result as JSON."""
+    notebook, out = Path(args.worker), Path(args.out)
+    output = out / "notebooks" / notebook.name
+    html_path = out / "html" / f"{notebook.stem}.html"
+    params = {"profile": args.profile, **dict(args.param or [])}
+    start = time.perf_counter()
+    try:
+        error = _execute(notebook, output, params, _kernel_name(args.kernel), args.timeout)
+    except Exception as err:  # the kernel did not start, the file is not a notebook, ...
+        error = _short_error(err)
+    seconds = time.perf_counter() - start
+    # The kernel is this process's child: its peak resident memory is the children's maximum.
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rendered = None
+    if output.exists():
+        try:
+            _render_html(output, html_path)
+            rendered = html_path.name
+        except Exception as err:  # a notebook that ran is still worth keeping without its HTML
+            error = error or f"HTML rendering failed: {_short_error(err)}"
+    result = NotebookResult(
+        notebook=notebook.name,
+        status="failed" if error else "ok",
+        seconds=round(seconds, 1),
+        peak_memory_mb=round(peak_kb / 1024, 1) if peak_kb else None,
+        profile=args.profile,
+        output=str(output.relative_to(out)) if output.exists() else "",
+        html=rendered,
+        error=error,
+        finished=time.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    Path(args.result).write_text(json.dumps(asdict(result)))
+    return 0
+
+
+def run_notebook(
+    notebook: str | os.PathLike[str],
+    profile: str = "default",
+    out: str | os.PathLike[str] | None = None,
+    kernel: str | None = None,
+    timeout: int | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> NotebookResult:
+    """Execute one notebook in a fresh process and return its :class:`NotebookResult`."""
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise FileNotFoundError(f"no notebook at {notebook}")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    out = Path(out) if out is not None else outputs_dir()
+    result_file = out / f".{notebook.stem}.result.json"
+    cmd = [sys.executable, "-m", "darkroom.runner", "--worker", str(notebook), "--out", str(out),
+           "--profile", profile, "--result", str(result_file)]
+    if kernel:
+        cmd += ["--kernel", kernel]
+    if timeout:
+        cmd += ["--timeout", str(timeout)]
+    for key, value in (parameters or {}).items():
+        cmd += ["--param", f"{key}={value!r}"]
+    result_file.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=_headless_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0 or not result_file.exists():
+        return NotebookResult(notebook.name, "failed", round(time.perf_counter() - start, 1), None, profile, "",
+                              error=f"runner process exited {proc.returncode}: {proc.stdout[-500:]}")
+    data = json.loads(result_file.read_text())
+    result_file.unlink()
+    return NotebookResult(**data)
+
+
+def _load_summary(out: Path) -> dict[str, dict[str, Any]]:
+    path = out / "summary.json"
+    try:
+        return {row["notebook"]: row for row in json.loads(path.read_text())}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def write_index(results: Sequence[NotebookResult], out: Path) -> Path:
+    """Merge ``results`` into ``outputs/summary.json`` and write ``outputs/html/index.html``."""
+    rows = _load_summary(out)
+    rows.update({r.notebook: asdict(r) for r in results})
+    ordered = [rows[k] for k in sorted(rows)]
+    with atomic_write(out / "summary.json") as tmp:
+        tmp.write_text(json.dumps(ordered, indent=2))
+    cells = []
+    for r in ordered:
+        name = html.escape(r["notebook"])
+        link = f'<a href="{html.escape(r["html"])}">{name}</a>' if r.get("html") else name
+        mem = f'{r["peak_memory_mb"]:.0f} MB' if r.get("peak_memory_mb") else "?"
+        status = "ok" if r["status"] == "ok" else f'failed: {html.escape(r.get("error") or "")}'
+        cls = "ok" if r["status"] == "ok" else "failed"
+        cells.append(
+            f'<tr class="{cls}"><td>{link}</td><td>{html.escape(r["profile"])}</td><td>{status}</td>'
+            f'<td>{r["seconds"]:.0f} s</td><td>{mem}</td><td>{html.escape(r.get("finished", ""))}</td></tr>'
+        )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>darkroom notebooks</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left}}
+tr.failed td{{background:#fde8e8}}tr.ok td:nth-child(3){{color:#17702f}}</style></head>
+<body><h1>darkroom notebooks</h1>
+<p>Executed with papermill by <code>python -m darkroom.runner</code>. Wall time and peak memory are the kernel's.</p>
+<table><tr><th>notebook</th><th>profile</th><th>status</th><th>wall time</th><th>peak memory</th><th>finished</th></tr>
+{chr(10).join(cells)}
+</table></body></html>
+"""
+    index = out / "html" / "index.html"
+    with atomic_write(index) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return index
+
+
+def run_all(
+    notebooks: Sequence[str | os.PathLike[str]] | None = None,
+    profile: str = "default",
+    out: str | os.PathLike[str] | None = None,
+    kernel: str | None = None,
+    timeout: int | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> list[NotebookResult]:
+    """Execute ``notebooks`` (default: all numbered ones) one after another; failures do not stop the rest."""
+    paths = [Path(n) for n in notebooks] if notebooks else find_notebooks()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        available = ", ".join(p.name for p in find_notebooks()) or "none"
+        raise FileNotFoundError(f"no such notebook: {', '.join(missing)} (available: {available})")
+    out = Path(out) if out is not None else outputs_dir()
+    results = []
+    for path in paths:
+        print(f"[darkroom] {path.name} (profile {profile}) ...", flush=True)
+        result = run_notebook(path, profile, out, kernel, timeout, parameters)
+        mem = f"{result.peak_memory_mb:.0f} MB" if result.peak_memory_mb else "?"
+        print(f"[darkroom]   {result.status:6s} {result.seconds:7.1f} s  peak {mem}"
+              + (f"  {result.error}" if result.error else ""), flush=True)
+        results.append(result)
+        write_index(results, out)
+    return results
+
+
+def _param(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, received {text!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m darkroom.runner", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every notebooks/NN_*.ipynb)")
+    parser.add_argument("--profile", default="default", choices=PROFILES)
+    parser.add_argument("--out", default=None, help="output folder (default: outputs/)")
+    parser.add_argument("--kernel", default=None, help=f"Jupyter kernel (default: {KERNEL_NAME} if registered)")
+    parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell")
+    parser.add_argument("--param", type=_param, action="append", help="extra parameter NAME=VALUE")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return _worker(args)
+    out = Path(args.out) if args.out else outputs_dir()
+    try:
+        results = run_all(args.notebooks, args.profile, out, args.kernel, args.timeout, dict(args.param or []))
+    except FileNotFoundError as err:
+        print(f"[darkroom] {err}", file=sys.stderr)
+        return 2
+    failed = [r for r in results if r.status != "ok"]
+    total = sum(r.seconds for r in results)
+    peak = max((r.peak_memory_mb or 0 for r in results), default=0)
+    print(f"[darkroom] {len(results) - len(failed)} ok, {len(failed)} failed in {total:.0f} s "
+          f"(largest peak {peak:.0f} MB); index: {out / 'html' / 'index.html'}")
+    for r in failed:
+        print(f"[darkroom] FAILED {r.notebook}: {r.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
