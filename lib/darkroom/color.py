@@ -80,11 +80,12 @@ def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np
     elif not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name}: expected a numeric image, received {_describe(x)}")
     x = x.astype(np.float32, copy=False)
-    if x.ndim == 2 or (x.ndim >= 3 and x.shape[-1] == 1):
+    # A 2-D array is a gray image, except that RGB-only callers may pass a list of pixels (N, 3).
+    if (x.ndim == 2 and (gray_ok or x.shape[-1] != 3)) or (x.ndim >= 3 and x.shape[-1] == 1):
         if not gray_ok:
             raise ValueError(f"{name}: expected 3 RGB channels last, received gray {_describe(x)}")
         x = np.repeat(x.reshape(x.shape[:2] if x.ndim == 2 else x.shape[:-1])[..., None], 3, axis=-1)
-    elif x.ndim < 3 or x.shape[-1] != 3:
+    elif x.ndim < 2 or x.shape[-1] != 3:
         hint = " (RGBA? drop alpha with image[..., :3])" if x.ndim >= 3 and x.shape[-1] == 4 else ""
         raise ValueError(f"{name}: expected RGB with 3 channels last, received {_describe(x)}{hint}")
     if np.isnan(x).any():

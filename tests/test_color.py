@@ -1,0 +1,123 @@
+"""Colour conversions agree with scikit-image, round-trip, and refuse bad input clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import color as skcolor
+
+from darkroom import color
+
+
+@pytest.fixture
+def rgb() -> np.ndarray:
+    return np.random.default_rng(0).random((2, 16, 24, 3), dtype=np.float32)
+
+
+def test_rgb_to_lab_agrees_with_scikit_image(rgb: np.ndarray) -> None:
+    np.testing.assert_allclose(color.rgb_to_lab(rgb), skcolor.rgb2lab(rgb), atol=1e-3)
+
+
+def test_known_colours() -> None:
+    lab = color.rgb_to_lab(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0]], dtype=np.float32))
+    np.testing.assert_allclose(lab[0], [100, 0, 0], atol=0.01)
+    np.testing.assert_allclose(lab[1], [0, 0, 0], atol=0.01)
+    np.testing.assert_allclose(lab[2], [53.24, 80.09, 67.20], atol=0.05)  # sRGB red, D65
+
+
+def test_uint8_is_accepted_and_scaled() -> None:
+    u8 = np.array([[[255, 0, 0]]], dtype=np.uint8)
+    np.testing.assert_allclose(color.rgb_to_lab(u8), color.rgb_to_lab(u8 / 255.0), atol=1e-5)
+
+
+def test_numpy_round_trip(rgb: np.ndarray) -> None:
+    np.testing.assert_allclose(color.lab_to_rgb(color.rgb_to_lab(rgb)), rgb, atol=1e-4)
+
+
+def test_tensorflow_agrees_with_numpy_within_half_a_lab_unit(rgb: np.ndarray) -> None:
+    ours = color.tf_rgb_to_lab(rgb).numpy()
+    assert np.abs(ours - color.rgb_to_lab(rgb)).max() < 0.5
+    lab = color.rgb_to_lab(rgb)
+    assert np.abs(color.tf_lab_to_rgb(lab).numpy() - color.lab_to_rgb(lab)).max() < 1e-3
+
+
+def test_tensorflow_conversion_has_finite_gradients_at_black_and_white() -> None:
+    import tensorflow as tf
+
+    x = tf.Variable(np.array([[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.5, 0.2, 0.9]], dtype=np.float32))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(color.tf_lab_to_rgb(color.tf_rgb_to_lab(x)))
+    assert np.isfinite(tape.gradient(y, x).numpy()).all()
+
+
+def test_tensorflow_conversion_works_inside_tf_data(rgb: np.ndarray) -> None:
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices(rgb).map(color.tf_rgb_to_lab)
+    first = next(iter(ds)).numpy()
+    assert np.abs(first - color.rgb_to_lab(rgb[0])).max() < 0.5
+
+
+@pytest.mark.parametrize(
+    "weights, expected",
+    [("post", 0.29 * 0.2 + 0.60 * 0.4 + 0.11 * 0.8), ("rec601", 0.299 * 0.2 + 0.587 * 0.4 + 0.114 * 0.8),
+     ("rec709", 0.2126 * 0.2 + 0.7152 * 0.4 + 0.0722 * 0.8), ((1.0, 0.0, 0.0), 0.2)],
+)
+def test_gray_formulas(weights: object, expected: float) -> None:
+    pixel = np.array([[[0.2, 0.4, 0.8]]], dtype=np.float32)
+    assert color.to_gray(pixel, weights)[0, 0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_rec709_gray_matches_scikit_image(rgb: np.ndarray) -> None:
+    # scikit-image rounds BT.709 to (0.2125, 0.7154, 0.0721): agreement to 5e-4, not bit for bit
+    np.testing.assert_allclose(color.to_gray(rgb[0]), skcolor.rgb2gray(rgb[0]), atol=5e-4)
+
+
+def test_split_join_and_normalisation(rgb: np.ndarray) -> None:
+    lab = color.rgb_to_lab(rgb)
+    L, ab = color.split_lab(lab)
+    assert L.shape == (2, 16, 24, 1) and ab.shape == (2, 16, 24, 2)
+    np.testing.assert_array_equal(color.join_lab(L, ab), lab)
+    norm = color.normalize_lab(lab)
+    assert 0 <= norm[..., 0].min() and norm[..., 0].max() <= 1
+    assert np.abs(norm[..., 1:]).max() <= 1
+    np.testing.assert_allclose(norm[0, 0, 0], lab[0, 0, 0] / [100, 128, 128], rtol=1e-6)
+    np.testing.assert_allclose(color.denormalize_lab(norm), lab, rtol=1e-6, atol=1e-5)
+
+
+def test_clip_lab() -> None:
+    clipped = color.clip_lab(np.array([[120.0, -200.0, 300.0], [-5.0, 10.0, -10.0]]))
+    np.testing.assert_array_equal(clipped, [[100, -128, 127], [0, 10, -10]])
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((4, 4, 4), np.float32), r"3 channels.*\(4, 4, 4\).*RGBA"),
+        (np.full((2, 2, 3), np.nan, np.float32), "NaN"),
+        (np.full((2, 2, 3), 255.0, np.float32), r"\[255, 255\].*\[0, 1\]"),
+        (np.zeros((2, 2, 3), np.int32), "uint8"),
+    ],
+)
+def test_bad_rgb_is_refused_with_what_was_received(bad: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        color.rgb_to_lab(bad)
+
+
+def test_gray_input_to_rgb_to_lab_is_refused() -> None:
+    with pytest.raises(ValueError, match="gray"):
+        color.rgb_to_lab(np.zeros((4, 4), np.float32))
+    with pytest.raises(ValueError, match="gray"):
+        color.rgb_to_lab(np.zeros((4, 4, 1), np.float32))
+
+
+def test_gray_is_expanded_where_allowed() -> None:
+    out = color.as_float_rgb(np.full((2, 3), 0.5, np.float32))
+    assert out.shape == (2, 3, 3) and np.all(out == 0.5)
+
+
+def test_out_of_range_lab_is_refused() -> None:
+    with pytest.raises(ValueError, match="L spans"):
+        color.lab_to_rgb(np.array([[150.0, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"\(…, 3\)"):
+        color.lab_to_rgb(np.zeros((4, 2)))

@@ -1,0 +1,97 @@
+"""Seeding, profiles, paths and the shared training helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import darkroom
+from darkroom import paths, profiles, training
+
+
+def test_seed_everything_repeats_numpy_and_tensorflow() -> None:
+    import tensorflow as tf
+
+    darkroom.seed_everything(3)
+    first = (np.random.rand(3), tf.random.uniform((3,)).numpy())
+    darkroom.seed_everything(3)
+    second = (np.random.rand(3), tf.random.uniform((3,)).numpy())
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_profile_selection() -> None:
+    cfg = profiles.select("smoke", smoke=dict(epochs=1), default=dict(epochs=10), full=dict(epochs=100))
+    assert cfg.epochs == 1 and cfg.profile == "smoke"
+    with pytest.raises(ValueError, match="unknown profile 'fast'.*smoke, default, full"):
+        profiles.select("fast", smoke={}, default={}, full={})
+    with pytest.raises(ValueError, match="same knobs.*'full': \\['size'\\]"):
+        profiles.select("smoke", smoke=dict(size=1), default=dict(size=2), full={})
+
+
+def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path: Path) -> None:
+    target = tmp_path / "result.txt"
+    target.write_text("good")
+    with pytest.raises(RuntimeError):
+        with paths.atomic_write(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "good"
+    assert [p.name for p in tmp_path.iterdir()] == ["result.txt"]
+    with paths.atomic_write(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new"
+
+
+def test_outputs_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DARKROOM_OUTPUTS", str(tmp_path / "o"))
+    assert paths.models_dir() == tmp_path / "o" / "models" and paths.models_dir().is_dir()
+    assert (paths.repo_root() / "pyproject.toml").is_file()
+
+
+def test_save_model_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    monkeypatch.setenv("DARKROOM_OUTPUTS", str(tmp_path))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    path = training.save_model(model, "tiny")
+    assert path == tmp_path / "models" / "tiny.keras"
+    x = np.ones((1, 3), np.float32)
+    np.testing.assert_allclose(training.load_model("tiny")(x), model(x), rtol=1e-6)
+    with pytest.raises(ValueError, match="bare name"):
+        training.save_model(model, "tiny.keras")
+    with pytest.raises(FileNotFoundError, match="ghost.keras"):
+        training.load_model("ghost")
+
+
+def test_keras_progress_counts_epochs_and_strategy_scope() -> None:
+    import keras
+    import tensorflow as tf
+
+    with training.strategy_scope() as strategy:
+        assert strategy is tf.distribute.get_strategy()
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile("sgd", "mse")
+    cb = training.keras_progress(3, "fit")
+    model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=3, verbose=0, callbacks=[cb])
+    assert cb.bar.n == 3 and "loss" in cb.bar.postfix
+
+
+def test_train_result_and_plot_history() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    result = training.TrainResult(model=None, history={"loss": [3.0, 2.0, 1.0]}, seconds=1.0)
+    assert result.final() == 1.0
+    ax = training.plot_history(result.history, logy=True)
+    assert ax.get_yscale() == "log" and len(ax.lines) == 1
+    with pytest.raises(KeyError, match="val_loss"):
+        training.plot_history(result.history, keys=["val_loss"])
+
+
+def test_stopwatch_measures() -> None:
+    with training.Stopwatch() as sw:
+        sum(range(10000))
+    assert sw.seconds > 0
