@@ -1,0 +1,765 @@
+"""Image datasets, real and embedded: bundled photos, folders of files, fetched archives.
+
+Everything here yields float32 RGB in [0, 1] (DESIGN.md). Three sources:
+
+* :func:`sample_photos` -- the colour photographs that ship inside installed packages
+  (scikit-image, matplotlib), split by image into train / val / test. Nothing is downloaded.
+* :func:`image_folder` -- any folder tree of image files as a streaming ``tf.data.Dataset``.
+  Broken, truncated and non-image files are skipped and counted once, before the first epoch,
+  so an epoch never dies half-way.
+* :func:`fetch` / :func:`caltech256` -- known archives, downloaded once into ``data/downloads``,
+  verified, extracted atomically into ``data/cache``. Offline they fail fast and say where
+  to put the archive by hand.
+
+Plus :func:`toy_scenes` (synthetic images whose colours follow from structure) and the
+augmentations the colorization write-up used, expressed as tensor ops inside the pipeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from darkroom import paths
+
+__all__ = [
+    "SAMPLE_PHOTO_SPLITS",
+    "IMAGE_EXTENSIONS",
+    "REGISTRY",
+    "Archive",
+    "FolderScan",
+    "SkippedFilesWarning",
+    "CaltechImage",
+    "sample_photos",
+    "random_patches",
+    "scan_image_folder",
+    "image_folder",
+    "augment_image",
+    "tone_augment",
+    "TONE_AUGMENTATIONS",
+    "toy_scenes",
+    "TOY_COLORS",
+    "fetch",
+    "caltech256",
+    "split_by_image",
+]
+
+# ----------------------------------------------------------------------------------------
+# Embedded photographs
+# ----------------------------------------------------------------------------------------
+
+# Split by image, never by crop: no photo contributes pixels to two splits. The test photos
+# are ordinary scenes (a cat, a portrait, a street) so that held-out numbers mean something;
+# the scientific images (microscopy, retina, Hubble) only ever train.
+SAMPLE_PHOTO_SPLITS: dict[str, tuple[str, ...]] = {
+    "train": (
+        "astronaut",
+        "coffee",
+        "rocket",
+        "immunohistochemistry",
+        "hubble_deep_field",
+        "retina",
+    ),
+    "val": ("motorcycle",),
+    "test": ("chelsea", "grace_hopper"),
+}
+
+
+def _load_bundled_photo(name: str) -> np.ndarray:
+    """One bundled photo as uint8 RGB, read from the installed package (no network)."""
+    if name == "grace_hopper":
+        from matplotlib import cbook
+        from PIL import Image
+
+        with cbook.get_sample_data("grace_hopper.jpg") as fh:
+            return np.asarray(Image.open(fh).convert("RGB"))
+    import skimage.data
+
+    if name == "motorcycle":
+        return np.asarray(skimage.data.stereo_motorcycle()[0])  # left view only
+    return np.asarray(getattr(skimage.data, name)())
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_photo(name: str) -> np.ndarray:
+    image = _load_bundled_photo(name)[..., :3].astype(np.float32) / 255.0
+    image.setflags(write=False)
+    return image
+
+
+def sample_photos(split: str | None = None) -> dict[str, np.ndarray]:
+    """The bundled colour photographs as ``{name: float32 RGB (H, W, 3) in [0, 1]}``.
+
+    ``split`` is ``"train"``, ``"val"``, ``"test"`` or ``None`` (all of them); see
+    :data:`SAMPLE_PHOTO_SPLITS`. The split is by image, so crops of one photo never land
+    on both sides. Arrays are fresh copies, safe to modify.
+    """
+    if split is None:
+        names = [n for names in SAMPLE_PHOTO_SPLITS.values() for n in names]
+    elif split in SAMPLE_PHOTO_SPLITS:
+        names = list(SAMPLE_PHOTO_SPLITS[split])
+    else:
+        raise ValueError(
+            f"split must be one of {sorted(SAMPLE_PHOTO_SPLITS)} or None, got {split!r}"
+        )
+    return {name: _bundled_photo(name).copy() for name in names}
+
+
+def random_patches(
+    images: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    size: int,
+    n: int,
+    *,
+    seed: int = 0,
+    scale: tuple[float, float] = (1.0, 1.0),
+) -> np.ndarray:
+    """``n`` random ``size``x``size`` crops from ``images`` (each picked uniformly), float32.
+
+    ``scale`` draws a zoom factor per patch: a crop of side ``size / s`` resized to ``size``,
+    so that ``scale=(0.5, 1.0)`` also shows the model wider views of each photo.
+    """
+    from skimage.transform import resize
+
+    pool = list(images.values()) if isinstance(images, Mapping) else list(images)
+    if not pool:
+        raise ValueError("images is empty; expected at least one (H, W, 3) image")
+    if n < 0 or size < 1:
+        raise ValueError(f"expected size >= 1 and n >= 0, got size={size}, n={n}")
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, size, size, 3), np.float32)
+    for i in range(n):
+        image = pool[int(rng.integers(len(pool)))]
+        s = float(rng.uniform(*scale))
+        side = min(int(round(size / s)), *image.shape[:2])
+        if side < 1:
+            raise ValueError(f"image of shape {image.shape} is too small for {size}px patches")
+        y = int(rng.integers(image.shape[0] - side + 1))
+        x = int(rng.integers(image.shape[1] - side + 1))
+        crop = image[y : y + side, x : x + side, :3]
+        if side != size:
+            crop = resize(crop, (size, size), order=1, anti_aliasing=side > size)
+        out[i] = np.clip(crop, 0.0, 1.0)
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Folders of image files
+# ----------------------------------------------------------------------------------------
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"}
+
+
+class SkippedFilesWarning(UserWarning):
+    """Some files of an image folder were skipped (unreadable, truncated, not images...)."""
+
+
+@dataclasses.dataclass
+class FolderScan:
+    """What :func:`scan_image_folder` found: usable files and skipped ones by reason."""
+
+    files: list[Path]
+    skipped: dict[str, list[Path]]
+    grayscale: list[Path]
+
+    @property
+    def num_skipped(self) -> int:
+        """How many files were left out, for any reason."""
+        return sum(len(v) for v in self.skipped.values())
+
+    def summary(self) -> str:
+        """One line: kept, skipped by reason, grayscale converted."""
+        parts = [f"{len(v)} {reason}" for reason, v in self.skipped.items() if v]
+        text = f"{len(self.files)} images usable"
+        if parts:
+            text += "; skipped " + ", ".join(parts)
+        kept_gray = [p for p in self.grayscale if p in set(self.files)]
+        if kept_gray:
+            text += f"; {len(kept_gray)} grayscale converted to RGB"
+        return text
+
+
+def _tail_is_complete(path: Path, fmt: str) -> bool:
+    """Cheap truncation check: a JPEG ends with EOI (FFD9), a PNG with its IEND chunk."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 64))
+        tail = fh.read().rstrip(b"\x00\r\n ")
+    if fmt == "JPEG":
+        return tail.endswith(b"\xff\xd9")
+    if fmt == "PNG":
+        return b"IEND" in tail[-12:]
+    return True
+
+
+def _list_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
+    if isinstance(path, (str, os.PathLike)):
+        root = Path(path)
+        if not root.exists():
+            raise FileNotFoundError(f"image folder {str(root)!r} does not exist")
+        if root.is_file():
+            return [root]
+        return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [Path(p) for p in path]
+
+
+def scan_image_folder(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    grayscale: str = "convert",
+) -> FolderScan:
+    """Sort the files under ``path`` (or a list of files) into usable and skipped.
+
+    Reads only headers and the last bytes of each file, so 10,000 files take about a
+    second. Reasons: ``"not images"`` (extension), ``"unreadable"`` (no decodable header),
+    ``"truncated"`` (JPEG/PNG missing its end marker) and, with ``grayscale="skip"``,
+    ``"grayscale"``. With ``grayscale="convert"`` gray files are kept and listed.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if grayscale not in ("convert", "skip"):
+        raise ValueError(f"grayscale must be 'convert' or 'skip', got {grayscale!r}")
+    files: list[Path] = []
+    skipped: dict[str, list[Path]] = {
+        "not images": [],
+        "unreadable": [],
+        "truncated": [],
+        "grayscale": [],
+    }
+    gray: list[Path] = []
+    for file in _list_files(path):
+        if file.suffix.lower() not in IMAGE_EXTENSIONS:
+            skipped["not images"].append(file)
+            continue
+        try:
+            with Image.open(file) as im:
+                fmt, mode = im.format, im.mode
+                width, height = im.size
+        except (UnidentifiedImageError, OSError, ValueError):
+            skipped["unreadable"].append(file)
+            continue
+        if width < 1 or height < 1:
+            skipped["unreadable"].append(file)
+            continue
+        if not _tail_is_complete(file, fmt or ""):
+            skipped["truncated"].append(file)
+            continue
+        if mode in _GRAY_MODES:
+            gray.append(file)
+            if grayscale == "skip":
+                skipped["grayscale"].append(file)
+                continue
+        files.append(file)
+    return FolderScan(files=files, skipped=skipped, grayscale=gray)
+
+
+def _fit_image(im: Any, size: int, fit: str) -> np.ndarray:
+    """A PIL image resized to ``size``x``size``: centre crop (``"crop"``) or black pad (``"pad"``)."""
+    from PIL import Image
+
+    w, h = im.size
+    if fit == "crop":
+        scale = size / min(w, h)
+        nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+        im = im.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
+        left, top = (nw - size) // 2, (nh - size) // 2
+        im = im.crop((left, top, left + size, top + size))
+        return np.asarray(im, dtype=np.uint8)
+    scale = size / max(w, h)
+    nw, nh = max(1, min(size, round(w * scale))), max(1, min(size, round(h * scale)))
+    im = im.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
+    canvas = np.zeros((size, size, 3), np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top : top + nh, left : left + nw] = np.asarray(im, dtype=np.uint8)
+    return canvas
+
+
+def _decode_file(path: str, size: int, fit: str, skip_gray: bool) -> tuple[np.ndarray, bool]:
+    """Decode one file to uint8 (size, size, 3); ``ok=False`` instead of raising."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            # JPEG draft decodes directly at 1/2, 1/4 or 1/8 scale: much faster for big photos.
+            if im.format == "JPEG":
+                im.draft("RGB", (size, size))
+            im = ImageOps.exif_transpose(im)
+            im.load()
+            rgb = im.convert("RGB")
+            if skip_gray:
+                arr = np.asarray(rgb, dtype=np.int16)
+                if np.abs(arr[..., 0] - arr[..., 1]).max(initial=0) <= 2 and (
+                    np.abs(arr[..., 1] - arr[..., 2]).max(initial=0) <= 2
+                ):
+                    return np.zeros((size, size, 3), np.uint8), False
+            return _fit_image(rgb, size, fit), True
+    except Exception:  # any decoder failure: the file is skipped, never the epoch
+        return np.zeros((size, size, 3), np.uint8), False
+
+
+def image_folder(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    size: int,
+    *,
+    batch_size: int | None = None,
+    augment: bool = False,
+    shuffle: bool = True,
+    fit: str = "crop",
+    grayscale: str = "convert",
+    cache: bool | str = "auto",
+    seed: int = 0,
+    drop_remainder: bool = False,
+) -> Any:
+    """A folder tree of images (any sizes and aspects) as a streaming ``tf.data.Dataset``.
+
+    Elements are float32 RGB in [0, 1] of shape (size, size, 3), or batches of them when
+    ``batch_size`` is given. ``fit="crop"`` scales the short side to ``size`` and centre
+    crops; ``fit="pad"`` scales the long side and pads with black (the two options of the
+    write-up). ``augment=True`` adds random crops, flips (left-right and upside-down) and a
+    random tone change of L (see :func:`augment_image`).
+
+    Unusable files are found by :func:`scan_image_folder` first and reported in one
+    :class:`SkippedFilesWarning`; a file that still fails to decode is dropped from the
+    stream. ``grayscale="skip"`` also drops RGB files whose channels are all equal.
+    ``cache="auto"`` keeps decoded images in memory when they fit in 256 MB (as uint8);
+    ``True``/``False`` force it, a string caches to that file prefix. The decoded images
+    are read lazily, so 10,000 files stream in bounded memory.
+    """
+    import tensorflow as tf
+
+    if fit not in ("crop", "pad"):
+        raise ValueError(f"fit must be 'crop' or 'pad', got {fit!r}")
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be a positive int, got {size!r}")
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
+    scan = scan_image_folder(path, grayscale=grayscale)
+    if scan.num_skipped:
+        warnings.warn(f"image_folder({str(path)[:80]!r}): {scan.summary()}", SkippedFilesWarning,
+                      stacklevel=2)
+    if not scan.files:
+        raise FileNotFoundError(f"no readable image files under {str(path)!r} ({scan.summary()})")
+
+    size = int(size)
+    # Random crops need a margin around the final size to move in.
+    load_size = int(round(size * 1.125)) if augment else size
+    skip_gray = grayscale == "skip"
+
+    def decode(file: Any) -> tuple[Any, Any]:
+        image, ok = tf.numpy_function(
+            lambda p: _decode_file(p.decode(), load_size, fit, skip_gray),
+            [file],
+            [tf.uint8, tf.bool],
+            stateful=False,
+        )
+        image.set_shape((load_size, load_size, 3))
+        ok.set_shape(())
+        return image, ok
+
+    def is_ok(image: Any, ok: Any) -> Any:
+        return ok
+
+    def drop_flag(image: Any, ok: Any) -> Any:
+        return image
+
+    def to_float(image: Any) -> Any:
+        return tf.cast(image, tf.float32) / 255.0
+
+    n = len(scan.files)
+    if cache == "auto":
+        cache = n * load_size * load_size * 3 <= 256 * 2**20
+    files = tf.data.Dataset.from_tensor_slices([str(p) for p in scan.files])
+    autotune = tf.data.AUTOTUNE
+    if cache:
+        ds = files.map(decode, num_parallel_calls=autotune)
+        ds = ds.filter(is_ok).map(drop_flag)
+        ds = ds.cache(cache if isinstance(cache, str) else "")
+        if shuffle:
+            ds = ds.shuffle(min(n, 4096), seed=seed, reshuffle_each_iteration=True)
+    else:
+        # Shuffling file names (not pixels) keeps memory flat whatever the folder's size.
+        if shuffle:
+            files = files.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        ds = files.map(decode, num_parallel_calls=autotune)
+        ds = ds.filter(is_ok).map(drop_flag)
+    ds = ds.map(to_float, num_parallel_calls=autotune)
+    if augment:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip(ds, seeds.batch(2))
+
+        def augment_one(image: Any, pair: Any) -> Any:
+            return augment_image(image, size, pair)
+
+        ds = ds.map(augment_one, num_parallel_calls=autotune)
+    if batch_size is not None:
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    return ds.prefetch(autotune)
+
+
+# ----------------------------------------------------------------------------------------
+# Augmentation (the write-up's ImageDataGenerator + skimage.exposure, inside tf.data)
+# ----------------------------------------------------------------------------------------
+
+TONE_AUGMENTATIONS = ("none", "equalize", "stretch", "adaptive")
+
+
+def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
+    """Change the lightness L of an RGB image, keep its a and b; float32 RGB out.
+
+    ``kind``: ``"equalize"`` (histogram equalisation), ``"stretch"`` (contrast stretching
+    between the 2nd and 98th percentiles), ``"adaptive"`` (CLAHE) or ``"none"``.
+    """
+    from skimage import exposure
+
+    from darkroom import color
+
+    if kind not in TONE_AUGMENTATIONS:
+        raise ValueError(f"kind must be one of {TONE_AUGMENTATIONS}, got {kind!r}")
+    rgb = color.as_float_rgb(image)
+    if kind == "none":
+        return rgb
+    lab = color.rgb_to_lab(rgb)
+    L = np.clip(lab[..., 0] / 100.0, 0.0, 1.0)
+    if kind == "equalize":
+        L = exposure.equalize_hist(L)
+    elif kind == "stretch":
+        lo, hi = np.percentile(L, (2, 98))
+        L = exposure.rescale_intensity(L, in_range=(lo, hi), out_range=(0.0, 1.0)) if hi > lo else L
+    else:
+        L = exposure.equalize_adapthist(L, clip_limit=0.03)
+    lab = lab.copy()
+    lab[..., 0] = np.asarray(L, np.float64) * 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        rgb = color.lab_to_rgb(lab)
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+# A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want.
+warnings.filterwarnings("ignore", message="Conversion from CIE-LAB", category=UserWarning)
+
+
+def augment_image(image: Any, size: int, seed: Any) -> Any:
+    """Random crop to ``size``, random left-right and upside-down flips, random tone of L.
+
+    ``seed`` is a shape-(2,) integer tensor; the same seed gives the same result. The tone
+    change is one of :data:`TONE_AUGMENTATIONS`, each with probability 1/4.
+    """
+    import tensorflow as tf
+
+    seed = tf.cast(seed, tf.int64)
+    image = tf.image.stateless_random_crop(image, (size, size, 3), seed=seed)
+    image = tf.image.stateless_random_flip_left_right(image, seed=seed + 1)
+    image = tf.image.stateless_random_flip_up_down(image, seed=seed + 2)
+    choice = tf.random.stateless_uniform((), seed + 3, 0, len(TONE_AUGMENTATIONS), tf.int32)
+
+    def tone(img: np.ndarray, k: np.int32) -> np.ndarray:
+        return tone_augment(img, TONE_AUGMENTATIONS[int(k)])
+
+    out = tf.numpy_function(tone, [image, choice], tf.float32, stateful=False)
+    out.set_shape((size, size, 3))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Toy scenes: colours that follow from structure
+# ----------------------------------------------------------------------------------------
+
+# (name -> sRGB in [0, 1]). The ball's two colours have (almost) the same CIE L*, so the
+# gray input cannot tell them apart: the right answer there is genuinely "red OR blue".
+TOY_COLORS: dict[str, tuple[float, float, float]] = {
+    "sky": (0.45, 0.68, 0.95),
+    "grass": (0.25, 0.62, 0.22),
+    "sun": (1.0, 0.85, 0.15),
+    "trunk": (0.45, 0.30, 0.16),
+    "leaves": (0.10, 0.42, 0.12),
+    "ball_red": (0.86, 0.16, 0.16),
+    "ball_blue": (0.2754, 0.3754, 1.00),
+}
+
+
+def toy_scenes(
+    n: int, size: int = 64, seed: int = 0, *, return_masks: bool = False
+) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``n`` synthetic landscapes (n, size, size, 3) float32 whose colours follow from structure.
+
+    Sky above a horizon, grass below, a sun in the sky, sometimes a tree; and a ball on the
+    grass that is red or blue at random with the same lightness -- the multimodal case in
+    which a colorizer trained with MSE averages to a desaturated colour. Shading and noise
+    vary the lightness so that colour has to be inferred from context. With
+    ``return_masks=True`` also returns boolean masks ``{"ball", "ball_red", "sky", ...}``.
+    """
+    if n < 0 or size < 8:
+        raise ValueError(f"expected n >= 0 and size >= 8, got n={n}, size={size}")
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    images = np.empty((n, size, size, 3), np.float32)
+    masks = {k: np.zeros((n, size, size), bool) for k in ("sky", "grass", "sun", "tree", "ball", "ball_red")}
+    col = {k: np.asarray(v, np.float32) for k, v in TOY_COLORS.items()}
+    for i in range(n):
+        horizon = rng.uniform(0.35, 0.65) + rng.uniform(-0.1, 0.1) * (xx - 0.5)
+        sky = yy < horizon
+        img = np.where(sky[..., None], col["sky"], col["grass"])
+        # Vertical gradients: the sky lightens towards the horizon, the grass darkens away.
+        shade = np.where(sky, 0.85 + 0.25 * yy / np.maximum(horizon, 1e-3), 1.1 - 0.3 * (yy - horizon))
+        img = img * shade[..., None]
+        sun_r = rng.uniform(0.06, 0.1)
+        sy, sx = rng.uniform(0.08, 0.25), rng.uniform(0.1, 0.9)
+        sun = ((yy - sy) ** 2 + (xx - sx) ** 2 < sun_r**2) & sky
+        img[sun] = col["sun"]
+        tree = np.zeros_like(sky)
+        if rng.uniform() < 0.5:
+            tx = rng.uniform(0.1, 0.9)
+            base = float(np.interp(tx, xx[0], horizon[int(size * 0.5)]))
+            trunk = (np.abs(xx - tx) < 0.025) & (yy > base - 0.18) & (yy < base + 0.05)
+            crown = (yy - (base - 0.22)) ** 2 + (xx - tx) ** 2 < 0.09**2
+            img[trunk] = col["trunk"]
+            img[crown] = col["leaves"]
+            tree = trunk | crown
+        red = bool(rng.uniform() < 0.5)
+        br = rng.uniform(0.06, 0.1)
+        by = rng.uniform(0.75, 0.9)
+        bx = rng.uniform(0.15, 0.85)
+        d2 = (yy - by) ** 2 + (xx - bx) ** 2
+        ball = d2 < br**2
+        # A little 3-D shading (same for both colours, so L still cannot tell them apart).
+        ball_shade = 1.05 - 0.35 * np.sqrt(np.clip(d2, 0, None)) / br
+        img[ball] = (col["ball_red"] if red else col["ball_blue"]) * ball_shade[ball, None]
+        img = img + rng.normal(0.0, 0.015, img.shape).astype(np.float32)
+        images[i] = np.clip(img, 0.0, 1.0)
+        masks["sky"][i] = sky & ~sun & ~tree
+        masks["grass"][i] = ~sky & ~tree & ~ball
+        masks["sun"][i] = sun
+        masks["tree"][i] = tree
+        masks["ball"][i] = ball
+        masks["ball_red"][i] = ball & red
+    return (images, masks) if return_masks else images
+
+
+# ----------------------------------------------------------------------------------------
+# Fetching known archives
+# ----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Archive:
+    """A downloadable dataset archive: where it lives and how to check it."""
+
+    url: str
+    filename: str
+    size: int | None = None
+    sha256: str | None = None
+    md5: str | None = None
+    folder: str | None = None  # the top-level folder inside the archive, if any
+    description: str = ""
+
+
+REGISTRY: dict[str, Archive] = {
+    "flower_photos": Archive(
+        url="https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz",
+        filename="flower_photos.tgz",
+        size=228_813_984,
+        sha256="4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c",
+        folder="flower_photos",
+        description="TensorFlow's flower photos: 3,670 JPEGs in 5 class folders (the TF tutorials' dataset)",
+    ),
+    "caltech256": Archive(
+        url="https://data.caltech.edu/records/nyy15-4j048/files/256_ObjectCategories.tar?download=1",
+        filename="256_ObjectCategories.tar",
+        md5="67b4f42ca05d46448c6bb8ecd2220f6d",
+        folder="256_ObjectCategories",
+        description="Caltech-256: 30,607 JPEGs in 257 folders, files named %03i_%04i.jpg",
+    ),
+}
+
+
+def _digests(path: Path) -> tuple[int, str, str]:
+    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+    return size, sha.hexdigest(), md5.hexdigest()
+
+
+def _verify(path: Path, archive: Archive) -> str | None:
+    """``None`` if ``path`` matches the archive's size and checksums, else what differs."""
+    size, sha, md5 = _digests(path)
+    if archive.size is not None and size != archive.size:
+        return f"size {size:,} bytes, expected {archive.size:,}"
+    if archive.sha256 and sha != archive.sha256.lower():
+        return f"SHA-256 {sha}, expected {archive.sha256}"
+    if archive.md5 and md5 != archive.md5.lower():
+        return f"MD5 {md5}, expected {archive.md5}"
+    return None
+
+
+def _by_hand_message(name: str, archive: Archive, target: Path, reason: str) -> str:
+    checks = ", ".join(
+        f"{k} {v}" for k, v in (("size", archive.size), ("SHA-256", archive.sha256), ("MD5", archive.md5)) if v
+    )
+    return (
+        f"could not download {name!r} from {archive.url} ({reason}). Download it by hand and "
+        f"put the file at {target}" + (f" ({checks})" if checks else "") + "; fetch() will verify and use it."
+    )
+
+
+def _download(url: str, target: Path, timeout: float) -> None:
+    """Stream ``url`` into ``target`` atomically (a partial download never keeps the name)."""
+    from tqdm.auto import tqdm
+
+    with paths.atomic_write(target) as tmp:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=target.name, leave=False) as bar:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+
+
+def _extract(archive_path: Path, destination: Path) -> None:
+    """Unpack into a temporary sibling folder, then rename it onto ``destination``."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        if zipfile.is_zipfile(archive_path):
+            with zipfile.ZipFile(archive_path) as zf:
+                zf.extractall(tmp)
+        else:
+            with tarfile.open(archive_path) as tf_:
+                tf_.extractall(tmp, filter="data")
+        if destination.exists():
+            shutil.rmtree(destination)
+        os.replace(tmp, destination)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch(
+    name: str,
+    *,
+    extract: bool = True,
+    registry: Mapping[str, Archive] | None = None,
+    timeout: float = 20.0,
+) -> Path:
+    """Download (once), verify and unpack a known archive; return its folder (or the archive).
+
+    The archive is cached as ``data/downloads/<filename>`` and unpacked into
+    ``data/cache/<name>/``; with ``extract=False`` the archive path is returned. A file
+    already in ``data/downloads`` (downloaded before, or put there by hand) is verified and
+    used without network. A checksum mismatch raises ValueError and deletes the download;
+    offline, FileNotFoundError says where to put the archive by hand. ``registry`` defaults
+    to :data:`REGISTRY`.
+    """
+    registry = REGISTRY if registry is None else registry
+    if name not in registry:
+        raise ValueError(f"unknown dataset {name!r}; known: {sorted(registry)}")
+    archive = registry[name]
+    target = paths.data_dir("downloads") / archive.filename
+    marker = target.with_name(target.name + ".verified")
+    if not target.exists():
+        try:
+            _download(archive.url, target, timeout)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise FileNotFoundError(_by_hand_message(name, archive, target, str(reason))) from None
+    if not marker.exists() or marker.stat().st_mtime < target.stat().st_mtime:
+        problem = _verify(target, archive)
+        if problem is not None:
+            target.unlink()
+            raise ValueError(
+                f"{target.name} for {name!r} failed verification ({problem}); the file was deleted. "
+                f"Fetch again, or download {archive.url} by hand into {target.parent}."
+            )
+        with paths.atomic_write(marker) as tmp:
+            tmp.write_text("verified\n")
+    if not extract:
+        return target
+    destination = paths.data_dir("cache") / name
+    done = destination / ".extracted"
+    if not done.exists():
+        _extract(target, destination)
+        done.write_text(archive.filename + "\n")
+    return destination / archive.folder if archive.folder else destination
+
+
+# ----------------------------------------------------------------------------------------
+# Caltech-256
+# ----------------------------------------------------------------------------------------
+
+_CALTECH_NAME = re.compile(r"^(\d{3})_(\d{4})\.jpg$", re.IGNORECASE)
+_CALTECH_DIR = re.compile(r"^(\d{3})\.(.+)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class CaltechImage:
+    """One Caltech-256 file: its path, category number and name, and file number."""
+
+    path: Path
+    category: int
+    name: str
+    number: int
+
+
+def caltech256(root: str | os.PathLike[str] | None = None) -> list[CaltechImage]:
+    """The Caltech-256 images, parsed from their ``%03i_%04i.jpg`` names, sorted.
+
+    ``root`` is the ``256_ObjectCategories`` folder (or one above it); by default the archive
+    is fetched with :func:`fetch` (``data/downloads/256_ObjectCategories.tar``). Files that do
+    not follow the naming scheme are ignored.
+    """
+    base = fetch("caltech256") if root is None else Path(root)
+    if not base.is_dir():
+        raise FileNotFoundError(f"Caltech-256 folder {str(base)!r} does not exist")
+    if (base / "256_ObjectCategories").is_dir():
+        base = base / "256_ObjectCategories"
+    items: list[CaltechImage] = []
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        match = _CALTECH_DIR.match(folder.name)
+        if not match:
+            continue
+        category, label = int(match.group(1)), match.group(2)
+        for file in sorted(folder.iterdir()):
+            m = _CALTECH_NAME.match(file.name)
+            if m and int(m.group(1)) == category:
+                items.append(CaltechImage(file, category, label, int(m.group(2))))
+    if not items:
+        raise FileNotFoundError(
+            f"no files named like 001_0001.jpg inside NNN.name folders under {str(base)!r}"
+        )
+    return items
+
+
+def split_by_image(
+    items: Iterable[Any], *, val: float = 0.1, test: float = 0.1, seed: int = 0
+) -> dict[str, list[Any]]:
+    """Shuffle ``items`` with ``seed`` and cut them into ``{"train", "val", "test"}`` lists."""
+    items = list(items)
+    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+        raise ValueError(f"val and test must be fractions summing below 1, got val={val}, test={test}")
+    order = np.random.default_rng(seed).permutation(len(items))
+    n_test, n_val = int(round(len(items) * test)), int(round(len(items) * val))
+    picked = [items[i] for i in order]
+    return {
+        "test": picked[:n_test],
+        "val": picked[n_test : n_test + n_val],
+        "train": picked[n_test + n_val :],
+    }

@@ -1,0 +1,254 @@
+"""darkroom.data: embedded photos, a messy image folder, fetch with checksums, Caltech names, toy scenes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from darkroom import color, data
+
+
+# --- embedded photos -------------------------------------------------------------------
+
+
+def test_sample_photo_splits_are_disjoint_and_load_offline():
+    splits = {s: data.sample_photos(s) for s in ("train", "val", "test")}
+    names = [n for s in splits.values() for n in s]
+    assert len(names) == len(set(names)) == len(data.sample_photos())
+    assert len(splits["test"]) >= 2 and len(splits["train"]) >= 4
+    for image in data.sample_photos().values():
+        assert image.dtype == np.float32 and image.ndim == 3 and image.shape[-1] == 3
+        assert 0.0 <= image.min() and image.max() <= 1.0
+    with pytest.raises(ValueError, match="split"):
+        data.sample_photos("validation")
+
+
+def test_random_patches_are_crops_of_the_photos():
+    photos = data.sample_photos("test")
+    patches = data.random_patches(photos, 32, 5, seed=3)
+    assert patches.shape == (5, 32, 32, 3) and patches.dtype == np.float32
+    np.testing.assert_array_equal(patches, data.random_patches(photos, 32, 5, seed=3))
+    # Without zoom a patch is an exact crop of one photo.
+    p = patches[0]
+    found = any(
+        np.any(np.all(np.isclose(img[:, :, 0][None], p[0, 0, 0]), axis=0)) for img in photos.values()
+    )
+    assert found
+
+
+# --- a messy folder --------------------------------------------------------------------
+
+
+def _write_jpeg(path: Path, w: int, h: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    arr = np.zeros((h, w, 3), np.uint8)
+    arr[...] = rng.integers(40, 215, 3)
+    arr[: h // 2] = rng.integers(0, 255, 3)
+    Image.fromarray(arr).save(path, quality=95)
+
+
+@pytest.fixture()
+def messy_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "photos"
+    (root / "sub").mkdir(parents=True)
+    _write_jpeg(root / "wide.jpg", 90, 37, 0)
+    _write_jpeg(root / "tall.jpg", 23, 71, 1)
+    _write_jpeg(root / "sub" / "square.jpeg", 64, 64, 2)
+    Image.fromarray(np.full((30, 50, 3), (200, 30, 30), np.uint8)).save(root / "sub" / "red.png")
+    Image.fromarray(np.tile(np.arange(40, dtype=np.uint8)[None] * 6, (40, 1)), mode="L").save(root / "gray.png")
+    (root / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
+    noise = np.random.default_rng(3).integers(0, 255, (120, 120, 3), dtype=np.uint8)
+    full = io.BytesIO()
+    Image.fromarray(noise).save(full, format="JPEG", quality=90)
+    (root / "truncated.jpg").write_bytes(full.getvalue()[: len(full.getvalue()) // 2])
+    (root / "notes.txt").write_text("not an image\n")
+    return root
+
+
+def test_scan_sorts_files_by_reason(messy_folder):
+    scan = data.scan_image_folder(messy_folder)
+    assert sorted(p.name for p in scan.files) == ["gray.png", "red.png", "square.jpeg", "tall.jpg", "wide.jpg"]
+    assert [p.name for p in scan.skipped["unreadable"]] == ["corrupt.jpg"]
+    assert [p.name for p in scan.skipped["truncated"]] == ["truncated.jpg"]
+    assert [p.name for p in scan.skipped["not images"]] == ["notes.txt"]
+    assert [p.name for p in scan.grayscale] == ["gray.png"]
+    skip = data.scan_image_folder(messy_folder, grayscale="skip")
+    assert len(skip.files) == 4 and [p.name for p in skip.skipped["grayscale"]] == ["gray.png"]
+    assert "3 not images" not in scan.summary() and "1 truncated" in scan.summary()
+
+
+def test_image_folder_streams_only_good_images_and_warns_once(messy_folder):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = data.image_folder(messy_folder, 24, shuffle=False)
+        batches = list(ds.as_numpy_iterator())
+        batches += list(ds.as_numpy_iterator())  # a second epoch says nothing new
+    skipped = [w for w in caught if issubclass(w.category, data.SkippedFilesWarning)]
+    assert len(skipped) == 1 and "1 unreadable" in str(skipped[0].message)
+    assert len(batches) == 10
+    for image in batches:
+        assert image.shape == (24, 24, 3) and image.dtype == np.float32
+        assert 0.0 <= image.min() and image.max() <= 1.0
+    red = batches[[p.name for p in data.scan_image_folder(messy_folder).files].index("red.png")]
+    np.testing.assert_allclose(red[12, 12], np.array([200, 30, 30]) / 255, atol=0.02)
+    gray = batches[0]  # gray.png sorts first; converted to R = G = B
+    np.testing.assert_allclose(gray[..., 0], gray[..., 2], atol=1e-6)
+
+
+def test_image_folder_batches_shuffles_and_skips_gray(messy_folder):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", data.SkippedFilesWarning)
+        ds = data.image_folder(messy_folder, 16, batch_size=3, grayscale="skip", seed=1)
+        first = list(ds.as_numpy_iterator())
+        again = list(data.image_folder(messy_folder, 16, batch_size=3, grayscale="skip", seed=1)
+                     .as_numpy_iterator())
+    assert [b.shape for b in first] == [(3, 16, 16, 3), (1, 16, 16, 3)]
+    np.testing.assert_array_equal(np.concatenate(first), np.concatenate(again))  # same seed, same order
+
+
+def test_fit_pad_keeps_the_aspect_with_black_bars(tmp_path):
+    Image.fromarray(np.full((20, 80, 3), 255, np.uint8)).save(tmp_path / "wide.png")
+    (image,) = list(data.image_folder(tmp_path, 40, fit="pad", shuffle=False).as_numpy_iterator())
+    assert image[:14].max() == 0 and image[-14:].max() == 0  # 40 x 10 picture, 15 black rows each side
+    assert image[17:23].min() > 0.99
+    (crop,) = list(data.image_folder(tmp_path, 40, fit="crop", shuffle=False).as_numpy_iterator())
+    assert crop.min() > 0.99
+
+
+def test_image_folder_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        data.image_folder(tmp_path / "missing", 32)
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.warns(data.SkippedFilesWarning), pytest.raises(FileNotFoundError, match="no readable"):
+        data.image_folder(tmp_path, 32)
+    with pytest.raises(ValueError, match="fit"):
+        data.image_folder(tmp_path, 32, fit="stretch")
+
+
+def test_augmented_pipeline_is_seeded_and_crops_to_size(messy_folder):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", data.SkippedFilesWarning)
+        ds = data.image_folder(messy_folder, 20, augment=True, shuffle=False, seed=5)
+        a = np.stack(list(ds.as_numpy_iterator()))
+        b = np.stack(list(data.image_folder(messy_folder, 20, augment=True, shuffle=False, seed=5)
+                          .as_numpy_iterator()))
+    assert a.shape == (5, 20, 20, 3) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, b)
+
+
+def test_augment_image_flips_and_tones():
+    import tensorflow as tf
+
+    img = np.zeros((32, 32, 3), np.float32)
+    img[:16] = (0.8, 0.2, 0.2)  # red top half
+    img[16:] = (0.2, 0.2, 0.8)
+    outs = [data.augment_image(tf.constant(img), 32, tf.constant([s, 0])).numpy() for s in range(16)]
+    tops_red = [o[2, 16, 0] > o[2, 16, 2] for o in outs]
+    assert any(tops_red) and not all(tops_red)  # sometimes upside down
+
+
+@pytest.mark.parametrize("kind", ["equalize", "stretch", "adaptive"])
+def test_tone_augment_changes_lightness_not_hue(kind):
+    rng = np.random.default_rng(0)
+    img = np.clip(0.3 + 0.2 * rng.random((32, 32, 3)), 0, 1).astype(np.float32)  # low contrast
+    out = data.tone_augment(img, kind)
+    L_in, L_out = color.rgb_to_lab(img)[..., 0], color.rgb_to_lab(out)[..., 0]
+    assert L_out.std() > 1.3 * L_in.std()  # contrast went up
+    ab_in, ab_out = color.rgb_to_lab(img)[..., 1:], color.rgb_to_lab(out)[..., 1:]
+    assert np.abs(ab_out - ab_in).mean() < 3.0
+    np.testing.assert_array_equal(data.tone_augment(img, "none"), img)
+
+
+# --- fetch -----------------------------------------------------------------------------
+
+
+def _fake_archive(tmp_path: Path) -> tuple[Path, str]:
+    src = tmp_path / "src" / "fakeset" / "cats"
+    src.mkdir(parents=True)
+    _write_jpeg(src / "1.jpg", 20, 20, 0)
+    path = tmp_path / "fakeset.tgz"
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "fakeset", arcname="fakeset")
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_fetch_downloads_verifies_and_extracts(tmp_path, monkeypatch):
+    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
+    archive, sha = _fake_archive(tmp_path)
+    registry = {"fake": data.Archive(url=archive.as_uri(), filename="fakeset.tgz",
+                                     size=archive.stat().st_size, sha256=sha, folder="fakeset")}
+    folder = data.fetch("fake", registry=registry)
+    assert folder == tmp_path / "data" / "cache" / "fake" / "fakeset"
+    assert (folder / "cats" / "1.jpg").is_file()
+    assert (tmp_path / "data" / "downloads" / "fakeset.tgz").read_bytes() == archive.read_bytes()
+    archive.unlink()  # second call works from the cache, no network
+    assert data.fetch("fake", registry=registry) == folder
+    assert data.fetch("fake", registry=registry, extract=False).name == "fakeset.tgz"
+
+
+def test_fetch_checksum_mismatch_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
+    archive, _ = _fake_archive(tmp_path)
+    registry = {"fake": data.Archive(url=archive.as_uri(), filename="fakeset.tgz", sha256="0" * 64)}
+    with pytest.raises(ValueError, match="SHA-256"):
+        data.fetch("fake", registry=registry)
+    assert list((tmp_path / "data" / "downloads").iterdir()) == []
+    assert not (tmp_path / "data" / "cache" / "fake").exists()
+
+
+def test_fetch_offline_says_where_to_put_the_archive(tmp_path, monkeypatch):
+    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
+    registry = {"gone": data.Archive(url=(tmp_path / "nowhere.tgz").as_uri(), filename="gone.tgz", size=10)}
+    with pytest.raises(FileNotFoundError, match="by hand") as info:
+        data.fetch("gone", registry=registry)
+    assert str(tmp_path / "data" / "downloads" / "gone.tgz") in str(info.value)
+    assert list((tmp_path / "data" / "downloads").iterdir()) == []
+    with pytest.raises(ValueError, match="flower_photos"):
+        data.fetch("no-such-dataset")
+
+
+def test_registry_knows_the_real_archives():
+    assert data.REGISTRY["flower_photos"].sha256 and data.REGISTRY["flower_photos"].size == 228_813_984
+    assert data.REGISTRY["caltech256"].filename == "256_ObjectCategories.tar"
+
+
+# --- Caltech-256 names ------------------------------------------------------------------
+
+
+def test_caltech256_parses_names(tmp_path):
+    root = tmp_path / "256_ObjectCategories"
+    for folder, files in {"001.ak47": ["001_0001.jpg", "001_0002.jpg"], "257.clutter": ["257_0010.jpg"],
+                          "002.american-flag": ["002_0001.jpg", "RENAME2", "001_0003.jpg"]}.items():
+        (root / folder).mkdir(parents=True)
+        for f in files:
+            (root / folder / f).write_bytes(b"x")
+    items = data.caltech256(tmp_path)
+    assert [(i.category, i.name, i.number) for i in items] == [
+        (1, "ak47", 1), (1, "ak47", 2), (2, "american-flag", 1), (257, "clutter", 10)]
+    assert items[0].path == root / "001.ak47" / "001_0001.jpg"
+    splits = data.split_by_image(items, val=0.25, test=0.25, seed=0)
+    assert sorted(len(v) for v in splits.values()) == [1, 1, 2]
+    assert {i.path for v in splits.values() for i in v} == {i.path for i in items}
+
+
+# --- toy scenes ------------------------------------------------------------------------
+
+
+def test_toy_scenes_are_seeded_and_the_ball_is_bimodal_at_one_lightness():
+    images, masks = data.toy_scenes(40, 48, seed=2, return_masks=True)
+    assert images.shape == (40, 48, 48, 3) and images.dtype == np.float32
+    np.testing.assert_array_equal(images, data.toy_scenes(40, 48, seed=2))
+    reds = masks["ball_red"].reshape(40, -1).any(axis=1)
+    assert 5 < reds.sum() < 35
+    lab = color.rgb_to_lab(images)
+    red_px, blue_px = masks["ball_red"], masks["ball"] & ~masks["ball_red"]
+    assert abs(lab[red_px][:, 0].mean() - lab[blue_px][:, 0].mean()) < 1.5
+    assert lab[red_px][:, 2].mean() > 20 and lab[blue_px][:, 2].mean() < -40
+    assert lab[masks["sky"]][:, 2].mean() < -20 and lab[masks["grass"]][:, 1].mean() < -20
