@@ -1,0 +1,200 @@
+"""darkroom.colorize: model shapes, losses, decoding, colorize(), saving, pix2pix, distribution."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import darkroom  # noqa: F401
+import keras
+import tensorflow as tf
+
+from darkroom import colorize as C
+from darkroom import color, data
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return data.toy_scenes(16, 32, seed=0)
+
+
+@pytest.mark.parametrize("size", [32, 64])
+def test_cnn_shapes_at_two_sizes(size):
+    x = np.zeros((2, size, size, 1), np.float32)
+    assert C.build_post_cnn()(x).shape == (2, size, size, 2)
+    assert C.build_light_cnn(8)(x).shape == (2, size, size, 2)
+    assert C.build_light_cnn(8, head="classification", num_bins=7)(x).shape == (2, size, size, 7)
+
+
+@pytest.mark.parametrize("size,patches", [(32, 6), (256, 30)])
+def test_pix2pix_shapes(size, patches):
+    gen = C.build_unet_generator(size, base=4, max_filters=8)
+    disc = C.build_patch_discriminator(size, base=4)
+    L = np.zeros((1, size, size, 1), np.float32)
+    ab = gen(L).numpy()
+    assert ab.shape == (1, size, size, 2) and C.model_stride(gen) == size
+    assert disc([L, ab]).shape == (1, patches, patches, 1)
+    assert C.model_stride(C.build_post_cnn()) == 8
+
+
+def test_full_size_models_have_the_published_parameter_counts():
+    assert C.build_unet_generator(256).count_params() == 54_421_762  # the TF pix2pix tutorial's generator
+    assert C.build_patch_discriminator(256).count_params() == 2_767_361
+    assert 0.4e6 < C.build_light_cnn(32).count_params() < 0.7e6
+
+
+def test_pix2pix_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="power of two"):
+        C.build_unet_generator(48)
+
+
+def test_ab_bins_and_rebalancing():
+    bins = C.ab_bins()
+    assert 200 < len(bins) < 330
+    assert np.all(np.abs(bins.centers) <= 110)
+    # a uniform distribution over bins gives weights of one
+    w = bins.class_weights(bins.centers, lam=0.5, sigma=1e-3)
+    np.testing.assert_allclose(w, 1.0, rtol=1e-4)
+    # gray-heavy data: gray bins get small weights, saturated bins large
+    ab = np.concatenate([np.zeros((1000, 2)), bins.centers], axis=0)
+    w = bins.class_weights(ab)
+    gray = bins.nearest(np.zeros(2))
+    assert w[gray] < 0.5 * np.median(w)
+
+
+def test_annealed_mean_between_mean_and_mode():
+    centers = np.array([[0.0, 0.0], [64.0, 0.0]], np.float32)
+    logits = np.log(np.array([[[[0.4, 0.6]]]], np.float32))
+    mean = C.AnnealedMean(centers, temperature=1.0)(logits).numpy()[0, 0, 0]
+    np.testing.assert_allclose(mean, [0.6 * 64 / 128, 0.0], atol=1e-6)
+    mode = C.AnnealedMean(centers, temperature=0.01)(logits).numpy()[0, 0, 0]
+    np.testing.assert_allclose(mode, [0.5, 0.0], atol=1e-4)
+
+
+def test_rebalanced_cross_entropy_is_lowest_at_the_truth():
+    bins = C.ab_bins()
+    truth_ab = bins.centers[[10, 100]] / 128.0
+    y_true = truth_ab.reshape(1, 1, 2, 2)
+    loss = C.RebalancedCrossEntropy(bins.centers)
+    right = np.full((1, 1, 2, len(bins)), -10.0, np.float32)
+    right[0, 0, 0, 10] = right[0, 0, 1, 100] = 10.0
+    wrong = np.roll(right, 50, axis=-1)
+    assert float(loss(y_true, right)) < float(loss(y_true, wrong))
+    # the weights multiply the per-pixel loss of the truth's bin
+    weighted = C.RebalancedCrossEntropy(bins.centers, np.full(len(bins), 2.0, np.float32))
+    assert float(weighted(y_true, wrong)) == pytest.approx(2 * float(loss(y_true, wrong)), rel=1e-5)
+
+
+def test_a_training_step_changes_weights_and_lowers_loss(scenes):
+    L, ab = C.to_model_pairs(scenes[:8])
+    keras.utils.set_random_seed(0)
+    model = C.build_light_cnn(8)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    first = model.evaluate(L, ab, verbose=0)
+    for _ in range(5):
+        model.train_on_batch(L, ab)
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    assert model.evaluate(L, ab, verbose=0) < first
+
+
+def test_pix2pix_step_updates_both_networks(scenes):
+    L, ab = C.to_model_pairs(scenes[:4])
+    keras.utils.set_random_seed(0)
+    gan = C.Pix2Pix(32, gen_base=4, disc_base=4)
+    g0, d0 = gan.generator.get_weights(), gan.discriminator.get_weights()
+    losses = [gan.train_step(tf.constant(L), tf.constant(ab)) for _ in range(3)]
+    assert set(losses[0]) == {"gen_total", "gen_gan", "l1", "disc"}
+    assert losses[0]["gen_total"] == pytest.approx(losses[0]["gen_gan"] + 100 * losses[0]["l1"], rel=1e-5)
+    assert any(not np.allclose(a, b) for a, b in zip(g0, gan.generator.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(d0, gan.discriminator.get_weights()))
+    assert int(gan.step.numpy()) == 3
+
+
+def test_pix2pix_resumes_from_its_checkpoint(scenes):
+    first = C.train_pix2pix(scenes, size=32, steps=2, batch_size=4, gen_base=4, disc_base=4,
+                            name="p2p_resume", checkpoint_every=1, sample_every=2)
+    assert first.start_step == 0 and len(first.history["l1"]) == 2 and first.samples[0].is_file()
+    second = C.train_pix2pix(scenes, size=32, steps=3, batch_size=4, gen_base=4, disc_base=4,
+                             name="p2p_resume", checkpoint_every=1)
+    assert second.start_step == 2 and len(second.history["l1"]) == 1
+
+
+def test_colorize_odd_size_and_rgb_contributes_only_L(scenes):
+    result = C.train_colorizer(scenes, loss="mse", epochs=1, batch_size=8, width=4)
+    image = scenes[0][:29, :31]
+    out = C.colorize(result.model, image)
+    assert out.shape == (29, 31, 3) and out.dtype == np.float32
+    L = color.rgb_to_lab(image)[..., 0]
+    gray_rgb = color.lab_to_rgb(np.stack([L, np.zeros_like(L), np.zeros_like(L)], -1))
+    np.testing.assert_allclose(C.colorize(result.model, gray_rgb), out, atol=2e-3)
+    np.testing.assert_allclose(color.rgb_to_lab(out)[..., 0], L, atol=1.0)  # L is kept
+    assert C.colorize(result.model, (image[..., 0] * 255).astype(np.uint8)).shape == (29, 31, 3)
+    with pytest.raises(ValueError, match="one image"):
+        C.colorize(result.model, scenes[:2])
+
+
+def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_path):
+    from darkroom import training
+
+    result = C.train_colorizer(scenes, loss="classification", epochs=1, batch_size=8, width=4)
+    path = training.save_model(result.model, "colorizer_test")
+    loaded = keras.models.load_model(path)
+    L, _ = C.to_model_pairs(scenes[:2])
+    np.testing.assert_allclose(loaded.predict(L, verbose=0), result.model.predict(L, verbose=0), atol=1e-6)
+    train_path = tmp_path / "train.keras"
+    result.train_model.save(train_path)  # with its RebalancedCrossEntropy loss
+    assert isinstance(keras.models.load_model(train_path).loss, C.RebalancedCrossEntropy)
+
+
+def test_gray_baseline_and_score(scenes):
+    gray = C.gray_baseline(scenes[:2])
+    s = C.score(scenes[:2], gray)
+    assert s["colorfulness"] < 1.0 and 0 < s["ab_mae"] and s["psnr"] > 10
+    assert C.score(scenes[:2], scenes[:2])["psnr"] == np.inf
+
+
+DISTRIBUTED = textwrap.dedent(
+    """
+    import darkroom, numpy as np, tensorflow as tf, keras
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from darkroom import colorize as C, data
+    L, ab = C.to_model_pairs(data.toy_scenes(8, 16, seed=0))
+
+    def one_step(strategy):
+        with strategy.scope():
+            keras.utils.set_random_seed(0)
+            model = C.build_light_cnn(4)
+            model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+        ds = tf.data.Dataset.from_tensor_slices((L, ab)).batch(8)
+        model.fit(ds, epochs=1, verbose=0)
+        return model.get_weights()
+
+    single = one_step(tf.distribute.get_strategy())
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored.num_replicas_in_sync == 2
+    multi = one_step(mirrored)
+    init = None
+    diff = max(float(np.abs(a - b).max()) for a, b in zip(single, multi))
+    with tf.distribute.get_strategy().scope():
+        keras.utils.set_random_seed(0)
+        init = C.build_light_cnn(4).get_weights()
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(single, init))
+    print("DIFF", diff, "MOVED", moved)
+    """
+)
+
+
+def test_one_step_under_mirrored_strategy_matches_single_device():
+    # Logical devices must be configured before TensorFlow initialises: use a fresh process.
+    proc = subprocess.run([sys.executable, "-c", DISTRIBUTED], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = [x for x in proc.stdout.splitlines() if x.startswith("DIFF")][-1]
+    diff, moved = float(line.split()[1]), float(line.split()[3])
+    assert moved > 1e-4  # the step did something
+    assert diff < 1e-5 * max(1.0, moved / 1e-3)
