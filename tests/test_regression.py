@@ -1,0 +1,244 @@
+"""Tests for darkroom.regression: the post's numbers, the workbook, the errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
+from darkroom import regression as reg
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _maker():
+    """Import data/make_fire_theft.py (a script, not a package module)."""
+    path = REPO / "data" / "make_fire_theft.py"
+    spec = importlib.util.spec_from_file_location("make_fire_theft", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_fire_theft", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def xy() -> tuple[np.ndarray, np.ndarray]:
+    return reg.load_fire_theft(REPO / "data" / "fire_theft.xls")
+
+
+def test_committed_workbook_has_the_42_rows_of_the_issue(xy):
+    x, y = xy
+    rows = _maker().ROWS
+    assert len(x) == len(y) == 42
+    np.testing.assert_array_equal(x, [r[0] for r in rows])
+    np.testing.assert_array_equal(y, [r[1] for r in rows])
+    assert (x[0], y[0]) == (6.2, 29.0) and (x[-1], y[-1]) == (4.8, 19.0)
+    assert (x[23], y[23]) == reg.OUTLIER
+
+
+def test_default_path_is_the_committed_workbook():
+    x, _ = reg.load_fire_theft()
+    assert len(x) == 42
+
+
+def test_xls_round_trip_writes_a_real_excel97_file_with_header(tmp_path):
+    import xlrd
+
+    target = _maker().write_fire_theft(tmp_path / "sub" / "ft.xls")
+    assert target.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # OLE2 = Excel 97 .xls
+    sheet = xlrd.open_workbook(str(target)).sheet_by_index(0)
+    assert sheet.nrows == 43 and sheet.row_values(0) == ["X", "Y"]
+    x, y = reg.load_fire_theft(target)
+    assert len(x) == 42 and x.dtype == np.float64 and y.dtype == np.float64
+    assert not list(tmp_path.glob("sub/*.tmp"))  # the atomic write left no temporary behind
+
+
+def test_missing_file_error_names_the_path(tmp_path):
+    missing = tmp_path / "nope.xls"
+    with pytest.raises(FileNotFoundError, match="nope.xls"):
+        reg.load_fire_theft(missing)
+
+
+def test_corrupt_file_error_names_the_path(tmp_path):
+    bad = tmp_path / "corrupt.xls"
+    bad.write_bytes(b"this is not an excel workbook at all" * 20)
+    with pytest.raises(ValueError, match="corrupt.xls"):
+        reg.load_fire_theft(bad)
+
+
+def test_truncated_file_is_rejected(tmp_path):
+    good = (REPO / "data" / "fire_theft.xls").read_bytes()
+    bad = tmp_path / "half.xls"
+    bad.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="half.xls"):
+        reg.load_fire_theft(bad)
+
+
+def test_wrong_header_is_rejected(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("s")
+    for col, name in enumerate(["fires", "thefts"]):
+        sheet.write(0, col, name)
+    sheet.write(1, 0, 1.0)
+    sheet.write(1, 1, 2.0)
+    path = tmp_path / "header.xls"
+    book.save(str(path))
+    with pytest.raises(ValueError, match=r"header.*expected \['X', 'Y'\]"):
+        reg.load_fire_theft(path)
+
+
+def test_exact_and_lstsq_match_the_post(xy):
+    for fit in (reg.fit_exact(*xy), reg.fit_lstsq(*xy)):
+        assert fit.slope == pytest.approx(1.3134560, abs=5e-8)
+        assert fit.intercept == pytest.approx(16.995157, abs=5e-7)
+        assert fit.slope == pytest.approx(reg.EXACT_SLOPE, rel=1e-10)
+        assert fit.intercept == pytest.approx(reg.EXACT_INTERCEPT, rel=1e-10)
+
+
+def test_exact_on_a_hand_computed_line():
+    fit = reg.fit_exact(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]))
+    assert (fit.slope, fit.intercept) == pytest.approx((2.0, 1.0))
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_per_sample_sgd_reproduces_the_posts_wrong_answer(xy, jit_compile):
+    fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=100, jit_compile=jit_compile)
+    assert round(fit.slope, 4) == round(reg.POST_SGD_SLOPE, 4) == 1.7184
+    assert round(fit.intercept, 4) == round(reg.POST_SGD_INTERCEPT, 4) == 15.7892
+    assert len(fit.history) == 100 and fit.history[-1] < fit.history[0]
+
+
+def test_per_sample_sgd_matches_a_numpy_float32_loop(xy):
+    x, y = (v.astype(np.float32) for v in xy)
+    w = b = np.float32(0)
+    lr = np.float32(0.01 / 10)
+    for _ in range(3):
+        for xi, yi in zip(x, y):
+            r = (xi * w + b) - yi
+            w, b = w - lr * (np.float32(2) * r * xi), b - lr * (np.float32(2) * r)
+    fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=3, jit_compile=False)
+    assert (fit.slope, fit.intercept) == pytest.approx((float(w), float(b)), rel=1e-6)
+
+
+def test_sgd_limit_is_where_per_sample_sgd_settles(xy):
+    slope, intercept, rate = reg.sgd_limit(*xy, 0.001)
+    fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=2000)
+    assert 0 < rate < 1
+    assert (fit.slope, fit.intercept) == pytest.approx((slope, intercept), rel=1e-4)
+    assert abs(slope - reg.EXACT_SLOPE) > 0.3  # settled, but far from least squares
+    assert reg.sgd_limit(*xy, 0.01)[2] > 1  # this learning rate diverges
+
+
+def test_sgd_path_ends_at_the_fit(xy):
+    path = reg.sgd_path(*xy, learning_rate=0.001, epochs=100, last_epochs=2)
+    fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=100)
+    assert path.shape == (84, 2)
+    np.testing.assert_allclose(path[-1], [fit.slope, fit.intercept], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "optimizer, learning_rate, epochs", [("sgd", 0.003, 20000), ("adam", 0.5, 2000)]
+)
+def test_full_batch_gd_lands_on_the_exact_answer(xy, optimizer, learning_rate, epochs):
+    fit = reg.fit_gd(*xy, learning_rate=learning_rate, epochs=epochs, optimizer=optimizer)
+    assert abs(fit.slope - reg.EXACT_SLOPE) < 1e-3
+    assert abs(fit.intercept - reg.EXACT_INTERCEPT) < 1e-3
+    assert len(fit.history) == epochs and fit.history[-1] < fit.history[0]
+
+
+def test_full_batch_sgd_above_the_stability_limit_diverges(xy):
+    fit = reg.fit_gd(*xy, learning_rate=0.005, epochs=200)
+    assert not np.isfinite(fit.history[-1]) or fit.history[-1] > 1e6
+
+
+def test_keras_dense_fit_is_a_line(xy):
+    fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30, progress=False)
+    assert len(fit.history) == 30 and fit.history[-1] < fit.history[0]
+    pred = fit.model.predict(np.array([[10.0]], np.float32), verbose=0)[0, 0]
+    assert pred == pytest.approx(fit.predict([10.0])[0], rel=1e-5)
+
+
+def test_quadratic_fits_a_parabola_exactly():
+    x = np.linspace(-2, 3, 9)
+    fit = reg.fit_quadratic(x, 0.5 * x**2 - x + 2)
+    assert (fit.a, fit.b, fit.c) == pytest.approx((0.5, -1.0, 2.0))
+
+
+def test_quadratic_beats_the_line_in_sample_and_flips_without_the_outlier(xy):
+    quad, line = reg.fit_quadratic(*xy), reg.fit_lstsq(*xy)
+    assert reg.mse(quad, *xy) < reg.mse(line, *xy)
+    assert quad.a > 0  # concave up because of (39.7, 147)
+    x2, y2 = reg.without_outlier(*xy)
+    assert len(x2) == 41 and reg.fit_quadratic(x2, y2).a < 0
+
+
+def test_robust_fits_ignore_a_wild_point():
+    x = np.arange(10.0)
+    y = 2 * x + 1
+    y[9] = 100.0
+    for loss in ("huber", "l1"):
+        fit = reg.fit_robust(x, y, loss=loss)
+        assert (fit.slope, fit.intercept) == pytest.approx((2.0, 1.0), abs=1e-3)
+    assert reg.fit_lstsq(x, y).slope > 3
+
+
+def test_sweep_classifies_diverge_circle_crawl(xy):
+    sweep = reg.sweep_sgd(*xy, learning_rates=(1e-2, 1e-3, 1e-5), epochs=(100, 1000))
+    assert sweep.slope.shape == (3, 2)
+    assert list(sweep.verdict[0]) == ["diverged", "diverged"]
+    assert sweep.verdict[1, 0] == "circling"
+    assert round(sweep.slope[1, 0], 4) == 1.7184
+    assert list(sweep.verdict[2]) == ["crawling", "crawling"]
+    assert len(sweep.rows()) == 6
+
+
+def test_bad_inputs_raise_clear_errors(xy):
+    with pytest.raises(ValueError, match="same length"):
+        reg.fit_lstsq(np.arange(3.0), np.arange(4.0))
+    with pytest.raises(ValueError, match="finite"):
+        reg.fit_exact(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="learning_rate"):
+        reg.fit_sgd_per_sample(*xy, learning_rate=0.0)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        reg.fit_gd(*xy, optimizer="newton")
+    with pytest.raises(ValueError, match="huber"):
+        reg.fit_robust(*xy, loss="l3")
+
+
+def test_plots_draw(xy):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fits = {"exact": reg.fit_lstsq(*xy), "quadratic": reg.fit_quadratic(*xy)}
+    ax = reg.plot_fits(*xy, fits, highlight=reg.OUTLIER)
+    assert len(ax.lines) == 4
+    sweep = reg.sweep_sgd(*xy, learning_rates=(1e-2, 1e-3), epochs=(10, 20))
+    assert reg.plot_sweep(sweep).images
+    ax = reg.plot_loss_curves({"sgd": [3.0, 2.0, 1.0]}, floor=0.5)
+    assert len(ax.lines) == 2
+    path = reg.sgd_path(*xy, epochs=2)
+    assert reg.plot_sgd_path(*xy, path, {"exact": fits["exact"]}).lines
+    plt.close("all")
+
+
+def test_l1_fit_matches_a_linear_program(xy):
+    from scipy.optimize import linprog
+
+    x, y = xy
+    n = len(x)
+    # minimise sum t_i subject to -t_i <= y_i - (w x_i + b) <= t_i
+    cost = np.r_[0.0, 0.0, np.ones(n)]
+    a_ub = np.block([[-x[:, None], -np.ones((n, 1)), -np.eye(n)],
+                     [x[:, None], np.ones((n, 1)), -np.eye(n)]])
+    lp = linprog(cost, A_ub=a_ub, b_ub=np.r_[-y, y], bounds=[(None, None)] * 2 + [(0, None)] * n)
+    fit = reg.fit_robust(x, y, loss="l1")
+    assert np.abs(y - fit.predict(x)).sum() == pytest.approx(lp.fun, rel=1e-7)
+    assert (fit.slope, fit.intercept) == pytest.approx(tuple(lp.x[:2]), rel=1e-5)
