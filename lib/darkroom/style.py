@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import sys
 import threading
 import time
@@ -77,7 +76,7 @@ PROCEDURAL_STYLES: tuple[str, ...] = ("swirls", "mosaic", "stripes")
 VGG_MEAN_RGB = np.array([123.68, 116.779, 103.939], dtype=np.float32)
 WEIGHTS_ENV = "DARKROOM_VGG19_WEIGHTS"
 KERAS_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-_DOWNLOAD_HOST = ("storage.googleapis.com", 443)
+_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + KERAS_NOTOP_FILE
 _VGG19_BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
 _MIN_SIDE = 16  # relu5_x sits behind four 2x poolings
 # Mean activation each random channel is scaled to: about the size of ImageNet VGG19's
@@ -106,19 +105,22 @@ def _keras_cache_files() -> list[Path]:
     return [base / "models" / KERAS_NOTOP_FILE, Path("/tmp/.keras/models") / KERAS_NOTOP_FILE]
 
 
-def _network_available(host: tuple[str, int] = _DOWNLOAD_HOST, timeout: float = 1.5) -> bool:
-    """True if a TCP connection to ``host`` opens within ``timeout`` seconds.
+def _network_available(url: str = _WEIGHTS_URL, timeout: float = 1.5) -> bool:
+    """True if an HTTP HEAD request for ``url`` succeeds within ``timeout`` seconds.
 
-    The probe runs in a daemon thread because name resolution ignores socket
-    timeouts; an offline machine with a slow resolver still answers in ``timeout``.
+    A real request, not just a TCP connect: sandboxes and captive proxies accept any
+    connection.  The probe runs in a daemon thread because name resolution ignores
+    socket timeouts, so an offline machine with a slow resolver still answers in time.
     """
+    import urllib.request
+
     answer: list[bool] = []
 
     def probe() -> None:
         try:
-            with socket.create_connection(host, timeout=timeout):
-                answer.append(True)
-        except OSError:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as r:
+                answer.append(200 <= r.status < 400)
+        except Exception:  # noqa: BLE001 - any failure means "not reachable now"
             answer.append(False)
 
     thread = threading.Thread(target=probe, daemon=True)
@@ -143,7 +145,7 @@ def resolve_weights(weights: str | os.PathLike | None = "auto", *, probe_timeout
     """Decide which VGG19 weights ``weights`` means ("auto", "imagenet", "random", None or a path).
 
     ``"auto"`` checks the Keras cache, then a local file named by ``DARKROOM_VGG19_WEIGHTS``,
-    then whether the download host answers within ``probe_timeout`` seconds, else random.
+    then whether the download URL answers within ``probe_timeout`` seconds, else random.
     The local file comes before the network probe so an offline machine that has one never
     waits on the probe.
     """

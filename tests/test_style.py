@@ -1,0 +1,236 @@
+"""darkroom.style: the losses against hand-computed cases, weights, pooling, a short run, colour preservation."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from darkroom import color, style
+
+
+@pytest.fixture(autouse=True)
+def _offline_and_uncached(tmp_path, monkeypatch):
+    """No Keras cache, no configured file: what "auto" sees on a fresh offline machine."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.delenv(style.WEIGHTS_ENV, raising=False)
+    monkeypatch.setattr(style, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"])
+
+
+@pytest.fixture(scope="module")
+def content() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:64, 0:64] / 64.0
+    img = np.stack([x, y, 0.5 + 0.3 * np.sin(6 * x)], -1) * 0.7 + 0.1 * rng.random((64, 64, 3))
+    return img.astype(np.float32)
+
+
+# ----------------------------------------------------------------- losses by hand
+
+
+def test_gram_matrix_matches_hand_computation() -> None:
+    f = np.array([[[1.0, 2.0], [0.0, 1.0]], [[3.0, 0.0], [1.0, 1.0]]], np.float32)  # (H=2, W=2, C=2)
+    # F (4x2) = [[1,2],[0,1],[3,0],[1,1]]; F^T F = [[11, 3], [3, 6]]; divided by H*W*C = 8.
+    expected = np.array([[11.0, 3.0], [3.0, 6.0]]) / 8.0
+    np.testing.assert_allclose(style.gram_matrix(f).numpy(), expected, rtol=1e-6)
+    batched = style.gram_matrix(np.stack([f, 2 * f])).numpy()
+    np.testing.assert_allclose(batched[1], 4 * expected, rtol=1e-6)
+
+
+def test_content_style_and_tv_losses_by_hand() -> None:
+    f = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    assert float(style.content_layer_loss(f, np.zeros_like(f))) == pytest.approx(7.5)  # (1+4+9+16)/4
+    g = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    assert float(style.style_layer_loss(g, np.zeros_like(g))) == pytest.approx(0.5)
+    img = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)[..., None]
+    # vertical differences 2, 2 -> mean square 4; horizontal 1, 1 -> 1.
+    assert float(style.tv_loss(img)) == pytest.approx(5.0)
+
+
+def test_style_layer_weight_exponent_and_normalisation() -> None:
+    np.testing.assert_allclose(style.style_layer_weights(5, 1.0), [0.2] * 5)
+    np.testing.assert_allclose(style.style_layer_weights(5, 2.0), np.array([1, 2, 4, 8, 16]) / 31)
+    w = style.style_layer_weights(5, 0.2)
+    assert w.sum() == pytest.approx(1.0) and w[0] / w[1] == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="style_layer_weight_exp"):
+        style.style_layer_weights(5, 0.0)
+
+
+def test_blend_weights_normalise_and_refuse_bad_input() -> None:
+    np.testing.assert_allclose(style.blend_weights([3, 1], 2), [0.75, 0.25])
+    np.testing.assert_allclose(style.blend_weights(None, 4), [0.25] * 4)
+    with pytest.raises(ValueError, match="at least one style"):
+        style.blend_weights(None, 0)
+    with pytest.raises(ValueError, match="positive sum"):
+        style.blend_weights([0, 0], 2)
+    with pytest.raises(ValueError, match="positive sum"):
+        style.blend_weights([1, -0.5], 2)
+    with pytest.raises(ValueError, match="expected 2 weights"):
+        style.blend_weights([1, 2, 3], 2)
+
+
+def test_relative_change_stop() -> None:
+    assert not style.relative_change_stop([10, 9, 8], tol=0.1, window=5)  # too short to judge
+    assert style.relative_change_stop([100, 99.9, 99.8, 99.7], tol=0.01, window=3)  # 0.3% < 1%
+    assert not style.relative_change_stop([100, 80, 60, 40], tol=0.01, window=3)
+    # The running best is compared, so a late spike does not count as progress or stall.
+    assert style.relative_change_stop([100, 50, 50.1, 60, 49.99], tol=0.01, window=3)
+    assert not style.relative_change_stop([100] * 10, tol=None, window=3)
+
+
+def test_layer_names_and_memory_estimate() -> None:
+    assert style.keras_layer_name("relu4_2") == "block4_conv2"
+    assert style.keras_layer_name("pool3") == "block3_pool"
+    assert style.keras_layer_name("block1_conv1") == "block1_conv1"
+    with pytest.raises(ValueError, match="relu4_2"):
+        style.keras_layer_name("fc7")
+    # relu1_1 only at 32x32: one 64-channel map, x3 (activation, gradient, workspace), 4 bytes, + weights.
+    assert style.estimate_memory_bytes(32, 32, last_layer="relu1_1") == 3 * 4 * 32 * 32 * 64 + 80_000_000
+    with pytest.warns(UserWarning, match="GiB"):
+        style._warn_if_huge(8192, 8192, "block5_conv1")
+
+
+def test_preprocess_round_trip() -> None:
+    img = np.random.default_rng(1).random((5, 4, 3)).astype(np.float32)
+    x = style.preprocess(img)
+    np.testing.assert_allclose(x[0, 0], img[0, 0] * 255 - style.VGG_MEAN_RGB, rtol=1e-5)
+    np.testing.assert_allclose(style.deprocess(x), img, atol=1e-5)
+
+
+def test_procedural_styles_are_seeded_images() -> None:
+    for name in style.PROCEDURAL_STYLES:
+        a = style.procedural_style(name, 48, seed=3)
+        assert a.shape == (48, 48, 3) and a.dtype == np.float32
+        assert 0.0 <= a.min() and a.max() <= 1.0 and a.std() > 0.1
+        np.testing.assert_array_equal(a, style.procedural_style(name, 48, seed=3))
+        assert not np.array_equal(a, style.procedural_style(name, 48, seed=4))
+    with pytest.raises(ValueError, match="swirls"):
+        style.procedural_style("plaid")
+
+
+# ----------------------------------------------------------------- weights and the network
+
+
+def test_network_probe_gives_up_quickly() -> None:
+    # A name that cannot resolve, and an address that accepts connections (sandbox proxies do)
+    # or never answers: the probe must say False, not hang.
+    assert style._network_available("https://darkroom.invalid/vgg19.h5", timeout=0.5) is False
+    assert style._network_available("http://10.255.255.1:9/vgg19.h5", timeout=0.5) is False
+
+
+def test_auto_falls_back_to_random_offline_and_says_so(monkeypatch, capsys) -> None:
+    monkeypatch.setattr(style, "_network_available", lambda *a, **k: False)
+    monkeypatch.setattr(style, "_announced", set())
+    choice = style.resolve_weights("auto")
+    assert choice.kind == "random" and "RANDOM" in choice.description
+    model = style.vgg_features("auto", layers=("relu1_1",))
+    assert model.weights_kind == "random"
+    out = capsys.readouterr().out
+    assert "RANDOM VGG19 weights" in out
+    style.vgg_features("auto", layers=("relu1_1",))
+    assert capsys.readouterr().out == ""  # said once
+
+
+def test_resolve_weights_refuses_missing_file(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="no file"):
+        style.resolve_weights(tmp_path / "missing.h5")
+    with pytest.raises(TypeError):
+        style.resolve_weights(3)
+
+
+def test_avg_pooling_replaces_every_pooling_layer_and_net_is_cut() -> None:
+    import keras
+
+    model = style.vgg_features("random", pooling="avg", layers=("relu5_1", "relu1_1"))
+    kinds = [type(layer).__name__ for layer in model.inner.layers]
+    assert kinds.count("AveragePooling2D") == 4 and "MaxPooling2D" not in kinds
+    assert model.inner.layers[-1].name == "block5_conv1"  # nothing computed past the deepest layer used
+    out = model(np.zeros((1, 32, 32, 3), np.float32))
+    assert set(out) == {"relu5_1", "relu1_1"} and tuple(out["relu5_1"].shape) == (1, 2, 2, 512)
+    maxed = style.vgg_features("random", pooling="max", layers=("relu5_1",))
+    assert sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in maxed.inner.layers) == 4
+    with pytest.raises(ValueError, match="pooling"):
+        style.vgg_features("random", pooling="min")
+
+
+def test_random_weights_are_normalised_per_channel() -> None:
+    model = style.vgg_features("random", layers=("relu3_1",))
+    probe = style.preprocess(style._pink_noise_batch(n=4, size=96, seed=1234))
+    means = np.asarray(model(probe)["relu3_1"]).mean(axis=(0, 1, 2))
+    np.testing.assert_allclose(means, style.RANDOM_ACTIVATION_MEAN, rtol=1e-3)
+
+
+def test_weights_file_round_trip(tmp_path, monkeypatch) -> None:
+    import keras
+
+    keras.utils.set_random_seed(7)
+    reference = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+    path = tmp_path / "vgg19_random.weights.h5"
+    reference.save_weights(path)
+    model = style.vgg_features(path, layers=("relu2_1",))
+    assert model.weights_kind == "file"
+    for name in ("block1_conv1", "block2_conv1"):
+        np.testing.assert_array_equal(model.inner.get_layer(name).get_weights()[0],
+                                      reference.get_layer(name).get_weights()[0])
+    x = np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype(np.float32)
+    expected = keras.Model(reference.input, reference.get_layer("block2_conv1").output)(x[..., ::-1])
+    np.testing.assert_allclose(np.asarray(model(x)["relu2_1"]), np.asarray(expected), rtol=1e-4, atol=1e-4)
+    # The environment variable is what "auto" uses offline.
+    monkeypatch.setenv(style.WEIGHTS_ENV, str(path))
+    assert style.resolve_weights("auto").kind == "file"
+
+
+# ----------------------------------------------------------------- stylize
+
+
+def test_short_run_lowers_the_loss_and_returns_frames(content) -> None:
+    s = style.procedural_style("mosaic", 64)
+    r = style.stylize(content, s, iterations=20, weights="random", checkpoint_iterations=5, progress=False)
+    assert r.history["loss"][0] / r.loss > 5.0
+    assert [i for i, _ in r.frames] == [0, 5, 10, 15, 20]
+    assert all(f.shape == (64, 64, 3) for _, f in r.frames)
+    assert r.image.shape == (64, 64, 3) and r.image.dtype == np.float32
+    assert r.loss == pytest.approx(min(r.history["loss"]), rel=0.5)  # best kept (final image included)
+    assert r.stopped_at is None and r.iterations == 20 and "RANDOM" in r.weights
+
+
+def test_lbfgs_multires_and_stopping(content) -> None:
+    s = style.procedural_style("stripes", 64)
+    r = style.stylize(content, s, optimizer="lbfgs", iterations=15, multires=1, multires_iterations=5,
+                      weights="random", progress=False)
+    assert [st["size"] for st in r.stages] == [(32, 32), (64, 64)]
+    assert r.history["stage"].count(0) == 5 and r.loss < r.history["loss"][5]
+    stopped = style.stylize(content, s, iterations=200, tol=0.05, tol_window=5, weights="random", progress=False,
+                            initial=content)
+    assert stopped.stopped_at is not None and stopped.stopped_at == stopped.iterations < 200
+
+
+def test_preserve_colors_keeps_the_contents_ab(content) -> None:
+    s = style.procedural_style("swirls", 64)
+    r = style.stylize(content, s, iterations=5, preserve_colors=True, weights="random", progress=False)
+    ab_out = color.rgb_to_lab(r.image)[..., 1:]
+    ab_in = color.rgb_to_lab(content)[..., 1:]
+    assert np.median(np.abs(ab_out - ab_in)) < 1.0
+    plain = style.stylize(content, s, iterations=5, weights="random", progress=False)
+    assert np.median(np.abs(color.rgb_to_lab(plain.image)[..., 1:] - ab_in)) > 5.0
+
+
+def test_bad_inputs_are_refused_or_converted(content) -> None:
+    s = style.procedural_style("stripes", 32)
+    with pytest.raises(ValueError, match="at least one style"):
+        style.stylize(content, [], iterations=1, weights="random", progress=False)
+    with pytest.raises(ValueError, match="positive sum"):
+        style.stylize(content, [s, s], style_blend_weights=[0, 0], iterations=1, weights="random", progress=False)
+    with pytest.raises(ValueError, match="optimizer"):
+        style.stylize(content, s, optimizer="sgd", iterations=1, weights="random", progress=False)
+    with pytest.raises(ValueError, match="16 px"):
+        style.stylize(content[:8, :8], s, iterations=1, weights="random", progress=False)
+    gray = content.mean(axis=-1)
+    rgba = (np.dstack([s, np.ones(s.shape[:2])]) * 255).astype(np.uint8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = style.stylize(gray, rgba, iterations=2, weights="random", progress=False, width=32)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "gray" in messages and "alpha" in messages
+    assert r.image.shape == (32, 32, 3)
