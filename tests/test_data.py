@@ -43,6 +43,13 @@ def test_random_patches_are_crops_of_the_photos():
     assert found
 
 
+def test_square_images_are_centred_squares():
+    img = np.zeros((20, 40, 3), np.float32)
+    img[:, 10:30] = 1.0  # the centred 20x20 square is white
+    out = data.square_images([img], 10)
+    assert out.shape == (1, 10, 10, 3) and out.min() > 0.99
+
+
 # --- a messy folder --------------------------------------------------------------------
 
 
@@ -184,7 +191,9 @@ def test_fetch_downloads_verifies_and_extracts(tmp_path, monkeypatch):
     archive, sha = _fake_archive(tmp_path)
     registry = {"fake": data.Archive(url=archive.as_uri(), filename="fakeset.tgz",
                                      size=archive.stat().st_size, sha256=sha, folder="fakeset")}
+    assert data.cached("fake", registry=registry) is None
     folder = data.fetch("fake", registry=registry)
+    assert data.cached("fake", registry=registry) == folder
     assert folder == tmp_path / "data" / "cache" / "fake" / "fakeset"
     assert (folder / "cats" / "1.jpg").is_file()
     assert (tmp_path / "data" / "downloads" / "fakeset.tgz").read_bytes() == archive.read_bytes()

@@ -47,6 +47,7 @@ __all__ = [
     "CaltechImage",
     "sample_photos",
     "random_patches",
+    "square_images",
     "scan_image_folder",
     "image_folder",
     "augment_image",
@@ -55,6 +56,7 @@ __all__ = [
     "toy_scenes",
     "TOY_COLORS",
     "fetch",
+    "cached",
     "caltech256",
     "split_by_image",
 ]
@@ -154,6 +156,21 @@ def random_patches(
         if side != size:
             crop = resize(crop, (size, size), order=1, anti_aliasing=side > size)
         out[i] = np.clip(crop, 0.0, 1.0)
+    return out
+
+
+def square_images(images: Mapping[str, np.ndarray] | Sequence[np.ndarray], size: int) -> np.ndarray:
+    """Each image's largest centred square, resized to ``size``x``size`` -> (N, size, size, 3) float32."""
+    from skimage.transform import resize
+
+    pool = list(images.values()) if isinstance(images, Mapping) else list(images)
+    out = np.empty((len(pool), size, size, 3), np.float32)
+    for i, image in enumerate(pool):
+        h, w = image.shape[:2]
+        side = min(h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        crop = image[top : top + side, left : left + side, :3]
+        out[i] = np.clip(resize(crop, (size, size), order=1, anti_aliasing=side > size), 0.0, 1.0)
     return out
 
 
@@ -699,6 +716,18 @@ def fetch(
         _extract(target, destination)
         done.write_text(archive.filename + "\n")
     return destination / archive.folder if archive.folder else destination
+
+
+def cached(name: str, registry: Mapping[str, Archive] | None = None) -> Path | None:
+    """The unpacked folder of ``name`` if :func:`fetch` already unpacked it, else ``None`` (no network)."""
+    registry = REGISTRY if registry is None else registry
+    if name not in registry:
+        raise ValueError(f"unknown dataset {name!r}; known: {sorted(registry)}")
+    destination = paths.data_dir() / "cache" / name
+    if not (destination / ".extracted").exists():
+        return None
+    folder = registry[name].folder
+    return destination / folder if folder else destination
 
 
 # ----------------------------------------------------------------------------------------
