@@ -19,9 +19,11 @@ side by side:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ __all__ = [
     "fit_exact",
     "fit_lstsq",
     "fit_sgd_per_sample",
+    "fit_sgd_per_sample_eager",
     "sgd_path",
     "sgd_limit",
     "fit_gd",
@@ -53,6 +56,7 @@ __all__ = [
     "fit_robust",
     "sweep_sgd",
     "without_outlier",
+    "markdown_table",
     "plot_fits",
     "plot_loss_curves",
     "plot_sweep",
@@ -381,6 +385,39 @@ def _per_sample_loop(jit_compile: bool, record_steps: bool) -> Callable[..., Any
     return loop
 
 
+_XLA_ANNOUNCED = False
+
+
+@contextlib.contextmanager
+def _quiet_first_xla_compile(jit_compile: bool) -> Iterator[None]:
+    """Hide the one-off "Compiled cluster using XLA!" line that XLA writes to the process's stderr.
+
+    It is written by native code straight to file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does
+    not silence and Jupyter copies into the saved notebook. Only the first compiled call in a
+    process is wrapped; errors still surface as Python exceptions.
+    """
+    global _XLA_ANNOUNCED
+    if not jit_compile or _XLA_ANNOUNCED:
+        yield
+        return
+    _XLA_ANNOUNCED = True
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 def _run_per_sample(
     x: np.ndarray,
     y: np.ndarray,
@@ -400,15 +437,16 @@ def _run_per_sample(
     lr = np.asarray(learning_rates, dtype=np.float32)
     w0, b0 = start if start is not None else (np.zeros_like(lr), np.zeros_like(lr))
     began = time.perf_counter()
-    ws, bs = _per_sample_loop(bool(jit_compile), record_steps)(
-        tf.constant(x, tf.float32),
-        tf.constant(y, tf.float32),
-        tf.constant(lr),
-        tf.constant(w0, tf.float32),
-        tf.constant(b0, tf.float32),
-        tf.constant(int(epochs), tf.int32),
-    )
-    ws, bs = ws.numpy(), bs.numpy()
+    with _quiet_first_xla_compile(bool(jit_compile)):
+        ws, bs = _per_sample_loop(bool(jit_compile), record_steps)(
+            tf.constant(x, tf.float32),
+            tf.constant(y, tf.float32),
+            tf.constant(lr),
+            tf.constant(w0, tf.float32),
+            tf.constant(b0, tf.float32),
+            tf.constant(int(epochs), tf.int32),
+        )
+        ws, bs = ws.numpy(), bs.numpy()
     return ws, bs, time.perf_counter() - began
 
 
@@ -443,6 +481,40 @@ def fit_sgd_per_sample(
         seconds,
         history.tolist(),
         method=f"per-sample SGD (lr={learning_rate:g}, {epochs} epochs)",
+    )
+
+
+def fit_sgd_per_sample_eager(
+    x: np.ndarray, y: np.ndarray, learning_rate: float = 0.001, epochs: int = 1
+) -> LineFit:
+    """The same recipe as :func:`fit_sgd_per_sample`, as a Python loop of eager TensorFlow steps.
+
+    This is how the TF1 code ran it (one ``session.run`` per sample); it is here only to time
+    against the compiled loop -- use a few epochs.
+    """
+    import tensorflow as tf
+
+    x, y = _check_xy(x, y)
+    _check_positive("learning_rate", learning_rate)
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+    w = tf.Variable(0.0, dtype=tf.float32)
+    b = tf.Variable(0.0, dtype=tf.float32)
+    X = tf.constant(x, tf.float32)
+    Y = tf.constant(y, tf.float32)
+    start = time.perf_counter()
+    for _ in range(int(epochs)):
+        for i in range(len(x)):
+            with tf.GradientTape() as tape:
+                loss = tf.square(Y[i] - (X[i] * w + b))
+            gw, gb = tape.gradient(loss, [w, b])
+            w.assign_sub(learning_rate * gw)
+            b.assign_sub(learning_rate * gb)
+    return LineFit(
+        float(w.numpy()),
+        float(b.numpy()),
+        time.perf_counter() - start,
+        method=f"per-sample SGD, eager Python loop (lr={learning_rate:g}, {epochs} epochs)",
     )
 
 
@@ -698,6 +770,29 @@ def fit_keras_dense(
     )
 
 
+def markdown_table(rows: Sequence[Mapping[str, Any]], digits: int = 6) -> str:
+    """Rows of dicts as a Markdown table (floats to ``digits`` significant figures).
+
+    Wrap it in ``IPython.display.Markdown`` to show it in a notebook.
+    """
+    if not rows:
+        raise ValueError("markdown_table: received no rows")
+    columns = list(rows[0])
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+
+    def cell(value: Any) -> str:
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.{digits}g}"
+        return "" if value is None else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------
 # Plots
 
@@ -718,7 +813,7 @@ def plot_fits(
         _, ax = plt.subplots(figsize=(6, 4))
     ax.plot(x, y, "o", color="0.3", ms=4, label="data")
     if highlight is not None:
-        ax.plot(*highlight, "o", ms=11, mfc="none", mec="crimson", mew=1.5, label="outlier")
+        ax.plot(*highlight, "o", color="crimson", ms=11, mfc="none", mew=1.5, label="outlier")
     grid = np.linspace(0, 1.05 * x.max(), 200)
     for label, fit in fits.items():
         ax.plot(grid, fit.predict(grid), lw=2, label=label)
