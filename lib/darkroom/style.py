@@ -66,6 +66,7 @@ __all__ = [
     "procedural_style",
     "stylize",
     "seconds_per_iteration",
+    "time_to_reach",
 ]
 
 CONTENT_LAYERS: tuple[str, ...] = ("relu4_2", "relu5_2")
@@ -593,7 +594,8 @@ class StyleResult:
 
     ``image`` is the best-loss image (float32 RGB [0, 1]); ``history`` has one entry per
     iteration across all stages ("loss", "content", "style", "tv", "seconds" since the
-    start, "stage"); ``frames`` are (iteration, image) every ``checkpoint_iterations``;
+    start, "stage"), the loss of the image each step started from, plus (Adam) one entry
+    per stage for the image after its last step; ``frames`` are (iteration, image) every ``checkpoint_iterations``;
     ``stopped_at`` is the iteration (1-based, counting all stages) where the stopping
     rule fired in the last stage, or None if it ran its full budget.
     """
@@ -932,7 +934,11 @@ def stylize(
                         _best=best, _budget=budget):
                 if total < _best["loss"]:
                     _best["loss"], _best["x"] = total, tf.identity(x)
-                if final:
+                if final:  # the image after the last update: recorded, not counted as an iteration
+                    for k, val in zip(("loss", "content", "style", "tv"), (total, c, s, tv)):
+                        history[k].append(val)
+                    history["seconds"].append(time.perf_counter() - t_start)
+                    history["stage"].append(_stage)
                     return False
                 it = counter["global"]
                 if checkpoint_iterations and it % checkpoint_iterations == 0:
@@ -978,6 +984,18 @@ def stylize(
     return StyleResult(image=image, loss=float(best["loss"]), history=history, frames=frames, stopped_at=stopped_at,
                        iterations=counter["global"], seconds=time.perf_counter() - t_start,
                        seconds_per_iteration=spi, weights=weights_text, stages=stages)
+
+
+def time_to_reach(result: StyleResult, loss: float) -> float | None:
+    """Seconds from the start of ``result``'s run until its final-size loss first fell to ``loss`` (None: never).
+
+    Only the last stage counts: earlier, smaller stages measure a different (smaller-image) loss.
+    """
+    last = max(result.history["stage"]) if result.history["stage"] else 0
+    for value, stage, seconds in zip(result.history["loss"], result.history["stage"], result.history["seconds"]):
+        if stage == last and value <= loss:
+            return float(seconds)
+    return None
 
 
 def _progress_bar(total: int, desc: str):
