@@ -57,6 +57,7 @@ __all__ = [
     "upscale",
     "score",
     "evaluate",
+    "evaluate_pairs",
     "throughput",
     "BicubicResize",
     "SpaceToDepth",
@@ -281,15 +282,25 @@ def prepare_pairs(
 
 
 def patch_pairs(
-    inputs: np.ndarray, labels: np.ndarray, in_size: int = 10, scale: float = 1.5, stride: int | None = None
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    in_size: int = 10,
+    scale: float = 1.5,
+    stride: int | None = None,
+    on_bicubic: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Aligned (input, label) patch pairs (N, in, in, 1), (N, out, out, 1) from image pairs.
 
     The input patch at low-resolution offset ``k * stride`` covers exactly the label patch at
     ``k * stride * scale``; ``stride`` (default ``in_size``) must be a multiple of q in p/q.
+    ``on_bicubic=True`` is the post's side experiment: inputs are first upscaled bicubically, so
+    input and label patches are both ``in_size`` (taken at the same high-res offsets).
     """
     frac = scale_fraction(scale)
     stride = in_size if stride is None else stride
+    if on_bicubic:
+        up = [to_signed(upscale(from_signed(np.squeeze(x)), "bicubic", float(frac))) for x in inputs]
+        return _same_size_pairs(np.stack(up), np.asarray(labels), in_size, stride)
     out_size = in_size * frac
     if out_size.denominator != 1 or (stride * frac).denominator != 1:
         raise ValueError(f"in_size and stride must be multiples of {frac.denominator} at x{scale}, got {in_size}, {stride}")
@@ -300,6 +311,12 @@ def patch_pairs(
         ws = lr.shape[1] - (lr.shape[1] - in_size) % stride
         xs.append(extract_patches(lr[:hs, :ws], in_size, stride))
         ys.append(extract_patches(hr[: int(hs * frac), : int(ws * frac)], int(out_size), int(stride * frac)))
+    return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
+
+
+def _same_size_pairs(inputs: np.ndarray, labels: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    xs = [extract_patches(np.squeeze(x), size, stride) for x in inputs]
+    ys = [extract_patches(np.squeeze(y), size, stride) for y in labels]
     return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
 
 
@@ -470,15 +487,24 @@ def build_srcnn(
     return keras.Model(inputs, outputs, name=name)
 
 
-def _subpixel_head(x, frac: Fraction, channels: int = 1):
+def _subpixel_head(x, frac: Fraction, folded: bool, channels: int = 8):
+    """Sub-pixel output: p*p values per position shuffled into p x p pixels. On an unfolded
+    (low-res) grid the shuffle gives x p, and a learned q x q stride-q convolution brings it
+    to x p/q."""
+    if folded or frac.denominator == 1:
+        x = keras.layers.Conv2D(frac.numerator**2, 3, padding="same")(x)
+        return DepthToSpace(frac.numerator)(x)
     x = keras.layers.Conv2D(channels * frac.numerator**2, 3, padding="same")(x)
-    return DepthToSpace(frac.numerator)(x)
+    x = DepthToSpace(frac.numerator)(x)
+    q = frac.denominator
+    return keras.layers.Conv2D(1, q, strides=q, padding="valid")(x)
 
 
 def build_espcn(
     scale: float = 1.5,
     filters: Sequence[int] = (64, 32),
     kernels: Sequence[int] = (5, 3),
+    fold: bool = True,
     name: str = "espcn",
 ) -> keras.Model:
     """ESPCN-style sub-pixel net (Shi et al. 2016): all convolutions at low resolution.
@@ -486,14 +512,17 @@ def build_espcn(
     For a scale p/q the input is first folded q x q into channels (lossless), tanh convolutions
     run on that grid and a final 3x3 convolution emits p*p values per position that the sub-pixel
     shuffle arranges into p x p pixels: 2x2 low-res pixels in, 3x3 out at x1.5, like the post's
-    patches but convolutional. Low-res sides must be multiples of q (``upscale`` pads for you).
+    patches but convolutional. ``fold=False`` runs the convolutions on the low-res grid itself
+    and ends with a x p shuffle and a learned stride-q convolution (q*q times the compute).
+    Low-res sides must be multiples of q (``upscale`` pads for you).
     """
     frac = scale_fraction(scale)
     inputs = keras.Input((None, None, 1))
-    x = SpaceToDepth(frac.denominator)(inputs) if frac.denominator > 1 else inputs
+    folded = fold and frac.denominator > 1
+    x = SpaceToDepth(frac.denominator)(inputs) if folded else inputs
     for f, k in zip(filters, kernels):
         x = keras.layers.Conv2D(f, k, padding="same", activation="tanh")(x)
-    outputs = _subpixel_head(x, frac)
+    outputs = _subpixel_head(x, frac, folded)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -503,6 +532,7 @@ def build_residual_subpixel(
     num_layers: int = 6,
     residual: bool = True,
     subpixel: bool = True,
+    fold: bool = True,
     name: str = "resub",
 ) -> keras.Model:
     """Our best model: a ReLU conv body at low resolution, a sub-pixel head, plus bicubic.
@@ -510,18 +540,20 @@ def build_residual_subpixel(
     The net only learns what bicubic misses (``residual``); the skip is the same bicubic kernel as
     the baseline, so an untrained head starts exactly at bicubic quality. ``subpixel=False`` runs
     the same body on the bicubic-upscaled image instead (SRCNN-style, p*p/q*q times the compute),
-    which is how the notebook measures what the sub-pixel head buys.
+    which is how the notebook measures what the sub-pixel head buys. ``fold`` as in
+    :func:`build_espcn`.
     """
     frac = scale_fraction(scale)
     inputs = keras.Input((None, None, 1))
+    folded = fold and frac.denominator > 1
     if subpixel:
-        x = SpaceToDepth(frac.denominator)(inputs) if frac.denominator > 1 else inputs
+        x = SpaceToDepth(frac.denominator)(inputs) if folded else inputs
     else:
         x = BicubicResize(float(frac))(inputs)
     for _ in range(num_layers - 1):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
     if subpixel:
-        x = _subpixel_head(x, frac)
+        x = _subpixel_head(x, frac, folded)
     else:
         x = keras.layers.Conv2D(1, 3, padding="same")(x)
     outputs = keras.layers.Add()([x, BicubicResize(float(frac))(inputs)]) if residual else x
@@ -534,7 +566,7 @@ def _schedule(lr: float, schedule: str, total_steps: int, decay_steps: int | Non
         return lr
     if schedule == "exponential":
         return keras.optimizers.schedules.ExponentialDecay(
-            lr, decay_steps or max(1, total_steps // 10), decay_rate, staircase=False
+            lr, decay_steps or max(1, total_steps), decay_rate, staircase=False
         )
     if schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(lr, max(1, total_steps), alpha=0.01)
@@ -553,7 +585,7 @@ def train_model(
     lr: float = 1e-3,
     schedule: str = "constant",
     decay_steps: int | None = None,
-    decay_rate: float = 0.5,
+    decay_rate: float = 0.1,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
@@ -562,7 +594,8 @@ def train_model(
     """Build a model with ``build()`` and fit it on (x, y) pairs in [-1, 1] with Keras ``fit``.
 
     ``loss`` is "mse" (the post) or "l1"; ``optimizer`` "rmsprop" (the post) or "adam";
-    ``schedule`` "constant", "exponential" (the post; ``decay_rate`` every ``decay_steps``) or
+    ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``,
+    by default once over the whole run) or
     "cosine". Shows one progress bar over epochs. Returns a TrainResult (model, history,
     seconds, examples_per_second).
     """
@@ -622,11 +655,16 @@ def _pad_to(image: np.ndarray, before: int, height: int, width: int) -> np.ndarr
 
 def _upscale_with_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
     in_size, out_size = _patch_model_sizes(model)
-    if Fraction(out_size, in_size) != frac:
+    if in_size == out_size:  # a refiner of the bicubic enlargement (the post's side experiment)
+        h, w = gray.shape
+        gray = np.clip(resize_to(gray, (round(h * float(frac)), round(w * float(frac))), "bicubic"), 0, 1)
+        frac = Fraction(1)
+    elif Fraction(out_size, in_size) != frac:
         raise ValueError(f"the model maps {in_size}px patches to {out_size}px (x{out_size / in_size:g}), not x{float(frac):g}")
     q = frac.denominator
     if stride is None:
         stride = in_size if blend == "tile" else max(q, (in_size // 2) // q * q)
+    stride = min(stride, in_size)
     if stride % q or stride > in_size:
         raise ValueError(f"stride must be a multiple of {q} and at most {in_size}, got {stride}")
     h, w = gray.shape
@@ -782,6 +820,26 @@ def evaluate(
         hr = _crop_to_multiple(to_luminance(photo), frac.numerator)
         sr = upscale(degrade(hr, float(frac)), method_or_model, float(frac), blend=blend)
         rows.append(score(sr, hr, border))
+    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+
+
+def evaluate_pairs(
+    method_or_model: str | keras.Model,
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    scale: float = 1.5,
+    blend: str = "gaussian",
+    border: int = BORDER,
+) -> dict[str, float]:
+    """Mean MAE / PSNR / SSIM over prepared pairs in [-1, 1] (as from :func:`prepare_pairs`):
+    the post's protocol, scored on [0, 1] with ``border`` pixels excluded."""
+    inputs, labels = np.asarray(inputs), np.asarray(labels)
+    if len(inputs) != len(labels) or len(inputs) == 0:
+        raise ValueError(f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}")
+    rows = []
+    for lr, hr in zip(inputs, labels):
+        sr = upscale(from_signed(np.squeeze(lr)), method_or_model, scale, blend=blend)
+        rows.append(score(sr, from_signed(np.squeeze(hr)), border))
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 

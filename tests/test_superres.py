@@ -1,0 +1,269 @@
+"""Tests for darkroom.superres: patches, degrade/upscale, baselines, models, scores."""
+
+import darkroom  # noqa: F401  (quiet TensorFlow before it loads)
+
+import keras
+import numpy as np
+import pytest
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from darkroom import superres as sr
+
+
+@pytest.fixture(scope="module")
+def rng():
+    return np.random.default_rng(0)
+
+
+# ----------------------------------------------------------------------------- patches
+@pytest.mark.parametrize("shape", [(37, 53), (40, 40), (31, 29, 3)])
+@pytest.mark.parametrize("size,stride", [(10, 10), (10, 4), (7, 3), (15, 6), (8, 5)])
+@pytest.mark.parametrize("blend", ["tile", "gaussian"])
+def test_patches_round_trip_exactly(shape, size, stride, blend):
+    image = np.random.default_rng(1).random(shape).astype(np.float32)
+    patches = sr.extract_patches(image, size, stride)
+    back = sr.reassemble(patches, image.shape, size, stride, blend=blend)
+    assert back.shape == image.shape and back.dtype == np.float32
+    np.testing.assert_array_equal(back, image)
+
+
+def test_extract_patches_row_major_and_last_against_border():
+    image = np.arange(7 * 6).reshape(7, 6)
+    patches = sr.extract_patches(image, 4, 3)
+    # rows start at 0, 3 (3 would end at 7: fits exactly); columns at 0 and 2 (against the border)
+    assert sr.patch_positions(7, 4, 3) == [0, 3]
+    assert sr.patch_positions(6, 4, 3) == [0, 2]
+    assert patches.shape == (4, 4, 4)
+    np.testing.assert_array_equal(patches[0], image[0:4, 0:4])
+    np.testing.assert_array_equal(patches[1], image[0:4, 2:6])
+    np.testing.assert_array_equal(patches[2], image[3:7, 0:4])
+    np.testing.assert_array_equal(patches[3], image[3:7, 2:6])
+
+
+def test_tile_shows_seams_and_gaussian_blends_them():
+    # Patches that each carry a different constant: tiling keeps hard steps, blending smooths them.
+    n = len(sr.patch_positions(30, 10, 5)) ** 2
+    patches = np.repeat(np.arange(n, dtype=np.float32)[:, None, None], 10, 1).repeat(10, 2)
+    tiled = sr.reassemble(patches, (30, 30), 10, 5, blend="tile")
+    blended = sr.reassemble(patches, (30, 30), 10, 5, blend="gaussian")
+    assert np.abs(np.diff(tiled, axis=1)).max() >= 1.0
+    assert np.abs(np.diff(blended, axis=1)).max() < 0.5
+
+
+def test_patch_errors_name_the_problem():
+    with pytest.raises(ValueError, match="larger than the image"):
+        sr.extract_patches(np.zeros((5, 5)), 6, 1)
+    with pytest.raises(ValueError, match="blend"):
+        sr.reassemble(np.zeros((1, 5, 5)), (5, 5), 5, 5, blend="median")
+    with pytest.raises(ValueError, match="shape"):
+        sr.reassemble(np.zeros((3, 5, 5)), (5, 5), 5, 5)
+
+
+# ----------------------------------------------------------------------------- degrade and baselines
+def test_degrade_sizes_constant_and_uint8():
+    const = np.full((150, 150), 0.3, np.float32)
+    small = sr.degrade(const, 1.5)
+    assert small.shape == (100, 100)
+    np.testing.assert_allclose(small, 0.3, atol=1e-6)
+    assert sr.degrade(np.zeros((37, 53, 3), np.uint8), 1.5).shape == (25, 35, 3)
+    assert sr.degrade(np.zeros((4, 30, 30, 1)), 3).shape == (4, 10, 10, 1)
+    with pytest.raises(ValueError, match="scale"):
+        sr.degrade(const, 0.5)
+
+
+@pytest.mark.parametrize("method", sr.METHODS)
+def test_baselines_keep_a_constant_image(method):
+    out = sr.upscale(np.full((20, 24), 0.7, np.float32), method, 1.5)
+    assert out.shape == (30, 36)
+    np.testing.assert_allclose(out, 0.7, atol=1e-6)
+
+
+def test_baselines_on_a_known_small_case():
+    image = np.array([[0.0, 1.0], [0.5, 0.25]], np.float32)
+    nearest = sr.upscale(image, "nearest", 2)
+    np.testing.assert_array_equal(nearest, np.kron(image, np.ones((2, 2))))
+    # Half-pixel centres: output pixels sit at input coordinates -0.25, 0.25, 0.75, 1.25 (clamped).
+    bilinear = sr.upscale(np.array([[0.0, 1.0]] * 2, np.float32), "bilinear", 2)
+    np.testing.assert_allclose(bilinear[0], [0.0, 0.25, 0.75, 1.0], atol=1e-6)
+
+
+def test_bicubic_reproduces_a_linear_ramp_away_from_borders():
+    ramp = np.tile(np.linspace(0.1, 0.9, 20, dtype=np.float32), (6, 1))
+    out = sr.upscale(ramp, "bicubic", 2)
+    step = 0.8 / 19
+    coords = (np.arange(40) + 0.5) / 2 - 0.5  # input coordinate of each output pixel
+    expected = 0.1 + step * coords
+    np.testing.assert_allclose(out[3, 6:-6], expected[6:-6], atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- data
+def test_prepare_pairs_as_the_post(rng):
+    photos = [rng.random((180, 240, 3)).astype(np.float32), rng.random((160, 160)).astype(np.float32)]
+    x, y = sr.prepare_pairs(photos, crops_per_image=2)
+    assert x.shape == (4, 100, 100) and y.shape == (4, 150, 150)
+    assert x.min() >= -1 and x.max() <= 1 and y.min() >= -1 and y.max() <= 1
+    x2, y2 = sr.prepare_pairs(photos, scale=2)
+    assert x2.shape == (2, 75, 75) and y2.shape == (2, 150, 150)
+
+
+def test_patch_pairs_are_aligned():
+    hr = np.random.default_rng(2).random((30, 45)).astype(np.float32)
+    lr = sr.degrade(hr, 1.5)
+    px, py = sr.patch_pairs(lr[None], hr[None], in_size=10, scale=1.5, stride=4)
+    assert px.shape[1:] == (10, 10, 1) and py.shape[1:] == (15, 15, 1)
+    # patch k = (row 1, column 2) of the 10-px grid at stride 4 -> low-res (4, 8), high-res (6, 12)
+    cols = len(range(0, 30 - 10 + 1, 4))
+    k = 1 * cols + 2
+    np.testing.assert_array_equal(px[k, ..., 0], lr[4:14, 8:18])
+    np.testing.assert_array_equal(py[k, ..., 0], hr[6:21, 12:27])
+
+
+def test_random_crop_pairs_skip_flat_crops():
+    photo = np.zeros((120, 120), np.float32)
+    photo[:, 60:] = np.random.default_rng(3).random((120, 60))  # half flat, half textured
+    x, y = sr.random_crop_pairs([photo], 20, crop_size=24, scale=1.5, min_std=0.1, seed=0)
+    assert x.shape == (20, 16, 16, 1) and y.shape == (20, 24, 24, 1)
+    assert min(((c + 1) / 2).std() for c in y) >= 0.1
+
+
+# ----------------------------------------------------------------------------- models
+@pytest.mark.parametrize("scale,out", [(1.5, 30), (2, 40)])
+def test_conv_models_output_shapes(scale, out):
+    x = np.zeros((2, 20, 20, 1), np.float32)
+    for model in (
+        sr.build_srcnn(scale),
+        sr.build_espcn(scale),
+        sr.build_espcn(scale, fold=False),
+        sr.build_residual_subpixel(scale, filters=8, num_layers=3),
+        sr.build_residual_subpixel(scale, filters=8, num_layers=3, subpixel=False),
+    ):
+        assert model(x).shape == (2, out, out, 1), model.name
+
+
+def test_mlp_is_the_posts_network():
+    model = sr.build_mlp()
+    assert model.input_shape == (None, 10, 10, 1) and model.output_shape == (None, 15, 15, 1)
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [d.units for d in dense] == [2048, 1024, 225]
+    assert all(d.activation.__name__ == "tanh" for d in dense)
+    # 100*2048 + 2048 + 2048*1024 + 1024 + 1024*225 + 225
+    assert model.count_params() == 2_535_649
+
+
+@pytest.mark.parametrize(
+    "build,x_shape,y_shape",
+    [
+        (lambda: sr.build_mlp(hidden=(64, 32)), (16, 10, 10, 1), (16, 15, 15, 1)),
+        (lambda: sr.build_espcn(filters=(8, 8)), (4, 12, 12, 1), (4, 18, 18, 1)),
+        (lambda: sr.build_residual_subpixel(filters=8, num_layers=3), (4, 12, 12, 1), (4, 18, 18, 1)),
+    ],
+)
+def test_one_training_step_lowers_the_loss(build, x_shape, y_shape):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, x_shape).astype(np.float32)
+    y = rng.uniform(-0.5, 0.5, y_shape).astype(np.float32)
+    model = build()
+    model.compile(keras.optimizers.Adam(1e-3), loss="mse")
+    before = float(model.evaluate(x, y, verbose=0))
+    model.train_on_batch(x, y)
+    assert float(model.evaluate(x, y, verbose=0)) < before
+
+
+def test_train_model_returns_history_and_timing():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (32, 8, 8, 1)).astype(np.float32)
+    y = rng.uniform(-1, 1, (32, 12, 12, 1)).astype(np.float32)
+    res = sr.train_model(
+        lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=2, batch_size=16, loss="l1", schedule="cosine"
+    )
+    assert len(res.history["loss"]) == 2 and res.seconds > 0 and res.examples_per_second > 0
+    with pytest.raises(ValueError, match="loss"):
+        sr.train_model(sr.build_espcn, x, y, loss="huber")
+
+
+# ----------------------------------------------------------------------------- upscale
+@pytest.fixture(scope="module")
+def models():
+    keras.utils.set_random_seed(0)
+    return {
+        "mlp": sr.build_mlp(hidden=(32, 16)),
+        "mlp_on_bicubic": sr.build_mlp(in_size=15, out_size=15, hidden=(32, 16)),
+        "espcn": sr.build_espcn(filters=(8, 8)),
+        "resub": sr.build_residual_subpixel(filters=8, num_layers=3),
+    }
+
+
+@pytest.mark.parametrize("method", list(sr.METHODS) + ["mlp", "mlp_on_bicubic", "espcn", "resub"])
+def test_upscale_odd_sized_gray_and_colour(models, method):
+    method_or_model = models.get(method, method)
+    gray = np.random.default_rng(4).random((37, 53)).astype(np.float32)
+    out = sr.upscale(gray, method_or_model, 1.5)
+    assert out.shape == (56, 80) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    rgb = (np.random.default_rng(5).random((37, 53, 3)) * 255).astype(np.uint8)
+    assert sr.upscale(rgb, method_or_model, 1.5).shape == (56, 80, 3)
+
+
+def test_upscale_colour_keeps_gray_pixels_gray(models):
+    gray = np.random.default_rng(6).random((24, 30)).astype(np.float32)
+    out = sr.upscale(np.stack([gray] * 3, -1), models["resub"], 1.5)
+    np.testing.assert_allclose(out[..., 0], out[..., 1], atol=1e-5)
+    np.testing.assert_allclose(out[..., 2], out[..., 1], atol=1e-5)
+
+
+def test_upscale_with_an_untrained_residual_model_is_bicubic():
+    model = sr.build_residual_subpixel(filters=8, num_layers=3)
+    for layer in model.layers:  # zero the learned branch: only the bicubic skip remains
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    image = np.random.default_rng(7).random((40, 36)).astype(np.float32)
+    ours, bicubic = sr.upscale(image, model, 1.5), sr.upscale(image, "bicubic", 1.5)
+    # the reflected margin changes bicubic's clamped border pixels only
+    np.testing.assert_allclose(ours[3:-3, 3:-3], bicubic[3:-3, 3:-3], atol=1e-5)
+
+
+def test_upscale_rejects_what_it_cannot_do(models):
+    with pytest.raises(ValueError, match="method"):
+        sr.upscale(np.zeros((10, 10)), "lanczos")
+    with pytest.raises(TypeError, match="method_or_model"):
+        sr.upscale(np.zeros((10, 10)), 3)
+    with pytest.raises(ValueError, match="x2"):
+        sr.upscale(np.zeros((20, 20)), models["mlp"], 2)
+
+
+def test_saved_model_loads_back_with_identical_output(tmp_path, models):
+    image = np.random.default_rng(8).random((30, 26)).astype(np.float32)
+    for name in ("espcn", "resub"):
+        path = tmp_path / f"{name}.keras"
+        models[name].save(path)
+        loaded = keras.models.load_model(path)
+        np.testing.assert_array_equal(sr.upscale(image, loaded, 1.5), sr.upscale(image, models[name], 1.5))
+    srcnn = sr.build_srcnn()
+    srcnn.save(tmp_path / "srcnn.keras")
+    loaded = keras.models.load_model(tmp_path / "srcnn.keras")
+    np.testing.assert_array_equal(sr.upscale(image, loaded, 1.5), sr.upscale(image, srcnn, 1.5))
+
+
+# ----------------------------------------------------------------------------- scores
+def test_score_excludes_the_border_and_matches_scikit_image():
+    rng = np.random.default_rng(9)
+    target = rng.random((40, 40)).astype(np.float32)
+    pred = target.copy()
+    pred[:8] = 1 - pred[:8]  # damage only the border
+    assert sr.score(pred, target)["mae"] == 0.0
+    noisy = np.clip(target + rng.normal(0, 0.05, target.shape), 0, 1).astype(np.float32)
+    s = sr.score(noisy, target, border=8)
+    inner = (slice(8, 32), slice(8, 32))
+    assert s["mae"] == pytest.approx(np.abs(noisy - target)[inner].mean(), rel=1e-6)
+    assert s["psnr"] == pytest.approx(peak_signal_noise_ratio(target[inner], noisy[inner], data_range=1), rel=1e-4)
+    assert s["ssim"] == pytest.approx(structural_similarity(target[inner], noisy[inner], data_range=1), abs=1e-3)
+
+
+def test_evaluate_ranks_the_baselines_on_a_photo():
+    from darkroom import images
+
+    photo = images.sample_image("camera")[:192, :192]
+    scores = {m: sr.evaluate(m, [photo], 1.5) for m in sr.METHODS}
+    assert scores["nearest"]["psnr"] < scores["bilinear"]["psnr"] < scores["bicubic"]["psnr"]
+    assert scores["bicubic"]["mae"] < scores["nearest"]["mae"]
