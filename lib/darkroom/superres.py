@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, training
+from darkroom import color, metrics, training
 
 __all__ = [
     "METHODS",
@@ -769,40 +769,18 @@ def _shave(image: np.ndarray, border: int) -> np.ndarray:
 
 
 def score(prediction: np.ndarray, target: np.ndarray, border: int = BORDER) -> dict[str, float]:
-    """MAE (the post's mean absolute difference, on [0, 1]), PSNR (dB, peak 1) and SSIM of two
-    gray images in [0, 1], with ``border`` pixels excluded on every side."""
+    """MAE (the post's mean absolute difference, on [0, 1]), PSNR (dB, peak 1) and SSIM
+    (:func:`darkroom.metrics.ssim`: 11x11 Gaussian window, sigma 1.5) of two gray images in
+    [0, 1], with ``border`` pixels excluded on every side before any of them is computed."""
     pred, true = to_luminance(prediction), to_luminance(target)
     if pred.shape != true.shape:
         raise ValueError(f"prediction and target must have the same shape, got {pred.shape} and {true.shape}")
     pred, true = _shave(pred, border), _shave(true, border)
     return {
         "mae": float(np.mean(np.abs(pred - true))),
-        "psnr": float(_psnr(pred, true)),
-        "ssim": float(_ssim(pred, true)),
+        "psnr": metrics.psnr(pred, true, data_range=1.0),
+        "ssim": metrics.ssim(pred, true, data_range=1.0),
     }
-
-
-def _psnr(pred: np.ndarray, true: np.ndarray) -> float:
-    try:
-        from darkroom import metrics
-    except ImportError:  # darkroom.metrics not landed yet
-        metrics = None
-    if metrics is not None and hasattr(metrics, "psnr"):
-        return float(metrics.psnr(pred, true, data_range=1.0))
-    mse = float(np.mean((pred.astype(np.float64) - true) ** 2))
-    return float("inf") if mse == 0 else 10.0 * math.log10(1.0 / mse)
-
-
-def _ssim(pred: np.ndarray, true: np.ndarray) -> float:
-    try:
-        from darkroom import metrics
-    except ImportError:
-        metrics = None
-    if metrics is not None and hasattr(metrics, "ssim"):
-        return float(metrics.ssim(pred, true, data_range=1.0))
-    from skimage.metrics import structural_similarity
-
-    return float(structural_similarity(pred, true, data_range=1.0))
 
 
 def evaluate(
