@@ -146,6 +146,8 @@ def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_
     loaded = keras.models.load_model(path)
     L, _ = C.to_model_pairs(scenes[:2])
     np.testing.assert_allclose(loaded.predict(L, verbose=0), result.model.predict(L, verbose=0), atol=1e-6)
+    big = np.zeros((1, 48, 40, 1), np.float32)  # a loaded model still takes other sizes
+    assert loaded.predict(big, verbose=0).shape == (1, 48, 40, 2)
     train_path = tmp_path / "train.keras"
     result.train_model.save(train_path)  # with its RebalancedCrossEntropy loss
     assert isinstance(keras.models.load_model(train_path).loss, C.RebalancedCrossEntropy)

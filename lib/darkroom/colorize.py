@@ -79,27 +79,28 @@ def _from_model(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 
 
-def build_post_cnn(dropout: float = 0.5, name: str = "post_cnn") -> keras.Model:
+def build_post_cnn(dropout: float = 0.5, bn_momentum: float = 0.9, name: str = "post_cnn") -> keras.Model:
     """The write-up's CNN: conv + batch norm down to 1/8 with stride-2 convolutions, a 512-wide
-    middle with dropout, nearest-neighbour upsampling back, tanh ab. About 6.1M parameters.
+    middle with dropout, nearest-neighbour upsampling back, tanh ab. About 6.3M parameters.
 
-    Fully convolutional: any input whose sides are multiples of 8.
+    Fully convolutional: any input whose sides are multiples of 8. ``bn_momentum`` is 0.9
+    rather than Keras' 0.99 so that the moving statistics are usable after a short run.
     """
     layers = keras.layers
     inputs = keras.Input((None, None, 1), name="L")
     x = inputs
     for filters, stride in [(64, 1), (64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1)]:
         x = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
     for filters in (512, 256, 128):
         x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=bn_momentum)(x)
         x = layers.Dropout(dropout)(x)
     x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.UpSampling2D(2)(x)
     x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(momentum=bn_momentum)(x)
     x = layers.UpSampling2D(2)(x)
     x = layers.Conv2D(2, 3, padding="same", activation="tanh")(x)
     outputs = layers.UpSampling2D(2, name="ab")(x)
@@ -132,9 +133,9 @@ def build_light_cnn(
     x = conv(4 * w, s2, strides=2)
     for rate in (2, 4):
         x = conv(4 * w, x, dilation_rate=rate)
-    x = layers.Concatenate()([layers.UpSampling2D(2, interpolation="bilinear")(x), s2])
+    x = layers.Concatenate()([layers.UpSampling2D(2)(x), s2])
     x = conv(2 * w, x)
-    x = layers.Concatenate()([layers.UpSampling2D(2, interpolation="bilinear")(x), s1])
+    x = layers.Concatenate()([layers.UpSampling2D(2)(x), s1])
     x = conv(w, x)
     if head == "regression":
         outputs = layers.Conv2D(2, 1, activation="tanh", name="ab")(x)
