@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Sequence
 
@@ -46,6 +45,7 @@ __all__ = [
     "extract_patches",
     "reassemble",
     "gaussian_window",
+    "photo_splits",
     "prepare_pairs",
     "patch_pairs",
     "random_crop_pairs",
@@ -59,6 +59,7 @@ __all__ = [
     "evaluate",
     "evaluate_pairs",
     "throughput",
+    "format_table",
     "BicubicResize",
     "SpaceToDepth",
     "DepthToSpace",
@@ -238,6 +239,44 @@ def reassemble(
 
 
 # ----------------------------------------------------------------------------- data
+def photo_splits(
+    source: str = "embedded",
+    max_images: int | None = None,
+    max_side: int | None = None,
+    seed: int = 0,
+) -> dict[str, list[np.ndarray]]:
+    """Photos for training and scoring, split by image: ``{"train", "val", "test"}`` lists.
+
+    ``"embedded"``: :func:`darkroom.data.sample_photos` (its own by-image split) with the gray
+    photos of :data:`darkroom.images.GRAY_SAMPLE_IMAGES` added to training (none of them is a
+    held-out scene). ``"caltech256"``: :func:`darkroom.data.caltech256` split 75 / 12.5 / 12.5 by
+    image as in the post, ``max_images`` of them; raises FileNotFoundError when it is absent.
+    ``max_side`` centre-crops every photo to at most that side (to keep quick runs quick).
+    """
+    from darkroom import data, images
+
+    if source == "embedded":
+        splits = {k: list(data.sample_photos(k).values()) for k in ("train", "val", "test")}
+        splits["train"] += [images.sample_image(n) for n in images.GRAY_SAMPLE_IMAGES]
+    elif source == "caltech256":
+        items = data.caltech256()
+        if max_images is not None:
+            order = np.random.default_rng(seed).permutation(len(items))[:max_images]
+            items = [items[i] for i in sorted(order)]
+        parts = data.split_by_image(items, val=0.125, test=0.125, seed=seed)
+        splits = {k: [images.load_image(item.path) for item in v] for k, v in parts.items()}
+    else:
+        raise ValueError(f"source must be 'embedded' or 'caltech256', got {source!r}")
+    if max_side is not None:
+        splits = {k: [_center_crop_max(im, max_side) for im in v] for k, v in splits.items()}
+    return splits
+
+
+def _center_crop_max(image: np.ndarray, side: int) -> np.ndarray:
+    top, left = max(0, (image.shape[0] - side) // 2), max(0, (image.shape[1] - side) // 2)
+    return image[top : top + side, left : left + side]
+
+
 def _center_square(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
     side = min(h, w)
@@ -843,13 +882,18 @@ def throughput(
     return out.size / 1e6 / best
 
 
-@dataclass
-class ScoreRow:
-    """One line of a score table."""
+def format_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    """A plain-text table of dict rows (floats to 4 significant digits; None as a dash)."""
+    columns = list(columns or rows[0].keys())
 
-    name: str
-    mae: float
-    psnr: float
-    ssim: float
-    train_seconds: float | None = None
-    megapixels_per_second: float | None = None
+    def cell(v) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
+        return str(v)
+
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    line = lambda vals: "  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths)))
+    return "\n".join([line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells])
