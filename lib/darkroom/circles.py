@@ -46,6 +46,12 @@ __all__ = [
     "evaluate_autoencoder",
     "measure_throughput",
     "dataset_size",
+    "gradient_report",
+    "plot_filters",
+    "architecture_sweep",
+    "colorize_discs",
+    "color_report",
+    "markdown_table",
 ]
 
 _SIZES: "weakref.WeakKeyDictionary[tf.data.Dataset, tuple[int, int]]" = weakref.WeakKeyDictionary()
@@ -314,14 +320,20 @@ def disc_colorization_dataset(n: int, batch_size: int = 32, *, split: str = "tra
 def post_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequence[int] = (32, 16, 16, 8, 8, 1),
                      kernel_sizes: Sequence[int] = (7, 7, 7, 7, 7, 4), dropout: float = 0.1,
                      activation: str = "relu", output_activation: str | None = None,
-                     name: str = "post_autoencoder") -> keras.Model:
+                     initializer: str = "glorot", name: str = "post_autoencoder") -> keras.Model:
     """The post's all-convolutional net: stride 1, 'same' padding, dropout after each hidden layer.
 
     Defaults are the post's: 32-16-16-8-8-1 features, 7x7 kernels and a final 4x4. The
     post's output was linear (``output_activation=None``); ``"sigmoid"`` bounds it to
     [0, 1], one of the fixes notebook 02 shows. The last entry of ``filters`` is the
-    number of output channels (2 for an ab colorizer).
+    number of output channels (2 for an ab colorizer). ``initializer="tf2016"`` uses the
+    weights of the 2016 TensorFlow tutorials the post learned from (truncated normal,
+    std 0.1; biases 0.1) instead of Keras' Glorot-uniform and zero biases.
     """
+    if initializer not in ("glorot", "tf2016"):
+        raise ValueError(f"initializer must be 'glorot' or 'tf2016'; received {initializer!r}")
+    init = ({"kernel_initializer": keras.initializers.TruncatedNormal(stddev=0.1),
+             "bias_initializer": keras.initializers.Constant(0.1)} if initializer == "tf2016" else {})
     if len(filters) != len(kernel_sizes) or len(filters) < 1:
         raise ValueError(f"filters and kernel_sizes must have the same non-zero length; received "
                          f"{len(filters)} and {len(kernel_sizes)}")
@@ -330,11 +342,11 @@ def post_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequen
     inputs = keras.Input(tuple(input_shape), name="image")
     x = inputs
     for i, (f, k) in enumerate(zip(filters[:-1], kernel_sizes[:-1]), start=1):
-        x = keras.layers.Conv2D(f, k, padding="same", activation=activation, name=f"conv{i}")(x)
+        x = keras.layers.Conv2D(f, k, padding="same", activation=activation, name=f"conv{i}", **init)(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{i}")(x)
     outputs = keras.layers.Conv2D(filters[-1], kernel_sizes[-1], padding="same",
-                                  activation=output_activation, name=f"conv{len(filters)}")(x)
+                                  activation=output_activation, name=f"conv{len(filters)}", **init)(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -461,14 +473,14 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
                       validation: tf.data.Dataset | None = None, *, loss: Any = "mean_squared_error",
                       optimizer: str | keras.optimizers.Optimizer = "adam", learning_rate: float = 1e-3,
                       epochs: int = 10, time_budget_s: float | None = None, seed: int = 0,
-                      strategy: tf.distribute.Strategy | None = None, iou_threshold: float = 0.5,
+                      strategy: tf.distribute.Strategy | None = None, iou_threshold: float | None = 0.5,
                       target_iou: float | None = None, desc: str = "autoencoder") -> AutoencoderResult:
     """Build a model with ``build()`` under the strategy scope, train it with ``fit`` and time it.
 
     ``loss`` is a name from :data:`darkroom.losses.LOSSES` or any Keras loss. Training stops
     after ``epochs`` or once ``time_budget_s`` is spent (checked every batch). The history
     holds ``loss``, ``mse`` and ``iou`` (and their ``val_`` forms); ``iou_threshold`` is 0.5
-    for [0, 1] images and 50 for LAB lightness. ``seconds_to_target`` is the wall time at
+    for [0, 1] images and 50 for LAB lightness; ``None`` leaves IoU out (the colour toy). ``seconds_to_target`` is the wall time at
     the end of the first epoch whose validation IoU reached ``target_iou``.
     """
     from darkroom import losses
@@ -479,8 +491,10 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
     loss_fn = losses.get(loss) if isinstance(loss, str) else loss
     with training.strategy_scope(strategy):
         model = build()
-        model.compile(optimizer=_optimizer(optimizer, learning_rate), loss=loss_fn,
-                      metrics=[keras.metrics.MeanSquaredError(name="mse"), DiscIoU(iou_threshold)])
+        metrics = [keras.metrics.MeanSquaredError(name="mse")]
+        if iou_threshold is not None:
+            metrics.append(DiscIoU(iou_threshold))
+        model.compile(optimizer=_optimizer(optimizer, learning_rate), loss=loss_fn, metrics=metrics)
     key = "val_iou" if validation is not None else "iou"
     clock = _Clock(time_budget_s, target_iou, key)
     start = time.perf_counter()
@@ -530,3 +544,108 @@ def measure_throughput(model: keras.Model, batch_size: int = 16, steps: int = 5,
     for _ in range(steps):
         model.train_on_batch(x, y)
     return batch_size * steps / (time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- analysis
+
+def gradient_report(model: keras.Model, x: Any, y: Any, loss: Any = "mean_squared_error") -> dict[str, float]:
+    """Loss value, global gradient norm and output statistics of ``model`` on one batch.
+
+    The numbers that diagnose a net that will not train: a loss in the millions gives
+    gradients in the millions, and plain SGD then needs a learning rate a million times
+    smaller than usual to take sensible steps.
+    """
+    from darkroom import losses
+
+    fn = losses.get(loss) if isinstance(loss, str) else loss
+    with tf.GradientTape() as tape:
+        out = model(x, training=True)
+        value = tf.reduce_mean(fn(y, out))
+    grads = tape.gradient(value, model.trainable_variables)
+    return {"loss": float(value), "grad_norm": float(tf.linalg.global_norm(grads)),
+            "output_mean": float(tf.reduce_mean(out)), "output_std": float(tf.math.reduce_std(out)),
+            "target_mean": float(tf.reduce_mean(tf.cast(y, tf.float32)))}
+
+
+def plot_filters(model: keras.Model, layer: str = "conv1", ncols: int = 8, size: float = 1.0) -> Any:
+    """Show the first input channel of every kernel in ``layer`` as a small gray image; return the Figure."""
+    import matplotlib.pyplot as plt
+
+    kernel = model.get_layer(layer).get_weights()[0]  # (kh, kw, in, out)
+    k = kernel[:, :, 0, :]
+    n = k.shape[-1]
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3), squeeze=False)
+    lim = float(np.abs(k).max()) or 1.0
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, ax in enumerate(axes.flat[:n]):
+        ax.imshow(k[..., i], cmap="RdBu_r", vmin=-lim, vmax=lim)
+    fig.suptitle(f"{layer}: {n} kernels {k.shape[0]}x{k.shape[1]} (red +, blue -)")
+    fig.tight_layout()
+    return fig
+
+
+def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.data.Dataset,
+                       validation: tf.data.Dataset, learning_rates: Sequence[float], *, epochs: int = 1,
+                       time_budget_s: float | None = None, seed: int = 0,
+                       strategy: tf.distribute.Strategy | None = None) -> list[dict[str, Any]]:
+    """Train every architecture at every learning rate on the same data and budget.
+
+    Each row holds the training rate (images per second, a throughput measured on
+    random batches) and the learning rate's effect (validation MSE and IoU reached).
+    """
+    rows = []
+    for name, build in builds.items():
+        speed = measure_throughput(build(), batch_size=16, steps=3, seed=seed)
+        for lr in learning_rates:
+            res = train_autoencoder(build, train, validation, learning_rate=lr, epochs=epochs,
+                                    time_budget_s=time_budget_s, seed=seed, strategy=strategy, desc=f"{name} lr={lr:g}")
+            rows.append({"architecture": name, "params": res.model.count_params(), "images/s": round(speed, 1),
+                         "learning rate": lr, "val MSE": round(res.history["val_mse"][-1], 5),
+                         "val IoU": round(res.history["val_iou"][-1], 4), "seconds": round(res.seconds, 1)})
+    return rows
+
+
+def colorize_discs(model: keras.Model, L: Any) -> np.ndarray:
+    """RGB images from normalised lightness ``L`` (B, H, W, 1) and the model's normalised ab."""
+    L = np.asarray(L, np.float32)
+    ab = np.clip(np.asarray(model(L, training=False)), -1, 1)
+    lab = color.denormalize_lab(np.concatenate([L, ab], axis=-1))
+    return color.lab_to_rgb(lab).astype(np.float32)
+
+
+def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, float]:
+    """How colourful the model's colorizations are next to the targets, over ``dataset``.
+
+    Returns the mean chroma ``sqrt(a^2 + b^2)`` (LAB units) of predictions and targets,
+    Hasler-Suesstrunk colourfulness of both RGB renderings, and ab MSE (normalised units).
+    """
+    from darkroom import metrics
+
+    chroma_p, chroma_t, col_p, col_t, err = [], [], [], [], []
+    for L, ab in dataset:
+        L, ab = L.numpy(), ab.numpy()
+        pred = np.clip(np.asarray(model(L, training=False)), -1, 1)
+        chroma_p.append(np.hypot(*np.moveaxis(pred * 128, -1, 0)).mean())
+        chroma_t.append(np.hypot(*np.moveaxis(ab * 128, -1, 0)).mean())
+        rgb_true = color.lab_to_rgb(color.denormalize_lab(np.concatenate([L, ab], -1)))
+        rgb_pred = color.lab_to_rgb(color.denormalize_lab(np.concatenate([L, pred], -1)))
+        col_p.append(metrics.colorfulness(rgb_pred))
+        col_t.append(metrics.colorfulness(rgb_true))
+        err.append(float(np.mean((pred - ab) ** 2)))
+    return {"chroma_pred": float(np.mean(chroma_p)), "chroma_true": float(np.mean(chroma_t)),
+            "colorfulness_pred": float(np.mean(col_p)), "colorfulness_true": float(np.mean(col_t)),
+            "ab_mse": float(np.mean(err))}
+
+
+def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """A Markdown table from a list of dicts (for ``IPython.display.Markdown``)."""
+    if not rows:
+        return "(no rows)"
+    columns = list(columns or rows[0].keys())
+    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -80,7 +81,7 @@ def check_layers(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int
         try:
             y = layer(x)
         except Exception as exc:  # Keras raises ValueError, TypeError, or TF's InvalidArgumentError
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = _keras_reason(exc)
             raise ValueError(
                 f"layer '{layer.name}' ({type(layer).__name__}) cannot take the output of {previous}, "
                 f"which is shaped {_shape_words(x.shape)}. Keras says: {reason}"
@@ -92,6 +93,14 @@ def check_layers(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int
             f"{_shape_words(tuple(target_shape))}"
         )
     return keras.Model(inputs, x, name=name)
+
+
+def _keras_reason(exc: BaseException) -> str:
+    """The informative line of a Keras error (skipping its 'Exception encountered...' banner)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("Exception encountered", "Arguments received", "•"))]
+    return (useful or lines or [type(exc).__name__])[0]
 
 
 @dataclass
@@ -287,17 +296,15 @@ model = keras.models.model_from_json(spec["model"])
 opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[spec["optimizer"]](1e-3)
 model.compile(optimizer=opt, loss="mse")
 def batch(n):
-    x = tf.random.uniform((n, *model.input_shape[1:]))
-    y = tf.random.uniform((n, *model.output_shape[1:]))
-    return x, y
-# Warm up with a tiny batch (traces the graph, creates weights and optimizer slots).
+    return tf.random.uniform((n, *model.input_shape[1:])), tf.random.uniform((n, *model.output_shape[1:]))
+# Warm up with batch 1 (traces the graph, creates weights and optimizer slots) ...
 model.train_on_batch(*batch(1))
 x, y = batch(spec["batch_size"])
 before = psutil.Process().memory_info().rss
-peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# ... so the peak during this step is the step itself.
 model.train_on_batch(x, y)
-peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"rss_before": before, "peak_before": peak_before, "peak_after": peak_after}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rss_before": before, "peak": peak}))
 """
 
 
@@ -306,8 +313,10 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     """Measured growth of peak resident memory during one training step, per batch size.
 
     Each batch size runs in a fresh Python process: build the model from its config,
-    warm up with batch 1, then take the peak RSS (``ru_maxrss``) during one step at
-    the given batch minus the RSS just before it. This includes the batch tensors,
+    warm up with batch 1, then take the peak RSS (``ru_maxrss``) during one step at the
+    given batch minus the RSS just before it. Below a batch of about 8 a fixed cost of
+    the first larger-batch step (a few hundred MB on this CPU) dominates; compare the
+    growth between two batch sizes there. This includes the batch tensors,
     activations, gradients of activations and the framework's scratch buffers, but
     not the weights and optimizer slots, which exist before the step.
     """
@@ -322,10 +331,11 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
             spec_path = os.path.join(tmp, f"spec_{b}.json")
             with open(spec_path, "w") as f:
                 json.dump({"model": model.to_json(), "optimizer": optimizer, "batch_size": int(b)}, f)
+            env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
             proc = subprocess.run([sys.executable, probe, spec_path], capture_output=True, text=True,
-                                  timeout=timeout_s, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+                                  timeout=timeout_s, env=env)
             if proc.returncode != 0:
                 raise RuntimeError(f"memory probe failed for batch {b}: {proc.stderr.strip()[-500:]}")
             res = json.loads(proc.stdout.strip().splitlines()[-1])
-            out[int(b)] = int(max(res["peak_after"] - res["rss_before"], 0))
+            out[int(b)] = int(max(res["peak"] - res["rss_before"], 0))
     return out
