@@ -14,7 +14,9 @@ side by side:
   ``tf.contrib.learn.LinearRegressor`` the follow-up post criticised;
 - :func:`fit_quadratic` and :func:`fit_robust` (Huber or L1) -- the alternatives;
 - :func:`sweep_sgd` -- learning rate x epochs, classified as diverged / crawling / circling /
-  converged, plus plotting helpers for lines, loss curves, the sweep and the SGD path.
+  converged using :func:`sgd_limit` (where per-sample SGD settles for a learning rate, and how
+  fast), plus plotting helpers for lines, loss curves, the sweep and the SGD path;
+- :func:`fit_sgd_per_sample_eager` -- the same recipe as a Python loop of eager steps, for timing.
 """
 
 from __future__ import annotations
