@@ -125,3 +125,15 @@ def test_model_with_parameterised_loss_saves_and_loads(tmp_path) -> None:
     model2.compile(optimizer="adam", loss=losses.ms_ssim_loss)
     model2.save(tmp_path / "m2.keras")
     assert keras.models.load_model(tmp_path / "m2.keras").loss is losses.ms_ssim_loss
+
+
+def test_ms_ssim_gradient_stays_finite_on_anticorrelated_images() -> None:
+    # TF clamps negative contrast-structure terms to 0 and takes a power < 1: its raw gradient is NaN here.
+    y_true = tf.constant(np.random.default_rng(4).random((2, 48, 48, 2)).astype(np.float32) * 2 - 1)
+    y_pred = tf.Variable(-y_true)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with tf.GradientTape() as tape:
+            value = tf.reduce_mean(losses.ms_ssim_loss(y_true, y_pred, max_val=2.0))
+    assert float(value) == pytest.approx(1.0)
+    assert np.all(np.isfinite(tape.gradient(value, y_pred).numpy()))

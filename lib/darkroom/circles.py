@@ -608,10 +608,15 @@ def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.d
     return rows
 
 
+def _finite_ab(pred: Any) -> np.ndarray:
+    """Clip to [-1, 1]; a diverged model's NaNs become 0 (grey) so the rendering still works."""
+    return np.clip(np.nan_to_num(np.asarray(pred, np.float32), nan=0.0), -1, 1)
+
+
 def colorize_discs(model: keras.Model, L: Any) -> np.ndarray:
     """RGB images from normalised lightness ``L`` (B, H, W, 1) and the model's normalised ab."""
     L = np.asarray(L, np.float32)
-    ab = np.clip(np.asarray(model(L, training=False)), -1, 1)
+    ab = _finite_ab(model(L, training=False))
     lab = color.denormalize_lab(np.concatenate([L, ab], axis=-1))
     return color.lab_to_rgb(lab).astype(np.float32)
 
@@ -627,7 +632,7 @@ def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, floa
     chroma_p, chroma_t, col_p, col_t, err = [], [], [], [], []
     for L, ab in dataset:
         L, ab = L.numpy(), ab.numpy()
-        pred = np.clip(np.asarray(model(L, training=False)), -1, 1)
+        pred = _finite_ab(model(L, training=False))
         chroma_p.append(np.hypot(*np.moveaxis(pred * 128, -1, 0)).mean())
         chroma_t.append(np.hypot(*np.moveaxis(ab * 128, -1, 0)).mean())
         rgb_true = color.lab_to_rgb(color.denormalize_lab(np.concatenate([L, ab], -1)))

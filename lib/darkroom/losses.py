@@ -186,7 +186,29 @@ def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0) -> tf.Tensor:
     powers = _MS_SSIM_POWERS[:scales]
     total = sum(powers)
     powers = [p / total for p in powers]
-    return 1.0 - tf.image.ssim_multiscale(y_true, y_pred, max_val=max_val, power_factors=powers)
+    return 1.0 - _ms_ssim_finite_grad(y_true, y_pred, max_val, powers)
+
+
+def _ms_ssim_finite_grad(y_true: tf.Tensor, y_pred: tf.Tensor, max_val: float, powers: list[float]) -> tf.Tensor:
+    """``tf.image.ssim_multiscale`` whose gradient is zero instead of NaN where TF clamps a term to 0.
+
+    TF clips negative contrast-structure terms to 0 and raises them to a power below 1,
+    whose derivative at 0 is infinite; one anti-correlated image would turn every weight NaN.
+    """
+
+    @tf.custom_gradient
+    def value(pred):
+        with tf.GradientTape() as tape:
+            tape.watch(pred)
+            out = tf.image.ssim_multiscale(y_true, pred, max_val=max_val, power_factors=powers)
+
+        def grad(upstream):
+            g = tape.gradient(out, pred, output_gradients=upstream)
+            return tf.where(tf.math.is_finite(g), g, tf.zeros_like(g))
+
+        return out, grad
+
+    return value(y_pred)
 
 
 @_REGISTER
