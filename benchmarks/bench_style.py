@@ -85,7 +85,7 @@ def ours(size: int, target_loss: float, weights: str, iterations: int, spi_itera
     style, content, swirl = _setup(size, weights)
     speed = style.stylize(content, swirl, iterations=spi_iterations, initial=content, weights=weights, progress=False)
     fast = style.stylize(content, swirl, iterations=iterations, optimizer="lbfgs", multires=2, multires_iterations=60,
-                         tol=1e-3, tol_window=20, initial=content, weights=weights, progress=False)
+                         tol=1e-4, tol_window=50, initial=content, weights=weights, progress=False)
     return dict(seconds_per_iteration=speed.seconds_per_iteration, reach=style.time_to_reach(fast, target_loss),
                 final_loss=fast.loss, seconds=fast.seconds, stages=[(s["size"][1], s["iterations"]) for s in fast.stages])
 
