@@ -287,7 +287,7 @@ def fits(model: keras.Model, batch_size: int, budget_bytes: float, optimizer: st
 
 
 _PROBE = r"""
-import json, os, resource, sys
+import json, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import psutil
 import keras, tensorflow as tf
@@ -303,7 +303,9 @@ x, y = batch(spec["batch_size"])
 before = psutil.Process().memory_info().rss
 # ... so the peak during this step is the step itself.
 model.train_on_batch(x, y)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: Linux carries the parent's peak RSS into ru_maxrss across fork+exec,
+# so from inside a big Jupyter kernel ru_maxrss reports the kernel's size, not this process's.
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"rss_before": before, "peak": peak}))
 """
 
@@ -313,10 +315,8 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     """Measured growth of peak resident memory during one training step, per batch size.
 
     Each batch size runs in a fresh Python process: build the model from its config,
-    warm up with batch 1, then take the peak RSS (``ru_maxrss``) during one step at the
-    given batch minus the RSS just before it. Below a batch of about 8 a fixed cost of
-    the first larger-batch step (a few hundred MB on this CPU) dominates; compare the
-    growth between two batch sizes there. This includes the batch tensors,
+    warm up with batch 1, then take the peak RSS (``VmHWM``, Linux) during one step at
+    the given batch minus the RSS just before it. This includes the batch tensors,
     activations, gradients of activations and the framework's scratch buffers, but
     not the weights and optimizer slots, which exist before the step.
     """
