@@ -85,6 +85,15 @@ def test_split_join_and_normalisation(rgb: np.ndarray) -> None:
     np.testing.assert_allclose(color.denormalize_lab(norm), lab, rtol=1e-6, atol=1e-5)
 
 
+def test_out_of_gamut_lab_converts_quietly() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rgb = color.lab_to_rgb(np.array([[[50.0, 127.0, -128.0], [100.0, -128.0, 127.0]]]))
+    assert rgb.min() >= 0 and rgb.max() <= 1
+
+
 def test_clip_lab() -> None:
     clipped = color.clip_lab(np.array([[120.0, -200.0, 300.0], [-5.0, 10.0, -10.0]]))
     np.testing.assert_array_equal(clipped, [[100, -128, 127], [0, 10, -10]])

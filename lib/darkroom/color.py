@@ -12,6 +12,7 @@ kept in its natural units; the scaled form a network sees comes only from
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -123,7 +124,11 @@ def rgb_to_lab(rgb: Any) -> np.ndarray:
 def lab_to_rgb(lab: Any) -> np.ndarray:
     """CIE LAB (D65), shape (..., 3) -> sRGB float32 in [0, 1]; out-of-gamut colours are clipped."""
     x = _check_lab(lab)
-    return np.clip(_skcolor.lab2rgb(clip_lab(x), illuminant="D65", observer="2"), 0, 1).astype(np.float32)
+    with warnings.catch_warnings():
+        # Clipping out-of-gamut colours is this function's documented behaviour, not news.
+        warnings.filterwarnings("ignore", message=".*negative Z values.*")
+        rgb = _skcolor.lab2rgb(clip_lab(x), illuminant="D65", observer="2")
+    return np.clip(rgb, 0, 1).astype(np.float32)
 
 
 def clip_lab(lab: Any) -> np.ndarray:
