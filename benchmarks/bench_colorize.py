@@ -23,7 +23,7 @@ import numpy as np
 import darkroom
 
 STREAM = """
-import sys, resource, darkroom
+import sys, darkroom
 from darkroom import data
 folder, size, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 cache = {"auto": "auto", "off": False}[cache]
@@ -32,7 +32,9 @@ n = 0
 for epoch in range(2):
     for batch in ds:
         n += int(batch.shape[0])
-print("IMAGES", n, "PEAK_MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM is this process's own peak; ru_maxrss would include the parent's peak inherited at fork.
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print("IMAGES", n, "PEAK_MB", int(hwm) / 1024)
 """
 
 
