@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from darkroom import superres as sr
+from darkroom.tables import text_table
 
 
 def training_examples_per_second(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int = 20) -> float:
@@ -71,7 +72,7 @@ def main() -> None:
             )
         )
     print(f"x{args.scale:g}, output {args.size}x{args.size}, training batch {args.batch} of {crop}x{crop} crops")
-    print(sr.format_table(rows))
+    print(text_table(rows))
     by_name = {r["method"]: r for r in rows}
     base = by_name["SRCNN 9-1-5"]
     for name in ("ESPCN (folded)", "ESPCN (low-res grid)", "residual sub-pixel (ours)"):

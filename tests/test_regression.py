@@ -248,10 +248,3 @@ def test_eager_loop_takes_the_same_steps_as_the_compiled_one(xy):
     eager = reg.fit_sgd_per_sample_eager(*xy, learning_rate=0.001, epochs=2)
     compiled = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=2, jit_compile=False)
     assert (eager.slope, eager.intercept) == pytest.approx((compiled.slope, compiled.intercept), rel=1e-5)
-
-
-def test_markdown_table():
-    text = reg.markdown_table([dict(a=1.23456789, b="x"), dict(a=2.0, c=None)], digits=3)
-    assert text.splitlines() == ["| a | b | c |", "|---|---|---|", "| 1.23 | x |  |", "| 2 |  |  |"]
-    with pytest.raises(ValueError, match="no rows"):
-        reg.markdown_table([])

@@ -51,7 +51,6 @@ __all__ = [
     "architecture_sweep",
     "colorize_discs",
     "color_report",
-    "markdown_table",
 ]
 
 _SIZES: "weakref.WeakKeyDictionary[tf.data.Dataset, tuple[int, int]]" = weakref.WeakKeyDictionary()
@@ -643,14 +642,3 @@ def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, floa
     return {"chroma_pred": float(np.mean(chroma_p)), "chroma_true": float(np.mean(chroma_t)),
             "colorfulness_pred": float(np.mean(col_p)), "colorfulness_true": float(np.mean(col_t)),
             "ab_mse": float(np.mean(err))}
-
-
-def markdown_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """A Markdown table from a list of dicts (for ``IPython.display.Markdown``)."""
-    if not rows:
-        return "(no rows)"
-    columns = list(columns or rows[0].keys())
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in columns) + " |" for r in rows]
-    return "\n".join(lines)

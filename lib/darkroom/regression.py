@@ -58,7 +58,6 @@ __all__ = [
     "fit_robust",
     "sweep_sgd",
     "without_outlier",
-    "markdown_table",
     "plot_fits",
     "plot_loss_curves",
     "plot_sweep",
@@ -770,29 +769,6 @@ def fit_keras_dense(
         method=f"Keras Dense(1) {optimizer} (lr={learning_rate:g}, {epochs} epochs)",
         model=model,
     )
-
-
-def markdown_table(rows: Sequence[Mapping[str, Any]], digits: int = 6) -> str:
-    """Rows of dicts as a Markdown table (floats to ``digits`` significant figures).
-
-    Wrap it in ``IPython.display.Markdown`` to show it in a notebook.
-    """
-    if not rows:
-        raise ValueError("markdown_table: received no rows")
-    columns = list(rows[0])
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-
-    def cell(value: Any) -> str:
-        if isinstance(value, (float, np.floating)):
-            return f"{float(value):.{digits}g}"
-        return "" if value is None else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------

@@ -59,7 +59,6 @@ __all__ = [
     "evaluate",
     "evaluate_pairs",
     "throughput",
-    "format_table",
     "BicubicResize",
     "SpaceToDepth",
     "DepthToSpace",
@@ -880,20 +879,3 @@ def throughput(
         out = upscale(image, method_or_model, float(frac), blend=blend)
         best = min(best, time.perf_counter() - start)
     return out.size / 1e6 / best
-
-
-def format_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
-    """A plain-text table of dict rows (floats to 4 significant digits; None as a dash)."""
-    columns = list(columns or rows[0].keys())
-
-    def cell(v) -> str:
-        if v is None:
-            return "-"
-        if isinstance(v, float):
-            return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"
-        return str(v)
-
-    cells = [[cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    line = lambda vals: "  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths)))
-    return "\n".join([line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells])
