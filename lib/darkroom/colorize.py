@@ -26,7 +26,7 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, metrics, paths, training
+from darkroom import color, losses, metrics, paths, training
 
 __all__ = [
     "to_model_pairs",
@@ -286,10 +286,10 @@ class SSIMLoss(keras.losses.Loss):
         super().__init__(name=name, **kwargs)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        # SSIM's luminance term is not shift-invariant, so map ab to [0, 1] rather than use max_val=2.
         t = (tf.cast(y_true, tf.float32) + 1.0) / 2.0
         p = (tf.cast(y_pred, tf.float32) + 1.0) / 2.0
-        size = min(11, int(p.shape[1] or 11), int(p.shape[2] or 11))
-        return 1.0 - tf.image.ssim(t, p, max_val=1.0, filter_size=size)
+        return losses.ssim_loss(t, p, max_val=1.0)
 
 
 LOSSES = ("mse", "mae", "ssim", "classification")

@@ -462,14 +462,8 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
         L = exposure.equalize_adapthist(L, clip_limit=0.03)
     lab = lab.copy()
     lab[..., 0] = np.asarray(L, np.float64) * 100.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        rgb = color.lab_to_rgb(lab)
-    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
-
-
-# A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want.
-warnings.filterwarnings("ignore", message="Conversion from CIE-LAB", category=UserWarning)
+    # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want.
+    return color.lab_to_rgb(lab)
 
 
 def augment_image(image: Any, size: int, seed: Any) -> Any:
