@@ -13,7 +13,7 @@ help:
 	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/ (index: outputs/html/index.html)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
-	@echo "make bench                                 benchmarks/ (ratios, printed)"
+	@echo "make bench                                 every benchmarks/bench_*.py (ratios, printed; tens of minutes)"
 	@echo "make clean | distclean                     remove outputs/ | and .venv"
 
 install: $(STAMP)
@@ -37,7 +37,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf outputs
