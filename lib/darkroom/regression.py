@@ -246,6 +246,13 @@ def _check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _check_schedule(learning_rate: float, epochs: int) -> None:
+    """A positive learning rate and at least one epoch, or a ValueError naming the bad value."""
+    _check_positive("learning_rate", learning_rate)
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+
+
 def _check_positive(name: str, value: float) -> None:
     if not value > 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
@@ -496,9 +503,7 @@ def fit_sgd_per_sample_eager(
     import tensorflow as tf
 
     x, y = _check_xy(x, y)
-    _check_positive("learning_rate", learning_rate)
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+    _check_schedule(learning_rate, epochs)
     w = tf.Variable(0.0, dtype=tf.float32)
     b = tf.Variable(0.0, dtype=tf.float32)
     X = tf.constant(x, tf.float32)
@@ -680,9 +685,7 @@ def fit_gd(
     from darkroom import training
 
     x, y = _check_xy(x, y)
-    _check_positive("learning_rate", learning_rate)
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+    _check_schedule(learning_rate, epochs)
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
     with training.strategy_scope(strategy):
@@ -736,9 +739,7 @@ def fit_keras_dense(
     from darkroom import training
 
     x, y = _check_xy(x, y)
-    _check_positive("learning_rate", learning_rate)
-    if int(epochs) < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
+    _check_schedule(learning_rate, epochs)
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
     with training.strategy_scope(strategy):
