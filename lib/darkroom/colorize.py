@@ -401,7 +401,8 @@ def train_colorizer(
     callbacks = [training.keras_progress(epochs, desc or f"{model if isinstance(model, str) else 'model'}/{loss}"),
                  _TimeBudget(time_budget)]
     with training.Stopwatch() as sw:
-        hist = net.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=callbacks)
+        hist = net.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=callbacks,
+                       shuffle=False)  # the dataset shuffles itself; Keras warns if asked again
     seen = len(L) * len(hist.history["loss"])
     inference = net
     if bins is not None:
