@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from darkroom import color, style
+from darkroom import color, images, style
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +77,17 @@ def test_relative_change_stop() -> None:
     # The running best is compared, so a late spike does not count as progress or stall.
     assert style.relative_change_stop([100, 50, 50.1, 60, 49.99], tol=0.01, window=3)
     assert not style.relative_change_stop([100] * 10, tol=None, window=3)
+
+
+def test_stopping_iteration_replays_the_rule_online() -> None:
+    rng = np.random.default_rng(0)
+    losses = list(1000 * np.exp(-np.arange(300) / 40) + 50 + rng.normal(0, 0.5, 300))
+    n = style.stopping_iteration(losses, tol=1e-3, window=20)
+    online = next(i for i in range(1, 301) if style.relative_change_stop(losses[:i], 1e-3, 20))
+    assert n == online and 100 < n < 300
+    assert style.stopping_iteration([100, 99.9, 99.8, 99.7], tol=0.01, window=3) == 4
+    assert style.stopping_iteration([100, 80, 60, 40], tol=0.01, window=3) is None
+    assert style.stopping_iteration([100] * 10, tol=None, window=3) is None
 
 
 def test_layer_names_and_memory_estimate() -> None:
@@ -206,6 +217,16 @@ def test_lbfgs_multires_and_stopping(content) -> None:
     assert stopped.stopped_at is not None and stopped.stopped_at == stopped.iterations < 200
 
 
+def test_lbfgs_gets_lower_than_adam_in_the_same_iterations() -> None:
+    # Why L-BFGS is offered at all (Gatys et al. used it): per iteration it descends much further.
+    photo = images.resize(images.sample_image("astronaut"), (64, 64))
+    s = style.procedural_style("swirls", 64)
+    runs = {opt: style.stylize(photo, s, optimizer=opt, iterations=30, initial=photo, weights="random",
+                               progress=False) for opt in ("adam", "lbfgs")}
+    assert runs["lbfgs"].history["loss"][0] == pytest.approx(runs["adam"].history["loss"][0])
+    assert runs["lbfgs"].loss < 0.8 * runs["adam"].loss
+
+
 def test_preserve_colors_keeps_the_contents_ab(content) -> None:
     s = style.procedural_style("swirls", 64)
     r = style.stylize(content, s, iterations=5, preserve_colors=True, weights="random", progress=False)
@@ -224,6 +245,8 @@ def test_bad_inputs_are_refused_or_converted(content) -> None:
         style.stylize(content, [s, s], style_blend_weights=[0, 0], iterations=1, weights="random", progress=False)
     with pytest.raises(ValueError, match="optimizer"):
         style.stylize(content, s, optimizer="sgd", iterations=1, weights="random", progress=False)
+    with pytest.raises(ValueError, match="lbfgs_memory"):
+        style.stylize(content, s, optimizer="lbfgs", lbfgs_memory=0, iterations=1, weights="random", progress=False)
     with pytest.raises(ValueError, match="16 px"):
         style.stylize(content[:8, :8], s, iterations=1, weights="random", progress=False)
     gray = content.mean(axis=-1)
