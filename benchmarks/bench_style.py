@@ -5,17 +5,21 @@ Baseline (written the way the TensorFlow style-transfer tutorial writes it): the
 starts from the content photo and is clipped after every step, Adam(lr=0.02, beta_1=0.99,
 epsilon=0.1), a fixed number of iterations (1000) at full size.  It minimises the same loss as
 darkroom.style (neural-style's content + style + total-variation terms, same layers and weights),
-so the two final losses are comparable.
+so the losses are comparable.
 
-Ours: (a) seconds per iteration of ``style.stylize`` (network cut after relu5_1, the image in VGG
-units) at the same size; (b) the time until ``stylize(optimizer="lbfgs", multires=2, tol=...)``
-first reaches the baseline's final loss at full size; (c) peak memory at 256 and 512 px, each in
-a fresh process (peak resident set size, which only grows within a process).
+Ours, each from the same photo at the same size, each stopped after ``--iterations``:
+  * Adam with neural-style's settings (lr 10 in VGG units), the network cut after relu5_1:
+    seconds per iteration against the baseline's;
+  * L-BFGS (SciPy's L-BFGS-B fed by the compiled TensorFlow gradient, 20 past steps);
+  * L-BFGS after a short half-size stage (``multires=1``), to see whether working small first pays;
+and for each the time until its full-size loss first reaches the baseline's final loss.  The
+stopping rule is replayed on the L-BFGS run: where it would stop, and at what loss.  Peak memory at
+256 and 512 px is measured in fresh processes (peak RSS only grows within a process).
 
-    python benchmarks/bench_style.py            # 1000 baseline iterations at 256 px (~15 min on 2 cores)
-    python benchmarks/bench_style.py --quick    # 150 baseline iterations: a few minutes
+    python benchmarks/bench_style.py            # 1000 baseline iterations at 256 px (~20 min on 2 cores)
+    python benchmarks/bench_style.py --quick    # 150 baseline iterations: about 5 minutes
 
-Prints ratios; asserts nothing.  Weights: "auto" (random VGG19 offline; say which).
+Prints ratios; asserts nothing.  Weights: "auto" (random VGG19 offline; it says which).
 """
 
 from __future__ import annotations
@@ -80,14 +84,16 @@ def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
     return dict(final_loss=final, seconds=seconds, seconds_per_iteration=steady, weights=full.weights_description)
 
 
-def ours(size: int, target_loss: float, weights: str, iterations: int, spi_iterations: int) -> dict:
-    """Per-iteration speed of stylize's Adam, then L-BFGS + multi-resolution + stopping rule to the target loss."""
+def ours(size: int, weights: str, iterations: int) -> dict:
+    """Our three configurations at ``size``, each from the photo, each for ``iterations`` full-size iterations."""
     style, content, swirl = _setup(size, weights)
-    speed = style.stylize(content, swirl, iterations=spi_iterations, initial=content, weights=weights, progress=False)
-    fast = style.stylize(content, swirl, iterations=iterations, optimizer="lbfgs", multires=2, multires_iterations=60,
-                         tol=1e-4, tol_window=50, initial=content, weights=weights, progress=False)
-    return dict(seconds_per_iteration=speed.seconds_per_iteration, reach=style.time_to_reach(fast, target_loss),
-                final_loss=fast.loss, seconds=fast.seconds, stages=[(s["size"][1], s["iterations"]) for s in fast.stages])
+    configs = {
+        "Adam, neural-style settings (lr 10)": dict(optimizer="adam"),
+        "L-BFGS": dict(optimizer="lbfgs"),
+        "L-BFGS after 40 iterations at half size": dict(optimizer="lbfgs", multires=1, multires_iterations=40),
+    }
+    return {name: style.stylize(content, swirl, iterations=iterations, initial=content, weights=weights,
+                                progress=False, **knobs) for name, knobs in configs.items()}
 
 
 def _peak_child(kind: str, size: int, weights: str) -> None:
@@ -110,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="150 baseline iterations instead of 1000")
     parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--iterations", type=int, help="full-size iterations for each of ours (default 300; 60 quick)")
     parser.add_argument("--weights", default="auto")
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[256, 512], help="sizes for peak memory")
     parser.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
@@ -117,29 +124,46 @@ def main() -> None:
     if args.child:
         _peak_child(args.child, args.size, args.weights)
         return
+    from darkroom import style
+
     darkroom.seed_everything(0)
     base_iters = 150 if args.quick else 1000
+    iterations = args.iterations or (60 if args.quick else 300)
     print(f"style transfer at {args.size} px; baseline: {base_iters} Adam iterations (tutorial settings)", flush=True)
     base = tutorial_baseline(args.size, base_iters, args.weights)
+    target = base["final_loss"]
     print(f"weights: {base['weights']}")
-    print(f"baseline: final loss {base['final_loss']:.5g} after {base['seconds']:.1f} s "
+    print(f"baseline: final loss {target:.5g} after {base['seconds']:.1f} s "
           f"({base['seconds_per_iteration']:.3f} s/iteration)", flush=True)
-    mine = ours(args.size, base["final_loss"], args.weights, iterations=300 if args.quick else 1000,
-                spi_iterations=20 if args.quick else 50)
-    print(f"ours: Adam {mine['seconds_per_iteration']:.3f} s/iteration; L-BFGS + multires + stop: stages "
-          f"{mine['stages']}, final loss {mine['final_loss']:.5g} in {mine['seconds']:.1f} s", flush=True)
+    runs = ours(args.size, args.weights, iterations)
     memory = {(k, s): peak_memory(k, s, args.weights) for k in ("baseline", "ours") for s in args.memory_sizes}
-    print("\n| measure | baseline | ours | ratio (baseline / ours) |\n|---|---|---|---|")
-    print(f"| s / iteration at {args.size} px | {base['seconds_per_iteration']:.3f} | {mine['seconds_per_iteration']:.3f} "
-          f"| {base['seconds_per_iteration'] / mine['seconds_per_iteration']:.2f}x |")
-    if mine["reach"] is None:
-        print(f"| time to the baseline's final loss | {base['seconds']:.1f} s | not reached | -- |")
-    else:
-        print(f"| time to the baseline's final loss | {base['seconds']:.1f} s | {mine['reach']:.1f} s "
-              f"| {base['seconds'] / mine['reach']:.1f}x |")
+
+    print(f"\n| {args.size} px, same loss | s / iteration | final loss | reached {target:.4g} after | speed-up |")
+    print("|---|---|---|---|---|")
+    print(f"| baseline: tutorial Adam, full VGG19, {base_iters} iterations | {base['seconds_per_iteration']:.3f} "
+          f"| {target:.4g} | {base['seconds']:.1f} s | 1.0x |")
+    for name, r in runs.items():
+        reach = style.time_to_reach(r, target)
+        when = f"{reach:.1f} s" if reach is not None else f"not within {r.seconds:.0f} s"
+        gain = f"**{base['seconds'] / reach:.1f}x**" if reach is not None else "--"
+        print(f"| ours: {name}, {iterations} iterations | {r.seconds_per_iteration:.3f} | {r.loss:.4g} | {when} | {gain} |")
+
+    lbfgs = runs["L-BFGS"]
+    last = list(zip(lbfgs.history["loss"], lbfgs.history["seconds"]))
+    print("\nstopping rule replayed on the L-BFGS run (stop when the best loss improved by less than tol over window):")
+    for tol, window in ((1e-2, 20), (1e-2, 50), (1e-3, 50)):
+        n = style.stopping_iteration([loss for loss, _ in last], tol, window)
+        if n is None:
+            print(f"  tol {tol:g}, window {window}: does not fire within {len(last)} iterations")
+        else:
+            best = min(loss for loss, _ in last[:n])
+            print(f"  tol {tol:g}, window {window}: stops after {n} iterations, {last[n - 1][1]:.1f} s, best loss {best:.4g} "
+                  f"({best / target:.3f}x the baseline's final loss, in {base['seconds'] / last[n - 1][1]:.1f}x less time)")
+
+    print("\n| peak memory (process RSS) | baseline | ours | ratio (baseline / ours) |\n|---|---|---|---|")
     for s in args.memory_sizes:
         b, o = memory[("baseline", s)], memory[("ours", s)]
-        print(f"| peak memory at {s} px (process RSS) | {b:.0f} MiB | {o:.0f} MiB | {b / o:.2f}x |")
+        print(f"| {s} px | {b:.0f} MiB | {o:.0f} MiB | {b / o:.2f}x |")
 
 
 if __name__ == "__main__":
