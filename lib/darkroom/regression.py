@@ -21,11 +21,9 @@ side by side:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -393,39 +391,6 @@ def _per_sample_loop(jit_compile: bool, record_steps: bool) -> Callable[..., Any
     return loop
 
 
-_XLA_ANNOUNCED = False
-
-
-@contextlib.contextmanager
-def _quiet_first_xla_compile(jit_compile: bool) -> Iterator[None]:
-    """Hide the one-off "Compiled cluster using XLA!" line that XLA writes to the process's stderr.
-
-    It is written by native code straight to file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does
-    not silence and Jupyter copies into the saved notebook. Only the first compiled call in a
-    process is wrapped; errors still surface as Python exceptions.
-    """
-    global _XLA_ANNOUNCED
-    if not jit_compile or _XLA_ANNOUNCED:
-        yield
-        return
-    _XLA_ANNOUNCED = True
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (embedded interpreters): nothing to hide
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
-
-
 def _run_per_sample(
     x: np.ndarray,
     y: np.ndarray,
@@ -445,7 +410,9 @@ def _run_per_sample(
     lr = np.asarray(learning_rates, dtype=np.float32)
     w0, b0 = start if start is not None else (np.zeros_like(lr), np.zeros_like(lr))
     began = time.perf_counter()
-    with _quiet_first_xla_compile(bool(jit_compile)):
+    from darkroom.training import quiet_first_xla_compile
+
+    with quiet_first_xla_compile(bool(jit_compile)):
         ws, bs = _per_sample_loop(bool(jit_compile), record_steps)(
             tf.constant(x, tf.float32),
             tf.constant(y, tf.float32),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -151,6 +152,39 @@ def plot_history(
     if title:
         ax.set_title(title)
     return ax
+
+
+_XLA_ANNOUNCED = False
+
+
+@contextlib.contextmanager
+def quiet_first_xla_compile(jit_compile: bool) -> Iterator[None]:
+    """Hide the one-off "Compiled cluster using XLA!" line that XLA writes to the process's stderr.
+
+    It is written by native code straight to file descriptor 2, which TF_CPP_MIN_LOG_LEVEL does
+    not silence and Jupyter copies into the saved notebook. Only the first compiled call in a
+    process is wrapped; errors still surface as Python exceptions.
+    """
+    global _XLA_ANNOUNCED
+    if not jit_compile or _XLA_ANNOUNCED:
+        yield
+        return
+    _XLA_ANNOUNCED = True
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 class Stopwatch:
