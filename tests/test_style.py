@@ -257,3 +257,23 @@ def test_bad_inputs_are_refused_or_converted(content) -> None:
     messages = " ".join(str(w.message) for w in caught)
     assert "gray" in messages and "alpha" in messages
     assert r.image.shape == (32, 32, 3)
+
+
+def _fake_result(loss, stage, seconds) -> style.StyleResult:
+    history = dict(loss=loss, stage=stage, seconds=seconds, content=loss, style=loss, tv=loss)
+    return style.StyleResult(image=np.zeros((4, 4, 3), np.float32), loss=min(loss), history=history, frames=[],
+                             stopped_at=None, iterations=len(loss), seconds=seconds[-1], seconds_per_iteration=1.0,
+                             weights="RANDOM VGG19 weights (test)")
+
+
+def test_time_to_reach_and_convergence_plot_use_only_the_full_size_stage() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = _fake_result([5.0, 1.0, 10.0, 4.0, 2.0], [0, 0, 1, 1, 1], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert style.time_to_reach(r, 4.0) == 4.0  # stage 0 reached 1.0 earlier, but at a smaller size
+    assert style.time_to_reach(r, 1.0) is None
+    ax = style.plot_convergence({"run": r}, target=4.0)
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [3.0, 4.0, 5.0] and list(line.get_ydata()) == [10.0, 4.0, 2.0]
+    assert ax.get_yscale() == "log" and "run" in [t.get_text() for t in ax.get_legend().get_texts()]
