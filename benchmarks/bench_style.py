@@ -16,7 +16,7 @@ and for each the time until its full-size loss first reaches the baseline's fina
 stopping rule is replayed on the L-BFGS run: where it would stop, and at what loss.  Peak memory at
 256 and 512 px is measured in fresh processes (peak RSS only grows within a process).
 
-    python benchmarks/bench_style.py            # 1000 baseline iterations at 256 px (~20 min on 2 cores)
+    python benchmarks/bench_style.py            # 1000 baseline iterations at 256 px (17 min on 2 cores)
     python benchmarks/bench_style.py --quick    # 150 baseline iterations: about 5 minutes
 
 Prints ratios; asserts nothing.  Weights: "auto" (random VGG19 offline; it says which).
