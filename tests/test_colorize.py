@@ -89,6 +89,25 @@ def test_rebalanced_cross_entropy_is_lowest_at_the_truth():
     assert float(weighted(y_true, wrong)) == pytest.approx(2 * float(loss(y_true, wrong)), rel=1e-5)
 
 
+def test_flip_augmentation_is_repeatable_and_flips_L_and_ab_together():
+    ramp = np.tile(np.arange(8, dtype=np.float32), (8, 1))[None, ..., None] + 10 * np.arange(32)[:, None, None, None]
+    L, ab = ramp.astype(np.float32), np.concatenate([ramp, -ramp], -1).astype(np.float32)
+
+    def epochs(n):
+        ds = C._pair_dataset(L, ab, 8, shuffle=False, flip=True, seed=3)
+        pairs = [list(zip(*[(x.numpy(), y.numpy()) for x, y in ds])) for _ in range(n)]
+        return [(np.concatenate(xs), np.concatenate(ys)) for xs, ys in pairs]
+
+    (x1, y1), (x2, _) = epochs(2)
+    (x1_again, _), = epochs(1)
+    np.testing.assert_array_equal(x1, x1_again)  # same seed, same flips, whatever the thread timing
+    flipped = x1[:, 0, 0, 0] != L[:, 0, 0, 0]
+    assert 0 < flipped.sum() < len(L)  # some flipped, some not
+    assert not np.array_equal(x1, x2)  # a new draw each epoch
+    np.testing.assert_array_equal(y1[..., :1], x1)  # ab flipped exactly where its L was
+    np.testing.assert_array_equal(y1[..., 1:], -x1)
+
+
 def test_a_training_step_changes_weights_and_lowers_loss(scenes):
     L, ab = C.to_model_pairs(scenes[:8])
     keras.utils.set_random_seed(0)

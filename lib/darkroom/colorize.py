@@ -339,11 +339,15 @@ def _pair_dataset(L: np.ndarray, ab: np.ndarray, batch_size: int, *, shuffle: bo
     if shuffle:
         ds = ds.shuffle(len(L), seed=seed, reshuffle_each_iteration=True)
     if flip:
-        def flip_pair(x: Any, y: Any) -> tuple[Any, Any]:
-            both = tf.image.random_flip_left_right(tf.concat([x, y], -1), seed=seed)
+        # Each pair draws its flip from its own seed: a stateful random op inside a parallel map hands
+        # out numbers in scheduling order, so two runs would flip different pairs.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+        def flip_pair(pair: Any, pair_seed: Any) -> tuple[Any, Any]:
+            both = tf.image.stateless_random_flip_left_right(tf.concat(pair, -1), seed=pair_seed)
             return both[..., :1], both[..., 1:]
 
-        ds = ds.map(flip_pair, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, seeds).map(flip_pair, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
