@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,9 +31,7 @@ n = 0
 for epoch in range(2):
     for batch in ds:
         n += int(batch.shape[0])
-# VmHWM is this process's own peak; ru_maxrss would include the parent's peak inherited at fork.
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print("IMAGES", n, "PEAK_MB", int(hwm) / 1024)
+print("IMAGES", n, "PEAK_MB", darkroom.peak_rss_bytes() / 2**20)
 """
 
 
@@ -140,7 +137,7 @@ def main() -> None:
                 as_array = n * 128 * 128 * 3 * 4 / 2**20
                 print(f"memory    {n:6d} files, cache={cache:4s}: peak RSS {peak:7.0f} MB over {images} images (2 epochs); "
                       f"one float32 array would be {as_array:6.0f} MB")
-    print(f"# this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"# this process: peak RSS {darkroom.peak_rss_bytes() / 2**20:.0f} MB")
 
 
 if __name__ == "__main__":

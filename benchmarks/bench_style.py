@@ -14,7 +14,8 @@ Ours, each from the same photo at the same size, each stopped after ``--iteratio
   * L-BFGS after a short half-size stage (``multires=1``), to see whether working small first pays;
 and for each the time until its full-size loss first reaches the baseline's final loss.  The
 stopping rule is replayed on the L-BFGS run: where it would stop, and at what loss.  Peak memory at
-256 and 512 px is measured in fresh processes (peak RSS only grows within a process).
+256 and 512 px, for the baseline and both our optimisers, is measured in fresh processes (peak RSS
+only grows within a process).
 
     python benchmarks/bench_style.py            # 1000 baseline iterations at 256 px (17 min on 2 cores)
     python benchmarks/bench_style.py --quick    # 150 baseline iterations: about 5 minutes
@@ -26,12 +27,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
+import darkroom  # first: it quiets TensorFlow before TensorFlow is imported
 
 
 def _setup(size: int, weights: str):
@@ -102,8 +102,10 @@ def _peak_child(kind: str, size: int, weights: str) -> None:
         tutorial_baseline(size, 3, weights)
     else:
         style, content, swirl = _setup(size, weights)
-        style.stylize(content, swirl, iterations=3, initial=content, weights=weights, progress=False)
-    print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        iterations = 25 if kind == "lbfgs" else 3  # L-BFGS: enough to fill its 20-step history
+        style.stylize(content, swirl, iterations=iterations, optimizer=kind, initial=content, weights=weights,
+                      progress=False)
+    print(json.dumps({"peak_mib": darkroom.peak_rss_bytes() / 2**20}))
 
 
 def peak_memory(kind: str, size: int, weights: str) -> float:
@@ -119,12 +121,13 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, help="full-size iterations for each of ours (default 300; 60 quick)")
     parser.add_argument("--weights", default="auto")
     parser.add_argument("--memory-sizes", type=int, nargs="*", default=[256, 512], help="sizes for peak memory")
-    parser.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["baseline", "adam", "lbfgs"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _peak_child(args.child, args.size, args.weights)
         return
     from darkroom import style
+    from darkroom.tables import markdown_table
 
     darkroom.seed_everything(0)
     base_iters = 150 if args.quick else 1000
@@ -136,34 +139,36 @@ def main() -> None:
     print(f"baseline: final loss {target:.5g} after {base['seconds']:.1f} s "
           f"({base['seconds_per_iteration']:.3f} s/iteration)", flush=True)
     runs = ours(args.size, args.weights, iterations)
-    memory = {(k, s): peak_memory(k, s, args.weights) for k in ("baseline", "ours") for s in args.memory_sizes}
+    memory = {(k, s): peak_memory(k, s, args.weights) for k in ("baseline", "adam", "lbfgs") for s in args.memory_sizes}
 
-    print(f"\n| {args.size} px, same loss | s / iteration | final loss | reached {target:.4g} after | speed-up |")
-    print("|---|---|---|---|---|")
-    print(f"| baseline: tutorial Adam, full VGG19, {base_iters} iterations | {base['seconds_per_iteration']:.3f} "
-          f"| {target:.4g} | {base['seconds']:.1f} s | 1.0x |")
+    reached = f"reached {target:.4g} after"
+    rows = [{f"{args.size} px, same loss": f"baseline: tutorial Adam, full VGG19, {base_iters} iterations",
+             "s / iteration": f"{base['seconds_per_iteration']:.3f}", "final loss": f"{target:.4g}",
+             reached: f"{base['seconds']:.1f} s", "speed-up": "1.0x"}]
     for name, r in runs.items():
         reach = style.time_to_reach(r, target)
-        when = f"{reach:.1f} s" if reach is not None else f"not within {r.seconds:.0f} s"
-        gain = f"**{base['seconds'] / reach:.1f}x**" if reach is not None else "--"
-        print(f"| ours: {name}, {iterations} iterations | {r.seconds_per_iteration:.3f} | {r.loss:.4g} | {when} | {gain} |")
+        rows.append({f"{args.size} px, same loss": f"ours: {name}, {iterations} iterations",
+                     "s / iteration": f"{r.seconds_per_iteration:.3f}", "final loss": f"{r.loss:.4g}",
+                     reached: f"{reach:.1f} s" if reach is not None else f"not within {r.seconds:.0f} s",
+                     "speed-up": f"**{base['seconds'] / reach:.1f}x**" if reach is not None else "--"})
+    print("\n" + markdown_table(rows))
 
-    lbfgs = runs["L-BFGS"]
-    last = list(zip(lbfgs.history["loss"], lbfgs.history["seconds"]))
+    losses, seconds = runs["L-BFGS"].history["loss"], runs["L-BFGS"].history["seconds"]
     print("\nstopping rule replayed on the L-BFGS run (stop when the best loss improved by less than tol over window):")
     for tol, window in ((1e-2, 20), (1e-2, 50), (1e-3, 50)):
-        n = style.stopping_iteration([loss for loss, _ in last], tol, window)
+        n = style.stopping_iteration(losses, tol, window)
         if n is None:
-            print(f"  tol {tol:g}, window {window}: does not fire within {len(last)} iterations")
-        else:
-            best = min(loss for loss, _ in last[:n])
-            print(f"  tol {tol:g}, window {window}: stops after {n} iterations, {last[n - 1][1]:.1f} s, best loss {best:.4g} "
-                  f"({best / target:.3f}x the baseline's final loss, in {base['seconds'] / last[n - 1][1]:.1f}x less time)")
+            print(f"  tol {tol:g}, window {window}: does not fire within {len(losses)} iterations")
+            continue
+        best, when = min(losses[:n]), seconds[n - 1]
+        print(f"  tol {tol:g}, window {window}: stops after {n} iterations, {when:.1f} s, best loss {best:.4g} "
+              f"({best / target:.3f}x the baseline's final loss, in {base['seconds'] / when:.1f}x less time)")
 
-    print("\n| peak memory (process RSS) | baseline | ours | ratio (baseline / ours) |\n|---|---|---|---|")
-    for s in args.memory_sizes:
-        b, o = memory[("baseline", s)], memory[("ours", s)]
-        print(f"| {s} px | {b:.0f} MiB | {o:.0f} MiB | {b / o:.2f}x |")
+    print("\n" + markdown_table([
+        {"peak memory (process RSS)": f"{size} px", "baseline": f"{memory[('baseline', size)]:.0f} MiB",
+         "ours, Adam": f"{memory[('adam', size)]:.0f} MiB", "ours, L-BFGS": f"{memory[('lbfgs', size)]:.0f} MiB",
+         "L-BFGS / baseline": f"{memory[('lbfgs', size)] / memory[('baseline', size)]:.2f}x"}
+        for size in args.memory_sizes]))
 
 
 if __name__ == "__main__":

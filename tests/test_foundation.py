@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,18 @@ def test_quiet_first_xla_compile_hides_only_the_xla_announcement() -> None:
     assert "Compiled cluster using XLA" in runs["loud"].stderr  # the control: the line exists to hide
     assert "Compiled cluster using XLA" not in runs["quiet"].stderr
     assert runs["quiet"].stdout.strip() == runs["loud"].stdout.strip() == "3.0"
+
+
+_PEAK_SCRIPT = """
+import json, resource, darkroom
+print(json.dumps({"hwm": darkroom.peak_rss_bytes(), "ru": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def test_peak_rss_bytes_is_the_childs_own_peak_not_the_parents() -> None:
+    ballast = np.ones(400 * 2**20 // 8)  # 400 MiB touched in this (parent) process
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT], capture_output=True, text=True, timeout=120, check=True)
+    child = json.loads(out.stdout)
+    assert darkroom.peak_rss_bytes() >= ballast.nbytes
+    assert child["ru"] >= ballast.nbytes  # the control: ru_maxrss inherits the parent's size at fork
+    assert 0 < child["hwm"] < 200 * 2**20  # a bare interpreter plus darkroom's light import

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 # TensorFlow reads these when it is first imported; later changes have no effect.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -18,7 +19,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "seed_everything"]
+__all__ = ["__version__", "seed_everything", "peak_rss_bytes"]
 
 
 def seed_everything(seed: int = 0, *, deterministic: bool = False) -> None:
@@ -58,3 +59,22 @@ def _quiet_python_loggers() -> None:
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:  # pragma: no cover
         pass
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory so far, in bytes (Linux ``VmHWM``).
+
+    Not ``ru_maxrss``: Linux carries a parent's resident size at fork into the child's
+    ``ru_maxrss``, so a probe started by a 2 GB process would report at least 2 GB.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # no /proc (macOS): ru_maxrss is the best there is
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # bytes on macOS, KiB elsewhere

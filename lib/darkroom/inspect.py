@@ -287,8 +287,8 @@ def fits(model: keras.Model, batch_size: int, budget_bytes: float, optimizer: st
 
 
 _PROBE = r"""
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import json, sys
+import darkroom  # first: it quiets TensorFlow
 import psutil
 import keras, tensorflow as tf
 spec = json.load(open(sys.argv[1]))
@@ -303,10 +303,7 @@ x, y = batch(spec["batch_size"])
 before = psutil.Process().memory_info().rss
 # ... so the peak during this step is the step itself.
 model.train_on_batch(x, y)
-# VmHWM, not ru_maxrss: Linux carries the parent's peak RSS into ru_maxrss across fork+exec,
-# so from inside a big Jupyter kernel ru_maxrss reports the kernel's size, not this process's.
-peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"rss_before": before, "peak": peak}))
+print(json.dumps({"rss_before": before, "peak": darkroom.peak_rss_bytes()}))
 """
 
 
@@ -315,7 +312,7 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     """Measured growth of peak resident memory during one training step, per batch size.
 
     Each batch size runs in a fresh Python process: build the model from its config,
-    warm up with batch 1, then take the peak RSS (``VmHWM``, Linux) during one step at
+    warm up with batch 1, then take the peak RSS (:func:`darkroom.peak_rss_bytes`) during one step at
     the given batch minus the RSS just before it. This includes the batch tensors,
     activations, gradients of activations and the framework's scratch buffers, but
     not the weights and optimizer slots, which exist before the step.

@@ -454,6 +454,13 @@ def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
     return w / w.sum()
 
 
+def _stalled(losses: Sequence[float], tol: float, window: int) -> np.ndarray:
+    """For iterations ``window + 1 .. len(losses)``: did the running best improve by at most ``tol`` over ``window``?"""
+    best = np.minimum.accumulate(np.asarray(losses, np.float64))
+    then, now = best[:-window], best[window:]
+    return then - now <= tol * np.abs(then)
+
+
 def relative_change_stop(losses: Sequence[float], tol: float | None, window: int) -> bool:
     """True when the best loss so far improved by less than ``tol`` (relative) over ``window`` iterations.
 
@@ -461,9 +468,7 @@ def relative_change_stop(losses: Sequence[float], tol: float | None, window: int
     """
     if tol is None or len(losses) <= window:
         return False
-    best = np.minimum.accumulate(np.asarray(losses, np.float64))
-    then, now = best[-1 - window], best[-1]
-    return bool((then - now) <= tol * abs(then))
+    return bool(_stalled(losses, tol, window)[-1])
 
 
 def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) -> int | None:
@@ -473,9 +478,7 @@ def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) 
     """
     if tol is None or len(losses) <= window:
         return None
-    best = np.minimum.accumulate(np.asarray(losses, np.float64))
-    then, now = best[:-window], best[window:]
-    fired = np.flatnonzero(then - now <= tol * np.abs(then))
+    fired = np.flatnonzero(_stalled(losses, tol, window))
     return int(fired[0]) + window + 1 if fired.size else None
 
 
@@ -863,6 +866,7 @@ def stylize(
     ``checkpoint_iterations`` records frames; ``max_side`` caps the working size.
     ``lbfgs_memory`` is the number of past steps L-BFGS keeps: 20 reached a given loss soonest at
     256 px on a 2-core CPU (SciPy's default 10 took 1.3x as long, 50 spent the gain on bookkeeping).
+    Each kept step costs 16 bytes per pixel channel: 20 steps add about 250 MB at 512 px.
     """
     import tensorflow as tf
 
