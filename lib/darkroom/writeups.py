@@ -54,17 +54,17 @@ class Entry:
 
     def formatted(self) -> str:
         """The value with its unit, as a table cell shows it."""
-        return _format(self.value, self.unit)
+        return _format(self.value, self.unit, digits=12)  # as the write-up printed it
 
 
-def _format(number: Any, unit: str = "") -> str:
+def _format(number: Any, unit: str = "", digits: int = 6) -> str:
     if isinstance(number, bool) or not isinstance(number, numbers.Real) or not math.isfinite(float(number)):
         return str(number)
     x = float(number)
     if x == int(x) and abs(x) < 1e15:
         text = f"{int(x):,}"
     elif abs(x) >= 1e-3:
-        text = f"{x:.6g}"
+        text = f"{x:.{digits}g}"
     else:
         text = f"{x:.3g}"
     return f"{text} {unit}".strip() if unit and unit not in ("%", "×") else f"{text}{unit}"
