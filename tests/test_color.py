@@ -130,3 +130,30 @@ def test_out_of_range_lab_is_refused() -> None:
         color.lab_to_rgb(np.array([[150.0, 0.0, 0.0]]))
     with pytest.raises(ValueError, match=r"\(…, 3\)"):
         color.lab_to_rgb(np.zeros((4, 2)))
+
+
+def test_skimage_gray_weights_are_the_installed_librarys() -> None:
+    weights = color.skimage_gray_weights()
+    pixel = np.array([[0.2, 0.4, 0.8]], dtype=np.float64)
+    assert float(pixel[0] @ np.array(weights)) == pytest.approx(float(skcolor.rgb2gray(pixel)[0]), abs=1e-9)
+    # scikit-image's rounding is not Rec. 709's, which notebook 01 once claimed it was
+    assert weights != color.GRAY_WEIGHTS["rec709"]
+    assert sum(weights) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_lightness_correlations_separate_brightness_from_colour() -> None:
+    rng = np.random.default_rng(1)
+    shade = rng.random((32, 32, 1)).astype(np.float32)
+    gray = np.repeat(shade, 3, axis=-1)
+    corr = color.lightness_correlations(gray)
+    assert all(corr[c] > 0.99 for c in "RGB")  # L is a gamma curve of the shade, not linear
+    assert np.isnan(corr["a"]) and np.isnan(corr["b"])  # a gray image has no colour to correlate
+    tinted = np.clip(gray * np.array([1.0, 0.8, 0.6], np.float32), 0, 1)
+    tinted[..., 2] = rng.random((32, 32)).astype(np.float32) * 0.3  # blue independent of shade
+    corr = color.lightness_correlations(tinted)
+    assert corr["R"] > 0.9 and abs(corr["B"]) < 0.3
+
+
+def test_lightness_correlations_need_two_pixels() -> None:
+    with pytest.raises(ValueError, match="at least 2 pixels"):
+        color.lightness_correlations(np.zeros((1, 1, 3), np.float32))

@@ -26,6 +26,8 @@ __all__ = [
     "lab_to_rgb",
     "clip_lab",
     "to_gray",
+    "skimage_gray_weights",
+    "lightness_correlations",
     "split_lab",
     "join_lab",
     "normalize_lab",
@@ -35,7 +37,8 @@ __all__ = [
 ]
 
 #: Gray formulas: the colorization post's, ITU-R BT.601 (luma of JPEG/TV) and
-#: BT.709 relative luminance (sRGB primaries; scikit-image's ``rgb2gray``).
+#: BT.709 relative luminance (sRGB primaries). scikit-image's ``rgb2gray`` rounds BT.709
+#: differently; :func:`skimage_gray_weights` reads its weights from the installed library.
 GRAY_WEIGHTS: dict[str, tuple[float, float, float]] = {
     "post": (0.29, 0.60, 0.11),
     "rec601": (0.299, 0.587, 0.114),
@@ -159,6 +162,37 @@ def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> n
     """
     x = as_float_rgb(rgb, "rgb", gray_ok=False)
     return np.clip(x @ _weights(weights), 0.0, 1.0).astype(np.float32)
+
+
+def skimage_gray_weights() -> tuple[float, float, float]:
+    """The (r, g, b) weights of the installed scikit-image's ``rgb2gray``, read from the library.
+
+    ``rgb2gray`` is linear, so gray of pure red, green and blue is its weight vector; asking the
+    function itself keeps the number right whatever version is installed.
+    """
+    weights = _skcolor.rgb2gray(np.eye(3, dtype=np.float64))
+    return tuple(float(round(w, 10)) for w in weights)  # type: ignore[return-value]
+
+
+def lightness_correlations(rgb: Any) -> dict[str, float]:
+    """Pearson correlation of each of R, G, B, a and b with the lightness L, over all pixels.
+
+    A channel that is constant (a gray image's ``a`` and ``b``) has no correlation: NaN.
+    """
+    x = as_float_rgb(rgb, "rgb", gray_ok=False).reshape(-1, 3).astype(np.float64)
+    if x.shape[0] < 2:
+        raise ValueError(f"rgb: need at least 2 pixels to correlate, received {x.shape[0]}")
+    lab = rgb_to_lab(x).astype(np.float64)
+    channels = {"R": x[:, 0], "G": x[:, 1], "B": x[:, 2], "a": lab[:, 1], "b": lab[:, 2]}
+    # Below these spreads a channel is constant up to float32 noise (a gray pixel's a and b come
+    # back from the conversion a few thousandths of a LAB unit off zero).
+    floor = {"R": 1e-6, "G": 1e-6, "B": 1e-6, "a": 0.01, "b": 0.01}
+    L = lab[:, 0]
+    out = {}
+    for name, values in channels.items():
+        flat = values.std() < floor[name] or L.std() < 1e-6
+        out[name] = float("nan") if flat else float(np.corrcoef(values, L)[0, 1])
+    return out
 
 
 def split_lab(lab: Any) -> tuple[Any, Any]:
