@@ -248,3 +248,53 @@ def test_eager_loop_takes_the_same_steps_as_the_compiled_one(xy):
     eager = reg.fit_sgd_per_sample_eager(*xy, learning_rate=0.001, epochs=2)
     compiled = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=2, jit_compile=False)
     assert (eager.slope, eager.intercept) == pytest.approx((compiled.slope, compiled.intercept), rel=1e-5)
+
+
+def test_steps_sweep_full_batch_is_the_same_run_as_fit_gd(xy):
+    sweep = reg.sweep_steps(*xy, steps=(7, 50), optimizer="ftrl", learning_rate=0.2)
+    for n, slope, intercept in zip(sweep.steps, sweep.slope, sweep.intercept):
+        fit = reg.fit_gd(*xy, learning_rate=0.2, epochs=n, optimizer="ftrl")
+        assert (slope, intercept) == pytest.approx((fit.slope, fit.intercept), rel=1e-5)
+    assert [r["steps"] for r in sweep.rows()] == [7, 50]
+
+
+def test_ftrl_reaches_least_squares_only_with_many_more_steps(xy):
+    sweep = reg.sweep_steps(*xy, steps=(2_000, 30_000), optimizer="ftrl", learning_rate=0.2)
+    err = sweep.relative_error()
+    assert err[0] > 0.1  # at the estimator's 2,000 steps the line is still far off
+    assert err[1] < 1e-3  # but FTRL's shrinking step size does arrive
+    assert sweep.mse[1] < sweep.mse[0]
+
+
+def test_steps_sweep_minibatches_are_seeded(xy):
+    a = reg.sweep_steps(*xy, steps=(20,), batch_size=8, seed=1)
+    b = reg.sweep_steps(*xy, steps=(20,), batch_size=8, seed=1)
+    c = reg.sweep_steps(*xy, steps=(20,), batch_size=8, seed=2)
+    full = reg.sweep_steps(*xy, steps=(20,))
+    assert a.slope[0] == b.slope[0] and a.slope[0] != c.slope[0]
+    assert a.slope[0] != full.slope[0] and a.batch_size == 8 and full.batch_size is None
+
+
+def test_steps_sweep_refuses_bad_settings(xy):
+    with pytest.raises(ValueError, match="steps must be"):
+        reg.sweep_steps(*xy, steps=())
+    with pytest.raises(ValueError, match="steps must be"):
+        reg.sweep_steps(*xy, steps=(0, 10))
+    with pytest.raises(ValueError, match="batch_size"):
+        reg.sweep_steps(*xy, steps=(10,), batch_size=0)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        reg.sweep_steps(*xy, steps=(10,), optimizer="newton")
+
+
+def test_plot_steps_sweep_draws_every_sweep_and_mark(xy):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweep = reg.sweep_steps(*xy, steps=(5, 10))
+    fig = reg.plot_steps_sweep({"ftrl": sweep}, marks={"write-up": (10, 1.5, 13.0)})
+    assert len(fig.axes) == 2 and all(len(ax.lines) == 3 for ax in fig.axes)
+    with pytest.raises(ValueError, match="empty"):
+        reg.plot_steps_sweep({})
+    plt.close("all")

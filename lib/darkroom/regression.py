@@ -41,6 +41,7 @@ __all__ = [
     "LineFit",
     "QuadFit",
     "SweepResult",
+    "StepsSweep",
     "fire_theft_path",
     "load_fire_theft",
     "mse",
@@ -55,11 +56,13 @@ __all__ = [
     "fit_quadratic",
     "fit_robust",
     "sweep_sgd",
+    "sweep_steps",
     "without_outlier",
     "plot_fits",
     "plot_loss_curves",
     "plot_sweep",
     "plot_sgd_path",
+    "plot_steps_sweep",
 ]
 
 # The numbers the write-ups report (targets the notebook shows beside ours).
@@ -154,6 +157,41 @@ class SweepResult:
                     )
                 )
         return out
+
+
+@dataclass
+class StepsSweep:
+    """One optimizer run read off after several step counts (the estimator's ``steps``).
+
+    ``slope``, ``intercept`` and ``mse`` (over all the data) are indexed like ``steps``;
+    ``batch_size`` is ``None`` for full-batch steps.
+    """
+
+    steps: list[int]
+    slope: np.ndarray
+    intercept: np.ndarray
+    mse: np.ndarray
+    exact: LineFit
+    optimizer: str
+    learning_rate: float
+    batch_size: int | None
+    seconds: float = 0.0
+
+    def relative_error(self) -> np.ndarray:
+        """Per step count, the larger of the slope's and the intercept's relative error."""
+        return np.maximum(
+            np.abs(self.slope - self.exact.slope) / abs(self.exact.slope),
+            np.abs(self.intercept - self.exact.intercept) / abs(self.exact.intercept),
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per step count, for a table."""
+        return [
+            dict(steps=n, slope=float(w), intercept=float(b), mse=float(m), rel_error=float(e))
+            for n, w, b, m, e in zip(
+                self.steps, self.slope, self.intercept, self.mse, self.relative_error()
+            )
+        ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -683,6 +721,78 @@ def fit_gd(
     )
 
 
+def sweep_steps(
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: Sequence[int] = (100, 1_000, 2_000, 10_000, 100_000),
+    optimizer: str = "ftrl",
+    learning_rate: float = 0.2,
+    batch_size: int | None = None,
+    seed: int = 0,
+) -> StepsSweep:
+    """One run of ``max(steps)`` optimizer steps on the MSE, the line read off after each count.
+
+    This is the estimator's knob: ``LinearRegressor.fit(steps=...)`` trained the line with FTRL
+    (``tf.contrib.learn``'s default for linear models, learning rate 0.2) on the mean squared
+    error, and the write-up asked whether more steps bring it to least squares. ``w = b = 0`` in
+    float32; ``batch_size=None`` takes full-batch steps (the same run as :func:`fit_gd`), an integer
+    draws each batch uniformly with replacement from the data (stateless, seeded by ``seed``),
+    like the estimator's shuffled input queue. All steps run in one compiled ``tf.function`` loop.
+    """
+    import tensorflow as tf
+
+    x, y = _check_xy(x, y)
+    counts = sorted({int(n) for n in steps})
+    if not counts or counts[0] < 1:
+        raise ValueError(f"steps must be a non-empty list of counts >= 1, got {list(steps)!r}")
+    _check_positive("learning_rate", learning_rate)
+    if batch_size is not None and int(batch_size) < 1:
+        raise ValueError(f"batch_size must be None (full batch) or >= 1, got {batch_size!r}")
+    opt = _make_optimizer(optimizer, learning_rate)
+    start = time.perf_counter()
+    w = tf.Variable(0.0, dtype=tf.float32, name="slope")
+    b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
+    opt.build([w, b])
+    X = tf.constant(x, tf.float32)
+    Y = tf.constant(y, tf.float32)
+    n = len(x)
+
+    @tf.function
+    def train(num_steps: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        ws = tf.TensorArray(tf.float32, size=num_steps)
+        bs = tf.TensorArray(tf.float32, size=num_steps)
+        for step in tf.range(num_steps):
+            if batch_size is None:
+                xb, yb = X, Y
+            else:
+                idx = tf.random.stateless_uniform(
+                    [int(batch_size)], seed=tf.stack([seed, step]), maxval=n, dtype=tf.int32
+                )
+                xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(yb - (xb * w + b)))
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            ws = ws.write(step, w.read_value())
+            bs = bs.write(step, b.read_value())
+        return ws.stack(), bs.stack()
+
+    ws, bs = train(tf.constant(counts[-1], tf.int32))
+    at = np.asarray(counts) - 1
+    slope = ws.numpy()[at].astype(np.float64)
+    intercept = bs.numpy()[at].astype(np.float64)
+    return StepsSweep(
+        counts,
+        slope,
+        intercept,
+        _epoch_mse(x, y, slope, intercept),
+        fit_lstsq(x, y),
+        optimizer,
+        float(learning_rate),
+        None if batch_size is None else int(batch_size),
+        time.perf_counter() - start,
+    )
+
+
 def fit_keras_dense(
     x: np.ndarray,
     y: np.ndarray,
@@ -876,3 +986,36 @@ def plot_sgd_path(
         ax.set_title(title)
     ax.legend(fontsize=8)
     return ax
+
+
+def plot_steps_sweep(
+    sweeps: Mapping[str, StepsSweep],
+    marks: Mapping[str, tuple[int, float, float]] | None = None,
+    title: str | None = None,
+) -> Any:
+    """Slope and intercept against steps (log axis) for each sweep, least squares dashed.
+
+    ``marks`` adds single points ``label -> (steps, slope, intercept)``, e.g. a write-up's result.
+    Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not sweeps:
+        raise ValueError("sweeps is empty: expected at least one StepsSweep to draw")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    exact = next(iter(sweeps.values())).exact
+    for ax, name, target in zip(axes, ("slope", "intercept"), (exact.slope, exact.intercept)):
+        for label, sweep in sweeps.items():
+            ax.plot(sweep.steps, getattr(sweep, name), "o-", ms=4, label=label)
+        for (label, point), marker in zip((marks or {}).items(), "*Dsv"):
+            ax.plot(point[0], point[1 if name == "slope" else 2], marker, ms=12, color="k",
+                    label=label)
+        ax.axhline(target, color="k", ls="--", lw=1, label="least squares")
+        ax.set_xscale("log")
+        ax.set_xlabel("steps")
+        ax.set_ylabel(name)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
