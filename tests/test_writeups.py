@@ -248,3 +248,16 @@ def test_every_entry_appears_in_a_notebook() -> None:
     report = "; ".join(f"notebook {nb} should show {', '.join(keys)}" for nb, keys in sorted(absent.items()))
     count = sum(map(len, absent.values()))
     assert not absent, f"{count} write-up figures appear in no notebook's code: {report}"
+
+
+def test_figures_show_as_the_write_up_printed_them() -> None:
+    assert writeups.get("sr_nearest_score").formatted() == "0.120"  # not 0.12
+    assert writeups.get("cuda_gtx1060").formatted() == "8.0"
+    assert writeups.get("style_time_small").formatted() == "1 hour"  # not "1 hours"
+    assert writeups.get("pix2pix_subset").formatted() == "2,200 images"
+    assert writeups.get("style_blend_major").formatted() == "75%"
+    rows = writeups.comparison_rows("02", run={"circle_training_time": 2},
+                                    not_run={e.key: "-" for e in writeups.entries(notebook="02")
+                                             if e.key != "circle_training_time"})
+    assert {"write-up": "0.5 hours (000)", "this run": "2 hours"}.items() <= next(
+        r for r in rows if r["write-up"].startswith("0.5")).items()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,10 @@ class Entry:
     written: str = ""
 
     def formatted(self) -> str:
-        """The value with its unit, as a table cell shows it."""
+        """The value with its unit, as a table cell shows it: with the write-up's own digits when it
+        printed trailing zeros ("0.120", "CUDA 8.0"), otherwise as a number."""
+        if re.fullmatch(r"\d+\.\d+", self.written):
+            return _with_unit(self.written, self.unit, float(self.written))
         return _format(self.value, self.unit, digits=12)  # as the write-up printed it
 
 
@@ -70,7 +74,21 @@ def _format(number: Any, unit: str = "", digits: int = 6) -> str:
         text = f"{x:.{digits}g}"
     else:
         text = f"{x:.3g}"
-    return f"{text} {unit}".strip() if unit and unit not in ("%", "×") else f"{text}{unit}"
+    return _with_unit(text, unit, x)
+
+
+_SINGULAR = {"hours": "hour", "days": "day", "weeks": "week", "minutes": "minute", "images": "image",
+             "epochs": "epoch", "steps": "step", "iterations": "iteration", "layers": "layer",
+             "features": "feature", "units": "unit", "categories": "category", "rows": "row",
+             "lines": "line"}
+
+
+def _with_unit(text: str, unit: str, x: float) -> str:
+    if unit in ("%", "×"):
+        return f"{text}{unit}"
+    if x == 1:
+        unit = _SINGULAR.get(unit, unit)
+    return f"{text} {unit}".strip()
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -78,7 +96,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("gray_weight_r", 0.29, "", "000", "weight of R in the post's gray formula", "01",
           "gray = 0.29 * R + 0.60 * G + 0.11 * B"),
     Entry("gray_weight_g", 0.60, "", "000", "weight of G in the post's gray formula", "01",
-          "gray = 0.29 * R + 0.60 * G + 0.11 * B"),
+          "gray = 0.29 * R + 0.60 * G + 0.11 * B", written="0.60"),
     Entry("gray_weight_b", 0.11, "", "000", "weight of B in the post's gray formula", "01",
           "gray = 0.29 * R + 0.60 * G + 0.11 * B"),
     Entry("rgb_to_lab_divisor", 255, "", "000",
@@ -192,7 +210,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("style_layer_weight_exp_low", 0.2, "", "001", "style-layer weight exponent tried below 1",
           "05", "Here is Tetrahedron Peak using 0.2 and 2.0"),
     Entry("style_layer_weight_exp_high", 2.0, "", "001", "style-layer weight exponent tried above 1",
-          "05", "Here is Tetrahedron Peak using 0.2 and 2.0"),
+          "05", "Here is Tetrahedron Peak using 0.2 and 2.0", written="2.0"),
     Entry("style_iterations_converged", 500, "iterations", "001",
           "iterations after which the small image had about converged", "05",
           "we are pretty much converged at 500 iterations"),
@@ -267,8 +285,8 @@ ENTRIES: tuple[Entry, ...] = (
           "with an average runtime of 200s per epoch"),
     Entry("pix2pix_training_days", 4, "days", "002", "total training time reported", "07",
           "training it for a total of 4 days"),
-    Entry("pix2pix_epochs_times_epoch_time", 1500 * 200 / 86400, "days", "002",
-          "derived: 1500 epochs x 200 s per epoch, in days (the stated total is 4 days)", "07"),
+    Entry("pix2pix_epochs_times_epoch_time", round(1500 * 200 / 86400, 2), "days", "002",
+          "derived: 1500 epochs x 200 s per epoch = 300,000 s, in days (the stated total is 4 days)", "07"),
     Entry("pix2pix_init_stddev", 0.02, "", "002", "standard deviation of the normal weight initializer",
           "07", "initializer = tf.random_normal_initializer(0., 0.02)"),
     Entry("pix2pix_channels", 3, "", "002", "channels of the generator's input and output (RGB in, RGB out)",
@@ -370,7 +388,7 @@ ENTRIES: tuple[Entry, ...] = (
           "images that are 6% distant from the original label on average"),
     Entry("sr_nearest_score", 0.120, "", "003",
           "nearest neighbour's mean absolute difference, reassembled images", "08",
-          "Comparing the nearest neighbor score: 0.120 with our model: 0.092"),
+          "Comparing the nearest neighbor score: 0.120 with our model: 0.092", written="0.120"),
     Entry("sr_model_score", 0.092, "", "003", "the MLP's mean absolute difference, reassembled images", "08",
           "Comparing the nearest neighbor score: 0.120 with our model: 0.092"),
     Entry("sr_gain_percent", 30, "%", "003", "the gain the write-up states over nearest neighbour", "08",
@@ -386,7 +404,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("sr_gpu_setup_time", 1, "weeks", "003", "time it took to get TensorFlow running on the GPU", "08",
           "it took me about a week to overcome them", written="a week"),
     Entry("cuda_gtx1060", 8.0, "", "003", "CUDA version the GTX-1060 needed", "08",
-          "GTX-1060 requires updated drivers and CUDA 8.0 but TensorFlow is built against CUDA 7.5"),
+          "GTX-1060 requires updated drivers and CUDA 8.0 but TensorFlow is built against CUDA 7.5",
+          written="8.0"),
     Entry("cuda_tensorflow", 7.5, "", "003", "CUDA version TensorFlow was built against", "08",
           "GTX-1060 requires updated drivers and CUDA 8.0 but TensorFlow is built against CUDA 7.5"),
     Entry("flipboard_dataset_scale", 200, "", "003", "Flipboard's dataset, times the size of Caltech-256",
