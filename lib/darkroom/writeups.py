@@ -7,8 +7,12 @@ here, and every "write-up vs this run" table is rendered from this registry besi
 variables::
 
     from darkroom import writeups
-    display(Markdown(writeups.comparison("04", run={"sgd_slope": sgd.slope, ...},
-                                         not_run={"estimator_random_forest": "not in TensorFlow 2"})))
+    display(Markdown(writeups.comparison(
+        "04", run={"fire_theft_sgd_slope": sgd.slope, ...},
+        not_run={"fire_theft_fix_time": "TF1 on a MacBook Air; timed on this machine below"})))
+
+Keys are grouped by topic (``gray_``, ``circle_``, ``fire_theft_``, ``style_``, ``cnn_``, ``pix2pix_``,
+``sr_`` ...); ``ENTRIES`` holds one block per write-up, sorted by chapter inside it.
 
 Each :class:`Entry` names the chapter that compares it (``notebook``); :func:`comparison` refuses a
 table that leaves one of that chapter's entries out, so no write-up figure silently drops off a page.
