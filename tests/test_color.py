@@ -157,3 +157,25 @@ def test_lightness_correlations_separate_brightness_from_colour() -> None:
 def test_lightness_correlations_need_two_pixels() -> None:
     with pytest.raises(ValueError, match="at least 2 pixels"):
         color.lightness_correlations(np.zeros((1, 1, 3), np.float32))
+
+
+def test_squeeze_lab_undoes_a_uniform_stretch_of_a_full_range_photo() -> None:
+    rng = np.random.default_rng(2)
+    lab = np.stack([rng.uniform(0, 100, 500), rng.uniform(-40, 40, 500), rng.uniform(-40, 40, 500)], -1)
+    lab[0, 0], lab[1, 0] = 0.0, 100.0  # the photo uses the full lightness range
+    over = lab * np.array([1.3, 4.0, 4.0]) - np.array([15.0, 0.0, 0.0])
+    out = color.squeeze_lab(over)
+    np.testing.assert_allclose(out[..., 0], lab[..., 0], atol=1e-3)
+    assert np.abs(out[..., 1:]).max() == pytest.approx(127.0, abs=1e-3)  # scaled only as far as needed
+    # a and b keep their proportions: one common factor, unlike clipping
+    np.testing.assert_allclose(out[..., 1] * over[..., 2], out[..., 2] * over[..., 1], atol=1e-2)
+    inside = np.array([[50.0, 10.0, -20.0], [20.0, 5.0, 5.0]])
+    np.testing.assert_allclose(color.squeeze_lab(inside)[..., 1:], inside[..., 1:], atol=1e-5)
+
+
+def test_chroma_and_squeeze_refuse_bad_shapes() -> None:
+    assert color.chroma(np.array([[50.0, 3.0, 4.0]]))[0] == pytest.approx(5.0)
+    with pytest.raises(ValueError, match=r"\(…, 3\)"):
+        color.chroma(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="finite"):
+        color.squeeze_lab(np.array([[np.nan, 0.0, 0.0]]))

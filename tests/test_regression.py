@@ -11,6 +11,9 @@ import pytest
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 from darkroom import regression as reg
+from darkroom import writeups
+
+EXACT = (writeups.value("fire_theft_exact_slope"), writeups.value("fire_theft_exact_intercept"))
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,8 +100,7 @@ def test_exact_and_lstsq_match_the_post(xy):
     for fit in (reg.fit_exact(*xy), reg.fit_lstsq(*xy)):
         assert fit.slope == pytest.approx(1.3134560, abs=5e-8)
         assert fit.intercept == pytest.approx(16.995157, abs=5e-7)
-        assert fit.slope == pytest.approx(reg.EXACT_SLOPE, rel=1e-10)
-        assert fit.intercept == pytest.approx(reg.EXACT_INTERCEPT, rel=1e-10)
+        assert (fit.slope, fit.intercept) == pytest.approx(EXACT, rel=1e-10)
 
 
 def test_exact_on_a_hand_computed_line():
@@ -109,8 +111,8 @@ def test_exact_on_a_hand_computed_line():
 @pytest.mark.parametrize("jit_compile", [True, False])
 def test_per_sample_sgd_reproduces_the_posts_wrong_answer(xy, jit_compile):
     fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=100, jit_compile=jit_compile)
-    assert round(fit.slope, 4) == round(reg.POST_SGD_SLOPE, 4) == 1.7184
-    assert round(fit.intercept, 4) == round(reg.POST_SGD_INTERCEPT, 4) == 15.7892
+    assert round(fit.slope, 4) == round(writeups.value("fire_theft_sgd_slope"), 4) == 1.7184
+    assert round(fit.intercept, 4) == round(writeups.value("fire_theft_sgd_intercept"), 4) == 15.7892
     assert len(fit.history) == 100 and fit.history[-1] < fit.history[0]
 
 
@@ -131,7 +133,7 @@ def test_sgd_limit_is_where_per_sample_sgd_settles(xy):
     fit = reg.fit_sgd_per_sample(*xy, learning_rate=0.001, epochs=2000)
     assert 0 < rate < 1
     assert (fit.slope, fit.intercept) == pytest.approx((slope, intercept), rel=1e-4)
-    assert abs(slope - reg.EXACT_SLOPE) > 0.3  # settled, but far from least squares
+    assert abs(slope - EXACT[0]) > 0.3  # settled, but far from least squares
     assert reg.sgd_limit(*xy, 0.01)[2] > 1  # this learning rate diverges
 
 
@@ -147,8 +149,8 @@ def test_sgd_path_ends_at_the_fit(xy):
 )
 def test_full_batch_gd_lands_on_the_exact_answer(xy, optimizer, learning_rate, epochs):
     fit = reg.fit_gd(*xy, learning_rate=learning_rate, epochs=epochs, optimizer=optimizer)
-    assert abs(fit.slope - reg.EXACT_SLOPE) < 1e-3
-    assert abs(fit.intercept - reg.EXACT_INTERCEPT) < 1e-3
+    assert abs(fit.slope - EXACT[0]) < 1e-3
+    assert abs(fit.intercept - EXACT[1]) < 1e-3
     assert len(fit.history) == epochs and fit.history[-1] < fit.history[0]
 
 
@@ -298,3 +300,22 @@ def test_plot_steps_sweep_draws_every_sweep_and_mark(xy):
     with pytest.raises(ValueError, match="empty"):
         reg.plot_steps_sweep({})
     plt.close("all")
+
+
+def test_settling_rows_show_epochs_growing_like_one_over_lr(xy):
+    sweep = reg.sweep_sgd(*xy, learning_rates=(1e-2, 1e-5, 1e-6), epochs=(10,))
+    rows = sweep.settling_rows()
+    assert rows[0]["settles_at_slope"] == "diverges" and rows[0]["epochs_needed"] is None
+    assert rows[2]["epochs_needed"] == pytest.approx(10 * rows[1]["epochs_needed"], rel=0.02)
+    assert rows[2]["lr_x_epochs"] == pytest.approx(rows[1]["lr_x_epochs"], rel=0.02)
+    r = rows[1]["shrink_per_epoch"]
+    assert r ** rows[1]["epochs_needed"] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="shrink"):
+        sweep.settling_rows(shrink=2.0)
+
+
+def test_first_within_finds_the_first_close_step_count(xy):
+    sweep = reg.sweep_steps(*xy, steps=(100, 3_000, 20_000), optimizer="sgd", learning_rate=0.003)
+    assert sweep.relative_error()[0] > 0.1
+    assert sweep.first_within(1e-2) == 3_000
+    assert sweep.first_within(1e-12) is None

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from skimage import color as _skcolor
 
+from darkroom import writeups as _writeups
+
 __all__ = [
     "GRAY_WEIGHTS",
     "LAB_SCALE",
@@ -25,6 +27,8 @@ __all__ = [
     "rgb_to_lab",
     "lab_to_rgb",
     "clip_lab",
+    "squeeze_lab",
+    "chroma",
     "to_gray",
     "skimage_gray_weights",
     "lightness_correlations",
@@ -40,13 +44,17 @@ __all__ = [
 #: BT.709 relative luminance (sRGB primaries). scikit-image's ``rgb2gray`` rounds BT.709
 #: differently; :func:`skimage_gray_weights` reads its weights from the installed library.
 GRAY_WEIGHTS: dict[str, tuple[float, float, float]] = {
-    "post": (0.29, 0.60, 0.11),
+    "post": (
+        _writeups.value("gray_weight_r"), _writeups.value("gray_weight_g"), _writeups.value("gray_weight_b")
+    ),
     "rec601": (0.299, 0.587, 0.114),
     "rec709": (0.2126, 0.7152, 0.0722),
 }
 
 #: Divisors that bring L, a, b to about [0, 1], [-1, 1], [-1, 1] (the DCGAN post's).
-LAB_SCALE: tuple[float, float, float] = (100.0, 128.0, 128.0)
+LAB_SCALE: tuple[float, float, float] = tuple(  # type: ignore[assignment]
+    float(_writeups.value(f"lab_divisor_{c}")) for c in "lab"
+)
 
 # sRGB -> XYZ (D65) and the D65 white point, as scikit-image uses them.
 _XYZ_FROM_RGB = np.array(
@@ -143,6 +151,32 @@ def clip_lab(lab: Any) -> np.ndarray:
     return out
 
 
+def squeeze_lab(lab: Any) -> np.ndarray:
+    """The colorization post's fix for out-of-range output: squeeze, rather than clip, into the box.
+
+    ``L`` is mapped linearly from its own min..max onto 0..100 (a constant ``L`` is left as it is,
+    clipped); ``a`` and ``b`` are divided by one common factor, only as far as needed to fit
+    -128..127.
+    """
+    x = np.asarray(lab, dtype=np.float32)
+    if x.ndim < 1 or x.shape[-1] != 3 or not np.isfinite(x).all():
+        raise ValueError(f"lab: expected finite L, a, b channels last (…, 3), received {_describe(x)}")
+    out = np.empty_like(x)
+    L = x[..., 0]
+    span = float(L.max() - L.min())
+    out[..., 0] = (L - L.min()) / span * 100.0 if span > 0 else np.clip(L, *_L_RANGE)
+    out[..., 1:] = x[..., 1:] / max(1.0, float(np.abs(x[..., 1:]).max()) / _AB_RANGE[1])
+    return np.clip(out, [_L_RANGE[0], _AB_RANGE[0], _AB_RANGE[0]], [_L_RANGE[1], *[_AB_RANGE[1]] * 2])
+
+
+def chroma(lab: Any) -> np.ndarray:
+    """Colourfulness of each LAB pixel: the distance of ``(a, b)`` from gray, ``hypot(a, b)``."""
+    x = np.asarray(lab, dtype=np.float32)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise ValueError(f"lab: expected L, a, b channels last (…, 3), received {_describe(x)}")
+    return np.hypot(x[..., 1], x[..., 2])
+
+
 def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
     if isinstance(weights, str):
         if weights not in GRAY_WEIGHTS:
@@ -157,7 +191,7 @@ def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
 def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> np.ndarray:
     """Weighted sum of R, G, B (on the gamma-encoded values, as photo software does).
 
-    ``weights``: ``"post"`` (0.29, 0.60, 0.11), ``"rec601"``, ``"rec709"`` or a
+    ``weights``: ``"post"`` (the colorization post's, from :mod:`darkroom.writeups`), ``"rec601"``, ``"rec709"`` or a
     tuple. Returns float32 of shape ``rgb.shape[:-1]`` in [0, 1].
     """
     x = as_float_rgb(rgb, "rgb", gray_ok=False)

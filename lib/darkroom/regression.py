@@ -2,8 +2,8 @@
 
 The write-up behind this module ("Dangers of tunable parameters in TensorFlow") found that the
 CS 20SI lecture's gradient-descent recipe -- float32, ``w = b = 0``, one plain SGD step per sample
-in file order, learning rate 0.001, 100 epochs -- lands on slope 1.71838 and intercept 15.7892,
-while the least-squares answer is slope 1.3134560 and intercept 16.995157. This module gives each
+in file order, learning rate 0.001, 100 epochs -- lands well away from the least-squares line
+(both lines are in :mod:`darkroom.writeups` under ``fire_theft_*``). This module gives each
 way of fitting the line as one function returning a small dataclass, so a notebook can put them
 side by side:
 
@@ -13,6 +13,7 @@ side by side:
 - :func:`fit_keras_dense` -- a Keras ``Dense(1)`` model, the successor of the removed
   ``tf.contrib.learn.LinearRegressor`` the follow-up post criticised;
 - :func:`fit_quadratic` and :func:`fit_robust` (Huber or L1) -- the alternatives;
+- :func:`sweep_steps` -- one optimizer run (FTRL, as the estimator) read off at several step counts;
 - :func:`sweep_sgd` -- learning rate x epochs, classified as diverged / crawling / circling /
   converged using :func:`sgd_limit` (where per-sample SGD settles for a learning rate, and how
   fast), plus plotting helpers for lines, loss curves, the sweep and the SGD path;
@@ -31,12 +32,6 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "EXACT_SLOPE",
-    "EXACT_INTERCEPT",
-    "POST_SGD_SLOPE",
-    "POST_SGD_INTERCEPT",
-    "POST_ESTIMATOR_SLOPE",
-    "POST_ESTIMATOR_INTERCEPT",
     "OUTLIER",
     "LineFit",
     "QuadFit",
@@ -65,13 +60,8 @@ __all__ = [
     "plot_steps_sweep",
 ]
 
-# The numbers the write-ups report (targets the notebook shows beside ours).
-EXACT_SLOPE = 1.31345600492
-EXACT_INTERCEPT = 16.9951572327
-POST_SGD_SLOPE = 1.71838
-POST_SGD_INTERCEPT = 15.7892
-POST_ESTIMATOR_SLOPE = 1.50674927
-POST_ESTIMATOR_INTERCEPT = 13.47268105
+# The write-ups' numbers (the course's SGD line, the exact line, the estimator's) live in
+# darkroom.writeups under "fire_theft_*"; this module computes and never restates them.
 # The upper-right point that pulls a parabola through it.
 OUTLIER = (39.7, 147.0)
 
@@ -141,6 +131,26 @@ class SweepResult:
     limit_intercept: np.ndarray = field(default_factory=lambda: np.zeros(0))
     rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def settling_rows(self, shrink: float = 1e-3) -> list[dict[str, Any]]:
+        """Per learning rate: where the run settles, the per-epoch shrink factor, and the epochs
+        needed to shrink the distance to the settling point by ``shrink`` (``lr x epochs`` too,
+        which stays nearly constant when the epochs needed grow like 1/lr)."""
+        if not 0 < shrink < 1:
+            raise ValueError(f"shrink must be in (0, 1), got {shrink!r}")
+        out = []
+        for lr, w, b, r in zip(self.learning_rates, self.limit_slope, self.limit_intercept, self.rate):
+            stable = bool(r < 1.0)
+            epochs = float(np.log(shrink) / np.log(r)) if stable else None
+            out.append(dict(
+                learning_rate=lr,
+                settles_at_slope=float(w) if stable else "diverges",
+                settles_at_intercept=float(b) if stable else "diverges",
+                shrink_per_epoch=float(r),
+                epochs_needed=epochs,
+                lr_x_epochs=lr * epochs if stable else None,
+            ))
+        return out
+
     def rows(self) -> list[dict[str, Any]]:
         """One dict per grid cell, for a table."""
         out = []
@@ -183,6 +193,11 @@ class StepsSweep:
             np.abs(self.slope - self.exact.slope) / abs(self.exact.slope),
             np.abs(self.intercept - self.exact.intercept) / abs(self.exact.intercept),
         )
+
+    def first_within(self, tol: float = 1e-3) -> int | None:
+        """The first step count whose line is within ``tol`` relative error of least squares."""
+        hits = [n for n, e in zip(self.steps, self.relative_error()) if e <= tol]
+        return hits[0] if hits else None
 
     def rows(self) -> list[dict[str, Any]]:
         """One dict per step count, for a table."""
@@ -482,7 +497,8 @@ def fit_sgd_per_sample(
 
     The loss of one sample is ``(y_i - (w x_i + b))^2``. The whole run (epochs x samples) is one
     compiled TensorFlow loop (``tf.function``, XLA by default), not a Python loop of eager steps.
-    With the defaults it reproduces the post's slope 1.71838 and intercept 15.7892. ``history``
+    With the defaults it reproduces the post's line (``writeups.value("fire_theft_sgd_slope")``,
+    ``..._intercept``). ``history``
     is the float64 MSE over all samples after each epoch.
     """
     x, y = _check_xy(x, y)
