@@ -137,3 +137,69 @@ def test_train_autoencoder_runs_saves_and_reloads(tmp_path) -> None:
     loaded = keras.models.load_model(path)
     x = next(iter(val))[0]
     np.testing.assert_allclose(loaded(x).numpy(), result.model(x).numpy(), atol=1e-6)
+
+
+def test_train_autoencoder_counts_steps_and_times_the_first_apart() -> None:
+    train, val = circles.circle_splits(24, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
+    build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3),  # noqa: E731
+                                             output_activation="sigmoid")
+    result = circles.train_autoencoder(build, train, val, epochs=2, learning_rate=1e-2)
+    assert result.steps == 6  # 3 batches per epoch, 2 epochs, no clock to stop it early
+    assert result.first_step_seconds > 0 and result.step_seconds > 0
+    columns = circles.budget_columns(result)
+    assert columns["steps"] == 6 and columns["later steps (ms)"] == pytest.approx(1000 * result.step_seconds)
+
+
+def _result(steps: int) -> circles.AutoencoderResult:
+    return circles.AutoencoderResult(model=None, steps=steps, first_step_seconds=1.5, step_seconds=0.02)
+
+
+def test_budget_note_says_when_budgets_differ() -> None:
+    assert circles.budget_note({"a": _result(192), "b": _result(192)}).startswith(
+        "Every run took the same 192 optimizer steps")
+    note = circles.budget_note({"MSE": _result(192), "Huber": _result(32)})
+    assert "differ" in note and "Huber 32" in note
+    with pytest.raises(ValueError, match="at least one run"):
+        circles.budget_note({})
+
+
+def test_corrupt_can_return_the_mask_it_blacked_out() -> None:
+    img = np.ones((3, 20, 10, 1), np.float32)
+    masked, hole = circles.corrupt(img, "mask", amount=0.5, seed=1, return_mask=True)
+    assert hole.shape == (3, 20, 10, 1) and hole.dtype == bool
+    assert np.all(hole.sum(axis=(1, 2, 3)) == 25)
+    assert np.all(masked[hole] == 0) and np.all(masked[~hole] == 1)
+    noisy, none = circles.corrupt(img, "noise", amount=0.1, return_mask=True)
+    assert not none.any() and noisy.shape == img.shape
+
+
+def test_masked_examples_come_from_the_test_stream() -> None:
+    scene = dict(height=30, width=20, radius=(3, 6), count=(1, 3))
+    damaged, clean, hole = circles.masked_examples(8, 0.4, **scene)
+    assert damaged.shape == clean.shape == hole.shape == (8, 30, 20, 1)
+    np.testing.assert_array_equal(damaged[~hole], clean[~hole])
+    train = next(iter(circles.circle_dataset(8, 8, split="train", **scene)))[1].numpy()
+    assert not np.array_equal(train, clean)
+
+
+class _Fill(keras.Model):
+    """Returns the clean images whatever it is given: a perfect inpainter for one fixed batch."""
+
+    def __init__(self, clean: np.ndarray) -> None:
+        super().__init__()
+        self.clean = clean
+
+    def call(self, x, training=False):
+        return self.clean[: x.shape[0]]
+
+
+def test_inpainting_report_scores_only_the_hole() -> None:
+    damaged, clean, hole = circles.masked_examples(6, 0.5, height=30, width=20, radius=(4, 8), count=(2, 4))
+    copier = keras.Sequential([keras.Input((30, 20, 1)), keras.layers.Identity()])
+    as_input, copied = circles.inpainting_report(copier, damaged, clean, hole)
+    assert as_input["what"].startswith("input") and copied == {**as_input, "what": "model output"}
+    assert as_input["MSE in hole"] == pytest.approx(float(np.mean(clean[hole])))  # hole is black, truth 0/1
+    _, perfect = circles.inpainting_report(_Fill(clean), damaged, clean, hole, batch_size=6)
+    assert perfect["MSE in hole"] == 0 and perfect["disc IoU in hole"] == 1
+    with pytest.raises(ValueError, match="non-empty hole"):
+        circles.inpainting_report(copier, damaged, clean, np.zeros_like(hole))

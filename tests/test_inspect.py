@@ -88,3 +88,15 @@ def test_estimate_is_within_a_third_of_measured_peak_memory() -> None:
     table = dinspect.layer_table(model, 48)
     estimated = table.total_bytes - table.fixed_bytes  # weights and slots exist before the measured step
     assert 0.67 < measured / estimated < 1.5, (measured, estimated)
+
+
+def test_multiply_adds_match_hand_counts() -> None:
+    model = keras.Sequential([keras.Input((10, 8, 2)),
+                              keras.layers.Conv2D(4, 3, padding="same"),           # 10*8*4 * 3*3*2 = 5760
+                              keras.layers.Conv2D(3, 2, strides=2, padding="same"),  # 5*4*3 * 2*2*4 = 960
+                              keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same"),  # 5*4*3 * 3*3*2
+                              keras.layers.Flatten(),
+                              keras.layers.Dense(5)])                                # 10*8*2 * 5 = 800
+    assert dinspect.multiply_adds(model) == 5760 + 960 + 1080 + 800
+    with pytest.raises(ValueError, match="built keras.Model"):
+        dinspect.multiply_adds("not a model")

@@ -43,7 +43,11 @@ __all__ = [
     "disc_iou",
     "AutoencoderResult",
     "train_autoencoder",
+    "budget_columns",
+    "budget_note",
     "evaluate_autoencoder",
+    "masked_examples",
+    "inpainting_report",
     "measure_throughput",
     "dataset_size",
     "gradient_report",
@@ -195,9 +199,13 @@ def make_colored_discs(n: int, height: int = 64, width: int = 64, radius: Any = 
     return _colored_batch(rng, n, height, width, radius, count, allow_cut, _palette(palette))
 
 
-def corrupt(images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: int = 0) -> np.ndarray:
+def corrupt(images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: int = 0,
+            return_mask: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Damage images for denoising or inpainting: Gaussian ``noise`` of std ``amount``
     (clipped to [0, 1]), or a black square ``mask`` whose side is ``amount`` of the short side.
+
+    With ``return_mask=True`` also return the boolean ``(N, H, W, 1)`` mask of the pixels that
+    were blacked out (all False for noise, which touches every pixel), to score inpainting there.
     """
     images = np.asarray(images, np.float32)
     if images.ndim != 4:
@@ -205,17 +213,20 @@ def corrupt(images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: 
     if not 0 <= amount <= 1:
         raise ValueError(f"amount must be in [0, 1]; received {amount}")
     rng = np.random.default_rng(seed)
+    hole = np.zeros((*images.shape[:3], 1), bool)
     if kind == "noise":
-        return np.clip(images + rng.normal(0, amount, images.shape).astype(np.float32), 0, 1)
-    if kind == "mask":
+        out = np.clip(images + rng.normal(0, amount, images.shape).astype(np.float32), 0, 1)
+    elif kind == "mask":
         n, h, w, _ = images.shape
         side = max(1, int(round(amount * min(h, w))))
         out = images.copy()
         for i in range(n):
             top, left = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
             out[i, top:top + side, left:left + side] = 0.0
-        return out
-    raise ValueError(f"kind must be 'noise' or 'mask'; received {kind!r}")
+            hole[i, top:top + side, left:left + side] = True
+    else:
+        raise ValueError(f"kind must be 'noise' or 'mask'; received {kind!r}")
+    return (out, hole) if return_mask else out
 
 
 # --------------------------------------------------------------------------- tf.data
@@ -425,11 +436,19 @@ class DiscIoU(keras.metrics.Metric):
 
 @dataclass
 class AutoencoderResult(training.TrainResult):
-    """:class:`training.TrainResult` plus per-epoch wall times and when a target IoU was first met."""
+    """:class:`training.TrainResult` plus per-epoch wall times and when a target IoU was first met.
+
+    ``steps`` counts the optimizer steps taken. ``first_step_seconds`` is the wall time of the first
+    step, which includes tracing and compiling the training graph; ``step_seconds`` is the median
+    time of the later steps, so two losses can be compared at equal steps with compile time apart.
+    """
 
     epoch_end_seconds: list[float] = field(default_factory=list)
     seconds_to_target: float | None = None
     epochs_to_target: int | None = None
+    steps: int = 0
+    first_step_seconds: float | None = None
+    step_seconds: float | None = None
 
 
 class _Clock(keras.callbacks.Callback):
@@ -440,14 +459,20 @@ class _Clock(keras.callbacks.Callback):
         self.budget, self.target, self.key = time_budget_s, target_iou, key
         self.epoch_end: list[float] = []
         self.batches = 0
+        self.step_times: list[float] = []
+        self.step_start = 0.0
         self.hit: tuple[float, int] | None = None
         self.start = 0.0
 
     def on_train_begin(self, logs=None) -> None:
         self.start = time.perf_counter()
 
+    def on_train_batch_begin(self, batch, logs=None) -> None:
+        self.step_start = time.perf_counter()
+
     def on_train_batch_end(self, batch, logs=None) -> None:
         self.batches += 1
+        self.step_times.append(time.perf_counter() - self.step_start)
         if self.budget is not None and time.perf_counter() - self.start > self.budget:
             self.model.stop_training = True
 
@@ -509,7 +534,33 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
         epoch_end_seconds=clock.epoch_end,
         seconds_to_target=clock.hit[0] if clock.hit else None,
         epochs_to_target=clock.hit[1] if clock.hit else None,
+        steps=clock.batches,
+        first_step_seconds=clock.step_times[0] if clock.step_times else None,
+        step_seconds=float(np.median(clock.step_times[1:])) if len(clock.step_times) > 1 else None,
     )
+
+
+def budget_columns(result: AutoencoderResult) -> dict[str, Any]:
+    """A run's training budget as table columns: steps, the first step (compile included), later steps."""
+    return {"steps": result.steps, "first step (s)": result.first_step_seconds,
+            "later steps (ms)": None if result.step_seconds is None else 1000 * result.step_seconds}
+
+
+def budget_note(runs: dict[str, AutoencoderResult]) -> str:
+    """One sentence saying whether every run took the same number of steps, and what the steps cost."""
+    if not runs:
+        raise ValueError("budget_note needs at least one run; received none")
+    steps = {name: r.steps for name, r in runs.items()}
+    if len(set(steps.values())) > 1:
+        listed = ", ".join(f"{name} {n}" for name, n in steps.items())
+        return f"**The budgets differ**: optimizer steps per run were {listed}."
+    first = [r.first_step_seconds for r in runs.values() if r.first_step_seconds is not None]
+    later = [1000 * r.step_seconds for r in runs.values() if r.step_seconds is not None]
+    text = f"Every run took the same {next(iter(steps.values()))} optimizer steps."
+    if first:
+        text += f" The first step (graph tracing and compiling included) took {min(first):.2f}-{max(first):.2f} s"
+        text += f"; later steps {min(later):.0f}-{max(later):.0f} ms each." if later else "."
+    return text
 
 
 def evaluate_autoencoder(model: keras.Model, dataset: tf.data.Dataset, threshold: float = 0.5) -> dict[str, float]:
@@ -525,6 +576,45 @@ def evaluate_autoencoder(model: keras.Model, dataset: tf.data.Dataset, threshold
         inter += int(np.logical_and(t, q).sum())
         union += int(np.logical_or(t, q).sum())
     return {"mse": sq / max(count, 1), "iou": 1.0 if union == 0 else inter / union}
+
+
+def masked_examples(n: int, amount: float = 0.3, *, seed: int = 0, height: int = 150, width: int = 100,
+                    radius: Any = (5, 20), count: Any = (1, 5),
+                    allow_cut: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(damaged, clean, hole)`` for ``n`` fresh images from the ``"test"`` stream.
+
+    The training and validation streams never produce these images; ``hole`` marks the
+    blacked-out square of each, so inpainting can be scored where it matters.
+    """
+    radius_r, count_r = _check_scene(n, height, width, radius, count, allow_cut)
+    clean = _circle_batch(_split_rng(seed, "test"), n, height, width, radius_r, count_r, allow_cut)
+    damaged, hole = corrupt(clean, "mask", amount, seed=seed + 10_000, return_mask=True)
+    return damaged, clean, hole
+
+
+def _hole_scores(pred: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+    t, p = (clean > 0.5) & hole, (pred > 0.5) & hole
+    union = int(np.logical_or(t, p).sum())
+    return {"MSE in hole": float(np.mean((pred[hole] - clean[hole]) ** 2)),
+            "disc IoU in hole": 1.0 if union == 0 else float(np.logical_and(t, p).sum() / union)}
+
+
+def inpainting_report(model: keras.Model, damaged: Any, clean: Any, hole: Any,
+                      batch_size: int = 32) -> list[dict[str, Any]]:
+    """Score inpainting inside the holes only: the model's output against leaving the hole black.
+
+    Rows for ``"input (hole left black)"`` and ``"model output"``, each with the MSE of the hole's
+    pixels against the clean image and the IoU of the discs inside the hole. A net that fills the
+    hole beats the input on both; one that copies its input scores the same as the input.
+    """
+    damaged, clean, hole = (np.asarray(a) for a in (damaged, clean, hole))
+    if not damaged.shape == clean.shape == hole.shape or not hole.any():
+        raise ValueError(f"inpainting_report expects damaged, clean and hole of one shape with a non-empty "
+                         f"hole; received shapes {damaged.shape}, {clean.shape}, {hole.shape}")
+    pred = np.concatenate([np.asarray(model(damaged[i:i + batch_size], training=False))
+                           for i in range(0, len(damaged), batch_size)])
+    return [{"what": "input (hole left black)", **_hole_scores(damaged, clean, hole)},
+            {"what": "model output", **_hole_scores(pred, clean, hole)}]
 
 
 def measure_throughput(model: keras.Model, batch_size: int = 16, steps: int = 5, loss: Any = "mean_squared_error",

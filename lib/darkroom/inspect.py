@@ -44,6 +44,7 @@ __all__ = [
     "layer_table",
     "fits",
     "measure_training_memory",
+    "multiply_adds",
     "format_bytes",
 ]
 
@@ -243,6 +244,32 @@ def _backward_workspace(rows: list[LayerRow], input_bytes: int) -> int:
         worst = max(worst, held + sizes[i + 1] + sizes[i] - sum(kept))
         held -= kept[i]
     return max(worst, 0)
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one forward pass per example, counting Conv2D, Conv2DTranspose and Dense.
+
+    Training throughput roughly follows this count (the backward pass costs about twice the
+    forward), so the ratio between two nets predicts their images per second, before
+    memory traffic and per-layer overheads are counted.
+    """
+    if not isinstance(model, keras.Model) or not model.built or not model.inputs:
+        raise ValueError(f"multiply_adds expects a built keras.Model; received {type(model).__name__}")
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            kh, kw = layer.kernel_size
+            _, h, w, c_out = _layer_output_shape(layer)
+            c_in = layer.input.shape[-1]
+            total += h * w * c_out * kh * kw * c_in // layer.groups
+        elif kind == "Conv2DTranspose":
+            kh, kw = layer.kernel_size
+            _, h, w, c_in = layer.input.shape
+            total += h * w * c_in * kh * kw * layer.filters
+        elif kind == "Dense":
+            total += int(np.prod(layer.input.shape[1:])) * layer.units
+    return int(total)
 
 
 @dataclass

@@ -14,7 +14,7 @@ The write-up behind notebook 03 called the summed squared difference the
 
 from __future__ import annotations
 
-import warnings
+import logging
 from typing import Callable
 
 import keras
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
+_LOG = logging.getLogger(__name__)
 
 
 def _pair(y_true, y_pred) -> tuple[tf.Tensor, tf.Tensor]:
@@ -162,7 +163,9 @@ def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0) -> tf.Tensor:
     """``1 - MS-SSIM`` per image, falling back to fewer scales on small images.
 
     On images too small for five scales it uses as many as fit, with the standard
-    power factors truncated and renormalised to sum to one, and warns once per size.
+    power factors truncated and renormalised to sum to one. The fallback is logged once per size
+    at INFO level rather than warned: a warning raised inside a traced loss shows a library file
+    path the reader cannot act on. :func:`ms_ssim_scales` tells how many scales a size gets.
     Below 11 pixels it becomes single-scale SSIM with a smaller window.
     """
     y_true, y_pred = _pair(y_true, y_pred)
@@ -176,11 +179,8 @@ def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0) -> tf.Tensor:
         key = (h, w, scales)
         if key not in _WARNED_SIZES:
             _WARNED_SIZES.add(key)
-            warnings.warn(
-                f"MS-SSIM: {h}x{w} images are too small for 5 scales with an 11-pixel window "
-                f"(needs a 161-pixel short side); using {scales} scale(s) instead.",
-                stacklevel=2,
-            )
+            _LOG.info("MS-SSIM: %dx%d images are too small for 5 scales with an 11-pixel window "
+                      "(needs a 161-pixel short side); using %d scale(s) instead.", h, w, scales)
     if min(h, w) < 11 or scales == 1:
         return ssim_loss(y_true, y_pred, max_val=max_val)
     powers = _MS_SSIM_POWERS[:scales]
