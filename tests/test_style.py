@@ -130,17 +130,18 @@ def test_network_probe_gives_up_quickly() -> None:
     assert style._network_available("http://10.255.255.1:9/vgg19.h5", timeout=0.5) is False
 
 
-def test_auto_falls_back_to_random_offline_and_says_so(monkeypatch, capsys) -> None:
+def test_auto_falls_back_to_multiscale_offline_and_says_so(monkeypatch, capsys) -> None:
     monkeypatch.setattr(style, "_network_available", lambda *a, **k: False)
     monkeypatch.setattr(style, "_announced", set())
     choice = style.resolve_weights("auto")
-    assert choice.kind == "random" and "RANDOM" in choice.description
+    assert choice.kind == "multiscale" == style.OFFLINE_FALLBACK and "MULTI-SCALE" in choice.description
     model = style.vgg_features("auto", layers=("relu1_1",))
-    assert model.weights_kind == "random"
+    assert model.weights_kind == "multiscale"
     out = capsys.readouterr().out
-    assert "RANDOM VGG19 weights" in out
+    assert "MULTI-SCALE RANDOM FILTERS" in out
     style.vgg_features("auto", layers=("relu1_1",))
     assert capsys.readouterr().out == ""  # said once
+    assert style.resolve_weights("random").kind == "random"  # still there when asked for by name
 
 
 def test_resolve_weights_refuses_missing_file(tmp_path) -> None:
@@ -170,6 +171,52 @@ def test_random_weights_are_normalised_per_channel() -> None:
     probe = style.preprocess(style._pink_noise_batch(n=4, size=96, seed=1234))
     means = np.asarray(model(probe)["relu3_1"]).mean(axis=(0, 1, 2))
     np.testing.assert_allclose(means, style.RANDOM_ACTIVATION_MEAN, rtol=1e-3)
+
+
+def test_multiscale_features_map_vgg_names_to_pyramid_levels() -> None:
+    names = ("relu1_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1")
+    model = style.vgg_features("multiscale", layers=names)
+    assert model.weights_kind == "multiscale"
+    out = {k: np.asarray(v) for k, v in model(np.zeros((1, 64, 48, 3), np.float32) + 5.0).items()}
+    n = sum(style.MULTISCALE_FILTERS)
+    assert out["relu1_1"].shape == (1, 64, 48, n) and out["relu3_1"].shape == (1, 16, 12, n)
+    assert out["relu5_1"].shape == (1, 4, 3, n)
+    np.testing.assert_array_equal(out["relu4_1"], out["relu4_2"])  # one level, read twice
+    # The 3x3 and 7x7 filters are zero-mean per input channel: a flat image gives them nothing to
+    # answer to away from the zero-padded border, while the 1x1 colour filters still respond.
+    interior = out["relu1_1"][0, 8:-8, 8:-8]
+    colour = style.MULTISCALE_FILTERS[0]
+    assert np.abs(interior[..., colour:]).max() < 1e-3 and interior[..., :colour].max() > 1.0
+    # Pooling does not apply: the pyramid always averages, so both requests give one model.
+    assert style.vgg_features("multiscale", pooling="max", layers=names) is model
+    with pytest.raises(ValueError, match="pooling layers"):
+        style.vgg_features("multiscale", layers=("pool2",))
+
+
+def test_multiscale_channels_are_normalised_on_pink_noise() -> None:
+    model = style.vgg_features("multiscale", layers=("relu2_1", "relu5_1"))
+    probe = style.preprocess(style._pink_noise_batch())
+    out = model(probe)
+    for name in ("relu2_1", "relu5_1"):
+        means = np.asarray(out[name]).mean(axis=(0, 1, 2))
+        np.testing.assert_allclose(means, style.RANDOM_ACTIVATION_MEAN, rtol=1e-3)
+
+
+def test_filter_bank_gram_and_style_distance() -> None:
+    swirls = style.procedural_style("swirls", 128)
+    g = style.filter_bank_gram(swirls)
+    assert g.shape == (43, 43) and np.allclose(g, g.T)
+    assert style.style_distance(swirls, swirls) == pytest.approx(0.0, abs=1e-9)
+    # The same style drawn with another seed is far closer than another style or a photo.
+    same_kind = style.style_distance(style.procedural_style("swirls", 128, seed=5), swirls)
+    photo = images.resize(images.sample_image("astronaut"), (128, 128))
+    assert same_kind < 0.5 * style.style_distance(style.procedural_style("mosaic", 128), swirls)
+    assert same_kind < 0.5 * style.style_distance(photo, swirls)
+    # The style is resized to the image's width first, as stylize does.
+    big = style.procedural_style("stripes", 256)
+    assert style.style_distance(images.resize(big, (64, 64)), big) < 0.05
+    with pytest.raises(ValueError, match="one image"):
+        style.filter_bank_gram(np.zeros((2, 8, 8, 3), np.float32))
 
 
 def test_weights_file_round_trip(tmp_path, monkeypatch) -> None:
@@ -235,6 +282,53 @@ def test_preserve_colors_keeps_the_contents_ab(content) -> None:
     assert np.median(np.abs(ab_out - ab_in)) < 1.0
     plain = style.stylize(content, s, iterations=5, weights="random", progress=False)
     assert np.median(np.abs(color.rgb_to_lab(plain.image)[..., 1:] - ab_in)) > 5.0
+
+
+def test_ycbcr_colour_preservation_is_neural_styles_recipe(content) -> None:
+    rng = np.random.default_rng(3)
+    styled = (0.35 + 0.3 * rng.random((64, 64, 3))).astype(np.float32)  # mid-range: nothing clips
+    soft = (0.4 + 0.2 * content).astype(np.float32)
+    out = style.transfer_luminance(styled, soft, "ycbcr")
+    luma = np.array([0.299, 0.587, 0.114])
+    np.testing.assert_allclose(out @ luma, styled @ luma, atol=1e-4)  # Rec. 601 luma of the result
+
+    def chroma(x):
+        return np.stack([x @ [-0.168736, -0.331264, 0.5], x @ [0.5, -0.418688, -0.081312]], -1)
+
+    np.testing.assert_allclose(chroma(out), chroma(soft), atol=1e-4)  # Cb, Cr of the content
+    lab = style.transfer_luminance(styled, soft, "lab")
+    assert np.abs(lab - out).mean() > 1e-3  # two recipes, two results
+    assert style.transfer_luminance(styled, soft) == pytest.approx(lab)  # LAB stays the default
+    assert style.preserve_colors_space(True) == "lab" and style.preserve_colors_space(False) is None
+    assert style.preserve_colors_space("YCbCr") == "ycbcr"
+    with pytest.raises(ValueError, match="'ycbcr'"):
+        style.preserve_colors_space("hsv")
+    with pytest.raises(ValueError, match="space"):
+        style.transfer_luminance(styled, soft, "hsv")
+    r = style.stylize(content, style.procedural_style("swirls", 64), iterations=3, preserve_colors="ycbcr",
+                      weights="multiscale", progress=False)
+    assert np.median(np.abs(chroma(r.image) - chroma(content))) < 0.01  # clipping aside
+
+
+def test_feature_trial_scores_a_texture_and_a_transfer(content) -> None:
+    swirls = style.procedural_style("swirls", 64)
+    trial = style.feature_trial(content, swirls, "multiscale", iterations=20, width=32)
+    assert "MULTI-SCALE" in trial.weights and trial.transfer.caption.startswith("features: ")
+    assert trial.texture.image.shape == trial.transfer.image.shape == (32, 32, 3)
+    flat = np.full((32, 32, 3), style.VGG_MEAN_RGB / 255.0, np.float32)  # where the faint noise starts
+    assert trial.texture_distance == pytest.approx(style.style_distance(trial.texture.image, swirls))
+    assert trial.texture_distance < 0.6 * style.style_distance(flat, swirls)
+    assert trial.transfer_distance < style.style_distance(images.resize(content, (32, 32)), swirls)
+
+
+def test_multiscale_features_rebuild_the_layout_from_noise() -> None:
+    # Why they are the offline fallback: their coarse levels carry the photo's layout, so a run from
+    # noise ends near the photo, which random VGG19's relu4_2 did not do in trials.
+    photo = images.resize(images.sample_image("astronaut"), (64, 64))
+    r = style.stylize(photo, style.procedural_style("swirls", 64), initial=None, iterations=60,
+                      optimizer="lbfgs", weights="multiscale", progress=False)
+    corr = np.corrcoef(r.image.mean(-1).ravel(), photo.mean(-1).ravel())[0, 1]
+    assert corr > 0.6
 
 
 def test_bad_inputs_are_refused_or_converted(content) -> None:

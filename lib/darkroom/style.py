@@ -24,8 +24,14 @@ Which weights (``weights=``):
   statistics (He, Wang & Hopcroft, NIPS 2016; Ustyuzhaninov et al., ICLR 2017); the
   rescaling keeps every layer's gram matrix on the same scale so the style layers
   contribute comparably.  Expect textures and colours, not painterly strokes.
+- ``"multiscale"``: no VGG19 at all: one layer of seeded random 1x1, 3x3 and 7x7 filters
+  (ReLU) on each level of a 5-level image pyramid, after Ustyuzhaninov, Brendel, Gatys &
+  Bethge (ICLR 2017), who synthesised textures close to VGG's from one layer of random
+  filters of 3..55 px.  VGG19's layer names map to pyramid levels by block number
+  (relu3_1 -> level 3), so every option works unchanged; ``pooling`` does not apply.
 - ``"auto"``: ImageNet if Keras has it cached, else a configured local file, else
-  ImageNet if the download host answers within ~1.5 s, else random.
+  ImageNet if the download host answers within ~1.5 s, else ``OFFLINE_FALLBACK``
+  ("multiscale": it matched styles closer than random VGG19 under :func:`style_distance`).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ __all__ = [
     "CONTENT_LAYERS",
     "STYLE_LAYERS",
     "PROCEDURAL_STYLES",
+    "OFFLINE_FALLBACK",
     "StyleResult",
     "resolve_weights",
     "vgg_features",
@@ -61,9 +68,15 @@ __all__ = [
     "blend_weights",
     "relative_change_stop",
     "transfer_luminance",
+    "preserve_colors_space",
+    "COLOR_SPACES",
+    "filter_bank_gram",
+    "style_distance",
     "estimate_memory_bytes",
     "procedural_style",
     "stylize",
+    "FeatureTrial",
+    "feature_trial",
     "seconds_per_iteration",
     "time_to_reach",
 ]
@@ -83,6 +96,11 @@ _MIN_SIDE = 16  # relu5_x sits behind four 2x poolings
 # activations on 0..255 input, so neural-style's loss weights (5 / 500 / 100) keep their
 # balance against the total-variation term, which lives in pixel units.
 RANDOM_ACTIVATION_MEAN = 30.0
+# What "auto" uses offline.  Chosen by style_distance (a filter bank neither candidate shares) at
+# 128 px after 150 L-BFGS iterations on the swirls style: the multi-scale filters matched the style
+# closer than random VGG19, from noise and from the photo, and from noise they alone formed the
+# photo's layout (notebook 05 measures this again on every run).
+OFFLINE_FALLBACK = "multiscale"
 
 _announced: set[str] = set()
 _extractor_cache: dict[tuple, Any] = {}
@@ -134,6 +152,12 @@ def _describe_weights(kind: str, path: str | None) -> str:
         return "ImageNet VGG19 (Keras) -- the weights the write-up used"
     if kind == "file":
         return f"VGG19 weights from {path}"
+    if kind == "multiscale":
+        return (
+            "MULTI-SCALE RANDOM FILTERS (one seeded layer of 1x1, 3x3 and 7x7 filters on a 5-level image pyramid; "
+            "no VGG19, offline stand-in after Ustyuzhaninov et al. 2017). Textures and colours transfer, "
+            "objects are not recognised; set DARKROOM_VGG19_WEIGHTS or use weights='imagenet' for the real look"
+        )
     return (
         "RANDOM VGG19 weights (seeded, per-layer rescaled; offline fallback). Style transfer still "
         "works on texture statistics (He et al. 2016), but expect textures and colours rather than "
@@ -142,15 +166,18 @@ def _describe_weights(kind: str, path: str | None) -> str:
 
 
 def resolve_weights(weights: str | os.PathLike | None = "auto", *, probe_timeout: float = 1.5) -> WeightsChoice:
-    """Decide which VGG19 weights ``weights`` means ("auto", "imagenet", "random", None or a path).
+    """Decide which features ``weights`` means ("auto", "imagenet", "random", "multiscale", None or a path).
 
     ``"auto"`` checks the Keras cache, then a local file named by ``DARKROOM_VGG19_WEIGHTS``,
-    then whether the download URL answers within ``probe_timeout`` seconds, else random.
+    then whether the download URL answers within ``probe_timeout`` seconds, else
+    ``OFFLINE_FALLBACK`` (the multi-scale random filters).
     The local file comes before the network probe so an offline machine that has one never
     waits on the probe.
     """
     if weights is None or weights == "random":
         return WeightsChoice("random", None, _describe_weights("random", None))
+    if weights == "multiscale":
+        return WeightsChoice("multiscale", None, _describe_weights("multiscale", None))
     if weights == "imagenet":
         return WeightsChoice("imagenet", None, _describe_weights("imagenet", None))
     if weights == "auto":
@@ -163,7 +190,7 @@ def resolve_weights(weights: str | os.PathLike | None = "auto", *, probe_timeout
             warnings.warn(f"{WEIGHTS_ENV}={env!r} is not a file; ignoring it", stacklevel=2)
         if _network_available(timeout=probe_timeout):
             return WeightsChoice("imagenet", None, _describe_weights("imagenet", None) + " [downloading]")
-        return WeightsChoice("random", None, _describe_weights("random", None))
+        return WeightsChoice(OFFLINE_FALLBACK, None, _describe_weights(OFFLINE_FALLBACK, None))
     if isinstance(weights, (str, os.PathLike)):
         path = Path(weights).expanduser()
         if not path.is_file():
@@ -172,7 +199,9 @@ def resolve_weights(weights: str | os.PathLike | None = "auto", *, probe_timeout
                 "of a keras.applications.VGG19(include_top=False) weights file (.h5 / .weights.h5)"
             )
         return WeightsChoice("file", str(path), _describe_weights("file", str(path)))
-    raise TypeError(f"weights: expected 'auto', 'imagenet', 'random', None or a path; received {weights!r}")
+    raise TypeError(
+        f"weights: expected 'auto', 'imagenet', 'random', 'multiscale', None or a path; received {weights!r}"
+    )
 
 
 def _announce(choice: WeightsChoice) -> None:
@@ -310,6 +339,75 @@ def _normalise_random_net(model, probe: np.ndarray, target: float = RANDOM_ACTIV
         x = y * scale
 
 
+# --------------------------------------------------------------------------- multi-scale random filters
+
+MULTISCALE_LEVELS = 5
+MULTISCALE_FILTERS = (32, 112, 112)  # per level: 1x1 colour filters, 3x3 and 7x7 structure filters
+
+
+def _multiscale_kernels(seed: int, counts: tuple[int, int, int] = MULTISCALE_FILTERS) -> list[np.ndarray]:
+    """One (7, 7, 3, n) Gaussian kernel stack per pyramid level: 1x1, 3x3 and 7x7 filters padded to 7x7.
+
+    The 3x3 and 7x7 filters are made zero-mean in each input channel, so they answer to
+    structure and not to the colour level; the 1x1 filters answer to colour alone.  Without
+    this split the colour level dominates every response and one image's activations can be
+    a hundred times another's.  Two structure sizes per level and five levels give receptive
+    fields of 3..112 px, the range of Ustyuzhaninov et al.'s single layer of 3..55 px filters,
+    at a small fraction of its cost (a 55 px filter at full size costs 300 times a 3x3 one).
+    """
+    rng = np.random.default_rng(seed)
+    stacks = []
+    for _ in range(MULTISCALE_LEVELS):
+        parts = []
+        for size, n in zip((1, 3, 7), counts):
+            k = rng.normal(size=(size, size, 3, n))
+            if size > 1:
+                k -= k.mean(axis=(0, 1), keepdims=True)
+            pad = (7 - size) // 2
+            parts.append(np.pad(k, ((pad, pad), (pad, pad), (0, 0), (0, 0))))
+        stacks.append(np.concatenate(parts, axis=-1).astype(np.float32))
+    return stacks
+
+
+def _multiscale_net(seed: int, levels: int):
+    """Image pyramid (2x average pooling per level), one ReLU conv layer per level; outputs {level: features}.
+
+    The pyramid always averages: max-pooling raw pixels keeps only the brightest, and in trials
+    it made the loss a million times larger and stopped L-BFGS within three iterations.
+    """
+    import keras
+
+    inp = keras.Input((None, None, 3), name="image")
+    x, taps, kernels = inp, {}, _multiscale_kernels(seed)
+    for level in range(1, levels + 1):
+        if level > 1:
+            x = keras.layers.AveragePooling2D(2, strides=2, name=f"pyramid{level}")(x)
+        k = kernels[level - 1]
+        conv = keras.layers.Conv2D(k.shape[-1], 7, padding="same", activation="relu", name=f"level{level}")
+        taps[level] = conv(x)
+        conv.set_weights([k, np.zeros(k.shape[-1], np.float32)])
+    net = keras.Model(inp, taps, name=f"multiscale_{levels}")
+    # Same normalisation as the random VGG19: every channel's mean activation on 1/f noise is the
+    # target, so each level's gram matrix sits on the same scale.  The levels do not feed each
+    # other, so one pass measures them all.
+    probe = _pink_noise_batch()
+    out = net(probe * 255.0 - VGG_MEAN_RGB)
+    for level in range(1, levels + 1):
+        mean = np.asarray(out[level]).mean(axis=(0, 1, 2))
+        scale = np.where(mean > 1e-6, RANDOM_ACTIVATION_MEAN / np.maximum(mean, 1e-6), 1.0).astype(np.float32)
+        layer = net.get_layer(f"level{level}")
+        k, b = layer.get_weights()
+        layer.set_weights([k * scale, b * scale])
+    return net
+
+
+def _multiscale_level(keras_name: str) -> int:
+    """VGG19's block number stands for a pyramid level: relu3_1 and relu3_2 both read level 3."""
+    if "_conv" not in keras_name:
+        raise ValueError(f"layers: the multi-scale features have no pooling layers; received {keras_name!r}")
+    return int(keras_name[len("block")])
+
+
 def vgg_features(
     weights: str | os.PathLike | None = "auto",
     pooling: str = "max",
@@ -336,12 +434,25 @@ def vgg_features(
         if kn not in order:
             raise ValueError(f"layers: {given!r} is not a VGG19 layer; expected e.g. relu1_1..relu5_4")
     choice = resolve_weights(weights)
-    key = (choice.kind, choice.path, pooling, tuple(keras_names), seed if choice.kind == "random" else None)
+    seeded = choice.kind in ("random", "multiscale")
+    if choice.kind == "multiscale":
+        pooling = "avg"  # the image pyramid always averages; VGG19's pooling knob has nothing to change
+    key = (choice.kind, choice.path, pooling, tuple(keras_names), seed if seeded else None)
     if key in _extractor_cache:
         _announce(choice)
         return _extractor_cache[key]
     import keras
 
+    if choice.kind == "multiscale":
+        _announce(choice)
+        levels = [_multiscale_level(kn) for kn in keras_names]
+        inner = _multiscale_net(seed, max(levels))
+        inp = keras.Input((None, None, 3), name="image")
+        taps = inner(inp)
+        model = keras.Model(inp, {given: taps[lv] for given, lv in zip(layers, levels)}, name=inner.name)
+        model.weights_description, model.weights_kind, model.inner = choice.description, choice.kind, inner
+        _extractor_cache[key] = model
+        return model
     if choice.kind == "random":
         kernels = _random_kernels(seed)
     else:
@@ -349,9 +460,9 @@ def vgg_features(
             kernels = _keras_vgg19_weights(choice)
         except Exception as err:
             if choice.kind == "imagenet" and weights == "auto":
-                warnings.warn(f"ImageNet VGG19 weights unavailable ({err}); falling back to random weights", stacklevel=2)
-                choice = resolve_weights("random")
-                kernels = _random_kernels(seed)
+                warnings.warn(f"ImageNet VGG19 weights unavailable ({err}); falling back to {OFFLINE_FALLBACK}",
+                              stacklevel=2)
+                return vgg_features(OFFLINE_FALLBACK, pooling, layers, seed=seed)
             else:
                 raise
     _announce(choice)
@@ -482,19 +593,102 @@ def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) 
     return int(fired[0]) + window + 1 if fired.size else None
 
 
-def transfer_luminance(styled: Any, content: Any) -> np.ndarray:
-    """Keep ``content``'s colours (LAB a, b) under ``styled``'s lightness (LAB L).
+COLOR_SPACES: tuple[str, ...] = ("lab", "ycbcr")
 
-    The luminance-only transfer of Gatys et al. (2016, "Preserving colour"), done as
-    neural-style does it: after the optimisation.  ``content`` is resized to ``styled``.
+# Full-range (JPEG / PIL) YCbCr with Rec. 601 luma, the conversion neural-style calls through PIL.
+_YCBCR_FROM_RGB = np.array([[0.299, 0.587, 0.114],
+                            [-0.168736, -0.331264, 0.5],
+                            [0.5, -0.418688, -0.081312]], np.float64)
+_RGB_FROM_YCBCR = np.linalg.inv(_YCBCR_FROM_RGB)
+
+
+def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """RGB in [0, 1] -> Y in [0, 1], Cb and Cr centred on 0.5."""
+    return rgb.astype(np.float64) @ _YCBCR_FROM_RGB.T + np.array([0.0, 0.5, 0.5])
+
+
+def _ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
+    return np.clip((ycc - np.array([0.0, 0.5, 0.5])) @ _RGB_FROM_YCBCR.T, 0.0, 1.0)
+
+
+def preserve_colors_space(preserve_colors: bool | str | None) -> str | None:
+    """``preserve_colors`` as a colour space: False/None -> None, True -> "lab", or "lab" / "ycbcr"."""
+    if preserve_colors is None or preserve_colors is False:
+        return None
+    if preserve_colors is True:
+        return "lab"
+    if isinstance(preserve_colors, str) and preserve_colors.lower() in COLOR_SPACES:
+        return preserve_colors.lower()
+    raise ValueError(f"preserve_colors: expected False, True, 'lab' or 'ycbcr'; received {preserve_colors!r}")
+
+
+def transfer_luminance(styled: Any, content: Any, space: str = "lab") -> np.ndarray:
+    """Keep ``content``'s colours under ``styled``'s lightness; ``content`` is resized to ``styled``.
+
+    The luminance-only transfer of Gatys et al. (2016, "Preserving colour"), after the
+    optimisation as neural-style does it.  ``space="ycbcr"`` is neural-style's own recipe:
+    Rec. 601 luma (Y) of the result with the content's Cb, Cr.  ``space="lab"`` (darkroom's
+    default) takes CIE L of the result with the content's a, b: L follows perceived lightness,
+    so saturated content colours keep their brightness relations better.
     """
+    if space not in COLOR_SPACES:
+        raise ValueError(f"space: expected one of {COLOR_SPACES}; received {space!r}")
     styled = color.as_float_rgb(styled, "styled")
     content = color.as_float_rgb(content, "content")
     if content.shape[:2] != styled.shape[:2]:
         content = _resize(content, styled.shape[:2])
+    if space == "ycbcr":
+        ycc = _rgb_to_ycbcr(content)
+        ycc[..., 0] = _rgb_to_ycbcr(styled)[..., 0]
+        return _ycbcr_to_rgb(ycc).astype(np.float32)
     L, _ = color.split_lab(color.rgb_to_lab(styled))
     _, ab = color.split_lab(color.rgb_to_lab(content))
     return color.lab_to_rgb(color.join_lab(L, ab)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- an independent measure
+
+# Scale-normalised Gaussian derivatives (x, y, xx, yy, xy) of the lightness at four scales.
+_BANK_SIGMAS = (1.0, 2.0, 4.0, 8.0)
+_BANK_ORDERS = ((0, 1), (1, 0), (0, 2), (2, 0), (1, 1))
+
+
+def filter_bank_gram(image: Any) -> np.ndarray:
+    """Gram matrix (43 x 43) of a fixed, hand-made filter bank: a texture description no network shares.
+
+    Channels: lightness and two opponent colours (r-g, (r+g)/2-b), blurred at 1 px, then the
+    positive and negative parts of Gaussian derivatives of the lightness (5 orders x 4 scales,
+    1..8 px).  Correlations over all pixels, divided by their number, so sizes compare.
+    """
+    from scipy import ndimage
+
+    img = color.as_float_rgb(image, "image")
+    if img.ndim != 3:
+        raise ValueError(f"image: expected one image (H, W, 3), received shape {img.shape}")
+    lum = img.mean(axis=-1)
+    opp = (img[..., 0] - img[..., 1], 0.5 * (img[..., 0] + img[..., 1]) - img[..., 2])
+    chans = [ndimage.gaussian_filter(c, 1.0) for c in (lum, *opp)]
+    for sigma in _BANK_SIGMAS:
+        for order in _BANK_ORDERS:
+            r = ndimage.gaussian_filter(lum, sigma, order=order) * sigma ** sum(order)
+            chans += [np.maximum(r, 0.0), np.maximum(-r, 0.0)]
+    f = np.stack(chans, axis=-1).reshape(-1, len(chans)).astype(np.float64)
+    return f.T @ f / f.shape[0]
+
+
+def style_distance(image: Any, style_image: Any) -> float:
+    """How far ``image``'s texture statistics are from ``style_image``'s, under :func:`filter_bank_gram`.
+
+    ||G(image) - G(style)|| / ||G(style)|| (Frobenius), with the style first resized to the
+    image's width, as :func:`stylize` resizes it (``style_scales=1``).  0 is a perfect match.
+    Neither VGG19 nor the multi-scale random filters enter it, so it can judge both.
+    """
+    img = color.as_float_rgb(image, "image")
+    sty = color.as_float_rgb(style_image, "style_image")
+    width = img.shape[1]
+    sty = _resize(sty, (max(_MIN_SIDE, round(sty.shape[0] * width / sty.shape[1])), width))
+    target = filter_bank_gram(sty)
+    return float(np.linalg.norm(filter_bank_gram(img) - target) / np.linalg.norm(target))
 
 
 # --------------------------------------------------------------------------- memory
@@ -628,8 +822,9 @@ class StyleResult:
 
     @property
     def caption(self) -> str:
-        """A short line naming the weights, for figure captions."""
-        return "weights: " + self.weights.split(" (")[0].split(" --")[0]
+        """A short line naming the weights (VGG19) or the features (anything else), for figure captions."""
+        name = self.weights.split(" (")[0].split(" --")[0]
+        return ("weights: " if "VGG19" in name else "features: ") + name
 
 
 def _resize(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -835,7 +1030,7 @@ def stylize(
     pooling: str = "max",
     initial: Any = None,
     initial_noiseblend: float | None = None,
-    preserve_colors: bool = False,
+    preserve_colors: bool | str = False,
     width: int | None = None,
     max_side: int | None = None,
     checkpoint_iterations: int | None = None,
@@ -937,9 +1132,11 @@ def stylize(
     counter = {"global": 0}
     stopped_at = None
 
+    keep_space = preserve_colors_space(preserve_colors)
+
     def to_rgb(x) -> np.ndarray:
         img = deprocess(np.asarray(x)[0])
-        return transfer_luminance(img, content_img) if preserve_colors else img
+        return transfer_luminance(img, content_img, keep_space) if keep_space else img
 
     try:
         for stage, (hw, budget) in enumerate(zip(sizes, budgets)):
@@ -1014,6 +1211,35 @@ def stylize(
     return StyleResult(image=image, loss=float(best["loss"]), history=history, frames=frames, stopped_at=stopped_at,
                        iterations=counter["global"], seconds=time.perf_counter() - t_start,
                        seconds_per_iteration=spi, weights=weights_text, stages=stages)
+
+
+@dataclass
+class FeatureTrial:
+    """What :func:`feature_trial` returns: two runs with one feature set and how close each came to the style."""
+
+    weights: str
+    texture: StyleResult
+    transfer: StyleResult
+    texture_distance: float
+    transfer_distance: float
+
+
+def feature_trial(content: Any, style_image: Any, weights: str | os.PathLike | None, *, iterations: int = 100,
+                  width: int = 128, optimizer: str = "lbfgs", seed: int = 0) -> FeatureTrial:
+    """Judge a feature set by what it makes: a texture from noise and a transfer from the photo.
+
+    The texture run has content weight 0, so only the features' style statistics shape it; the
+    transfer run uses neural-style's default weights starting from ``content``.  Each result is
+    scored with :func:`style_distance`, which uses a filter bank of its own, so feature sets can
+    be compared without any of them judging itself.
+    """
+    common = dict(iterations=iterations, width=width, optimizer=optimizer, weights=weights, seed=seed,
+                  progress=False)
+    texture = stylize(content, style_image, initial=None, content_weight=0.0, **common)
+    transfer = stylize(content, style_image, initial=content, **common)
+    return FeatureTrial(weights=transfer.weights, texture=texture, transfer=transfer,
+                        texture_distance=style_distance(texture.image, style_image),
+                        transfer_distance=style_distance(transfer.image, style_image))
 
 
 def time_to_reach(result: StyleResult, loss: float) -> float | None:
