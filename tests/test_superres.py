@@ -355,8 +355,39 @@ def test_try_mlp_choices_builds_each_choice(monkeypatch):
         sr.try_mlp_choices({"bad": {"momentum": 0.9}}, x, y, [photo], hidden=(8,))
 
 
-def test_the_posts_choices_cover_its_three_axes():
-    changes = list(sr.MLP_CHOICES.values())
+def test_the_posts_choices_cover_what_it_tried():
+    from darkroom import writeups
+
+    changes = list(sr.writeup_mlp_choices().values())
     assert {c.get("activation", "tanh") for c in changes} == {"sigmoid", "tanh", "relu"}
     assert {c.get("optimizer", "rmsprop") for c in changes} == {"sgd", "adadelta", "rmsprop"}
-    assert {c.get("keep_prob", 1.0) for c in changes} == {0.5, 0.9, 1.0}
+    assert {c.get("keep_prob", 1.0) for c in changes} == {writeups.value("sr_keep_prob_low"),
+                                                           writeups.value("sr_keep_prob_high"), 1.0}
+    assert {c.get("initializer", "glorot_uniform") for c in changes} == {"glorot_uniform", "truncated_normal"}
+    assert (4096, 2048, 1024, 512) in {c.get("hidden") for c in changes}
+    assert writeups.value("sr_learning_rate") in {c.get("lr") for c in changes}
+
+
+def test_seam_contrast_finds_a_tile_grid():
+    rng = np.random.default_rng(14)
+    from skimage.filters import gaussian
+
+    smooth = gaussian(rng.random((300, 300)), sigma=2).astype(np.float32)  # stationary: no grid anywhere
+    offsets = np.kron(rng.normal(0, 0.02, (20, 20)), np.ones((15, 15)))  # a different offset per 15-px tile
+    tiled = np.clip(smooth + offsets, 0, 1).astype(np.float32)
+    assert sr.seam_contrast(tiled, 15) > 2.0
+    assert sr.seam_contrast(smooth, 15) == pytest.approx(1.0, abs=0.1)
+    with pytest.raises(ValueError, match="period"):
+        sr.seam_contrast(smooth, 1)
+
+
+def test_plot_scores_draws_gains_over_a_reference():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [{"method": "a", "psnr": 31.0}, {"method": "b", "psnr": 29.0}]
+    ax = sr.plot_scores(rows, reference=30.0)
+    widths = sorted(bar.get_width() for bar in ax.patches)
+    assert widths == pytest.approx([-1.0, 1.0])
+    with pytest.raises(ValueError, match="no rows"):
+        sr.plot_scores([])

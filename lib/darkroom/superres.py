@@ -21,6 +21,7 @@ the low-resolution side line up exactly with multiples of p on the high-resoluti
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from fractions import Fraction
@@ -30,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, metrics, training
+from darkroom import color, metrics, training, writeups
 
 __all__ = [
     "METHODS",
@@ -55,7 +56,7 @@ __all__ = [
     "build_residual_subpixel",
     "OPTIMIZERS",
     "train_model",
-    "MLP_CHOICES",
+    "writeup_mlp_choices",
     "try_mlp_choices",
     "upscale",
     "score",
@@ -63,6 +64,8 @@ __all__ = [
     "evaluate_pairs",
     "score_row",
     "writeup_r2",
+    "seam_contrast",
+    "plot_scores",
     "throughput",
     "BicubicResize",
     "SpaceToDepth",
@@ -961,21 +964,84 @@ def writeup_r2(
     return float(np.mean((pred - np.stack(ys)) ** 2))
 
 
+def seam_contrast(image: np.ndarray, period: int) -> float:
+    """How strongly a grid of ``period``-pixel tiles (starting at pixel 0) shows in ``image``.
+
+    The mean absolute step between neighbouring pixels across the tile borders, divided by the
+    mean step between neighbours inside the tiles: about 1 when the image has no grid there (steps
+    across a border are like any other), above 1 where tiles meet at seams.
+    """
+    gray = to_luminance(image)
+    if period < 2 or min(gray.shape) <= period:
+        raise ValueError(f"period must be at least 2 and smaller than the image {gray.shape}, got {period}")
+    dx, dy = np.abs(np.diff(gray, axis=1)), np.abs(np.diff(gray, axis=0))
+    # step j lies between pixels j and j + 1: a border of tiles starting at k * period is step k * period - 1
+    across_x = np.zeros(dx.shape[1], bool)
+    across_x[period - 1 :: period] = True
+    across_y = np.zeros(dy.shape[0], bool)
+    across_y[period - 1 :: period] = True
+    across = np.concatenate([dx[:, across_x].ravel(), dy[across_y].ravel()])
+    inside = np.concatenate([dx[:, ~across_x].ravel(), dy[~across_y].ravel()])
+    return float(across.mean() / max(inside.mean(), 1e-12))
+
+
+def plot_scores(
+    rows: Sequence[dict], key: str = "psnr", label: str = "method", reference: float | None = None,
+    ax=None, title: str | None = None,
+):
+    """Horizontal bars of ``row[key]`` per ``row[label]`` (minus ``reference`` when given, e.g. the
+    bicubic PSNR, so bars show the gain over it); returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("plot_scores: received no rows")
+    names = [str(r[label]) for r in rows]
+    values = np.array([float(r[key]) - (reference or 0.0) for r in rows])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1))
+    ax.barh(names[::-1], values[::-1], color=["tab:red" if v < 0 else "tab:blue" for v in values[::-1]])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"{key} minus reference" if reference is not None else key)
+    ax.grid(axis="x", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 # ----------------------------------------------------------------------------- the post's choices
-# What the post tried for its MLP, as changes to its final pick (tanh, Xavier, RMSProp, no dropout).
-# The learning rates of plain gradient descent and AdaDelta are ours (the post gives only RMSProp's):
-# AdaDelta's 1.0 is its paper's; gradient descent's 0.1 is the fastest of 0.01 / 0.1 / 1 that did
-# not diverge on these patches.
-MLP_CHOICES: dict[str, dict[str, object]] = {
-    "the post's pick: tanh, RMSProp, no dropout": {},
-    "sigmoid (hidden and output)": {"activation": "sigmoid"},
-    "ReLU (hidden and output)": {"activation": "relu"},
-    "plain gradient descent": {"optimizer": "sgd", "lr": 0.1},
-    "AdaDelta": {"optimizer": "adadelta", "lr": 1.0},
-    "dropout, keep_prob 0.9": {"keep_prob": 0.9},
-    "dropout, keep_prob 0.5": {"keep_prob": 0.5},
-}
-_CHOICE_KEYS = {"activation", "initializer", "keep_prob", "optimizer", "lr", "schedule"}
+_CHOICE_KEYS = {"hidden", "activation", "initializer", "keep_prob", "optimizer", "lr", "schedule"}
+
+
+def writeup_mlp_choices() -> dict[str, dict[str, object]]:
+    """What the post tried for its MLP, as changes to its final pick (two tanh layers, Xavier,
+    RMSProp with a decaying rate, no dropout), for :func:`try_mlp_choices`.
+
+    Depth (a single fully connected layer, the post's first attempt; four hidden layers of
+    4096-2048-1024-512), activation (sigmoid, ReLU), Gaussian
+    initialisation (TensorFlow's truncated normal, the post's, at Keras' default spread 0.05),
+    optimiser (plain gradient descent, AdaDelta), RMSProp at the post's 0.01, a constant rate, and
+    dropout at the post's two keep_prob values. Widths, rates and keep_prob come from
+    :mod:`darkroom.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
+    only RMSProp's): AdaDelta's 1.0 is its paper's; gradient descent's 1.0 learned fastest of 0.01,
+    0.1 and 1.0 on notebook 08's patches (one epoch of 12,000, default profile).
+    """
+    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) for i in range(1, 5))
+    keep_low, keep_high = writeups.value("sr_keep_prob_low"), writeups.value("sr_keep_prob_high")
+    post_lr = writeups.value("sr_learning_rate")
+    return {
+        "the post's pick (tanh, Xavier, RMSProp, decaying rate)": {},
+        "a single fully connected layer": {"hidden": ()},
+        f"four hidden layers ({'-'.join(map(str, deep))})": {"hidden": deep},
+        "sigmoid (hidden and output)": {"activation": "sigmoid"},
+        "ReLU (hidden and output)": {"activation": "relu"},
+        "Gaussian initialisation": {"initializer": "truncated_normal"},
+        "plain gradient descent": {"optimizer": "sgd", "lr": 1.0},
+        "AdaDelta": {"optimizer": "adadelta", "lr": 1.0},
+        f"RMSProp at the post's rate, {post_lr:g}": {"lr": post_lr},
+        "constant learning rate": {"schedule": "constant"},
+        f"dropout, keep_prob {keep_high:g}": {"keep_prob": keep_high},
+        f"dropout, keep_prob {keep_low:g}": {"keep_prob": keep_low},
+    }
 
 
 def try_mlp_choices(
@@ -997,9 +1063,10 @@ def try_mlp_choices(
     """Train the post's MLP once per entry of ``choices`` (a name -> changes to the base recipe)
     on the same patch pairs and seed, and score each on held-out ``photos``.
 
-    The base is tanh, Glorot, RMSProp at ``lr`` with ``schedule``, no dropout; a change may set
-    ``activation`` (applied to the output too, as the post's code did), ``initializer``,
-    ``keep_prob``, ``optimizer``, ``lr`` or ``schedule`` (see :data:`MLP_CHOICES`). Returns one row
+    The base is ``hidden`` tanh layers, Glorot, RMSProp at ``lr`` with ``schedule``, no dropout; a
+    change may set ``hidden``, ``activation`` (applied to the output too, as the post's code did),
+    ``initializer``, ``keep_prob``, ``optimizer``, ``lr`` or ``schedule`` (see
+    :func:`writeup_mlp_choices`). Returns one row
     per choice: ``choice``, mae / psnr / ssim (:func:`evaluate`), ``r2`` (:func:`writeup_r2` on
     ``r2_pairs`` with ``r2_patches`` per pair, when given), the last training loss and ``train_s``.
     """
@@ -1009,10 +1076,11 @@ def try_mlp_choices(
         if unknown:
             raise ValueError(f"choice {name!r}: unknown settings {unknown}; expected some of {sorted(_CHOICE_KEYS)}")
         build = {k: change[k] for k in ("activation", "initializer", "keep_prob") if k in change}
+        layers = tuple(change.get("hidden", hidden))
         if "activation" in change:
             build["output_activation"] = None
         res = train_model(
-            lambda: build_mlp(hidden=hidden, **build), x, y, epochs=epochs, batch_size=batch_size,
+            functools.partial(build_mlp, hidden=layers, **build), x, y, epochs=epochs, batch_size=batch_size,
             loss="mse", optimizer=str(change.get("optimizer", "rmsprop")), lr=float(change.get("lr", lr)),
             schedule=str(change.get("schedule", schedule)), seed=seed, desc=name[:24],
         )
