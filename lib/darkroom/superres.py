@@ -1037,10 +1037,10 @@ def writeup_mlp_choices() -> dict[str, dict[str, object]]:
         "Gaussian initialisation": {"initializer": "truncated_normal"},
         "plain gradient descent": {"optimizer": "sgd", "lr": 1.0},
         "AdaDelta": {"optimizer": "adadelta", "lr": 1.0},
-        f"RMSProp at the post's rate, {post_lr:g}": {"lr": post_lr},
+        f"RMSProp at the post's rate ({post_lr:g})": {"lr": post_lr},
         "constant learning rate": {"schedule": "constant"},
-        f"dropout, keep_prob {keep_high:g}": {"keep_prob": keep_high},
-        f"dropout, keep_prob {keep_low:g}": {"keep_prob": keep_low},
+        f"dropout (keep_prob {keep_high:g})": {"keep_prob": keep_high},
+        f"dropout (keep_prob {keep_low:g})": {"keep_prob": keep_low},
     }
 
 
