@@ -270,3 +270,124 @@ def test_evaluate_ranks_the_baselines_on_a_photo():
     scores = {m: sr.evaluate(m, [photo], 1.5) for m in sr.METHODS}
     assert scores["nearest"]["psnr"] < scores["bilinear"]["psnr"] < scores["bicubic"]["psnr"]
     assert scores["bicubic"]["mae"] < scores["nearest"]["mae"]
+
+
+# ----------------------------------------------------------------------------- the post's choices
+def test_mlp_dropout_is_named_by_keep_prob():
+    model = sr.build_mlp(hidden=(16, 8), keep_prob=0.9)
+    rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == pytest.approx([0.1, 0.1])
+    assert not [layer for layer in sr.build_mlp(hidden=(16, 8)).layers if isinstance(layer, keras.layers.Dropout)]
+    with pytest.raises(ValueError, match="keep_prob"):
+        sr.build_mlp(keep_prob=0.0)
+
+
+def test_mlp_output_activation_as_the_posts_code():
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(10).uniform(-1, 1, (64, 10, 10, 1)).astype(np.float32)
+    everywhere = sr.build_mlp(hidden=(16,), activation="sigmoid", output_activation=None)
+    assert float(np.min(everywhere(x))) > 0.0  # a sigmoid output never reaches the dark half of [-1, 1]
+    dense = [layer for layer in sr.build_mlp(hidden=(16,), activation="relu").layers
+             if isinstance(layer, keras.layers.Dense)]
+    assert [d.activation.__name__ for d in dense] == ["relu", "tanh"]
+
+
+@pytest.mark.parametrize("name,cls", [("sgd", "SGD"), ("adadelta", "Adadelta"), ("rmsprop", "RMSprop")])
+def test_train_model_chooses_the_posts_optimizers(name, cls):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (16, 10, 10, 1)).astype(np.float32)
+    y = rng.uniform(-1, 1, (16, 15, 15, 1)).astype(np.float32)
+    res = sr.train_model(lambda: sr.build_mlp(hidden=(8,)), x, y, epochs=1, batch_size=16, optimizer=name, lr=0.01)
+    assert type(res.model.optimizer).__name__ == cls
+    with pytest.raises(ValueError, match="adadelta"):
+        sr.train_model(lambda: sr.build_mlp(hidden=(8,)), x, y, optimizer="adagrad")
+
+
+def _nearest_patch_model() -> keras.Model:
+    inputs = keras.Input((10, 10, 1))
+    return keras.Model(inputs, keras.layers.Resizing(15, 15, interpolation="nearest")(inputs))
+
+
+def test_writeup_r2_is_the_mean_squared_difference_on_aligned_patches():
+    lr = np.random.default_rng(11).uniform(-1, 1, (3, 24, 24)).astype(np.float32)
+    hr = sr.resize_to(lr[..., None], (36, 36), "nearest")[..., 0]  # labels a nearest model predicts exactly
+    model = _nearest_patch_model()
+    assert sr.writeup_r2(model, lr, hr, 1.5, patches_per_image=5) == pytest.approx(0.0, abs=1e-12)
+    shifted = np.roll(hr, 1, axis=2)
+    assert sr.writeup_r2(model, lr, shifted, 1.5, patches_per_image=5) > 0.05
+    constant = np.full_like(hr, 0.5)
+    zero = sr.build_mlp(hidden=(4,))
+    zero.set_weights([np.zeros_like(w) for w in zero.get_weights()])  # predicts tanh(0) = 0 everywhere
+    assert sr.writeup_r2(zero, lr, constant, 1.5) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="patch model"):
+        sr.writeup_r2(sr.build_espcn(filters=(4, 4)), lr, hr, 1.5)
+
+
+def test_score_row_is_evaluate_plus_timings():
+    photo = np.random.default_rng(12).random((48, 48)).astype(np.float32)
+    row = sr.score_row("bicubic", "bicubic", [photo], 1.5, train_s=3.0)
+    assert row["method"] == "bicubic" and row["train_s"] == 3.0 and row["mp_per_s"] is None
+    assert {k: row[k] for k in ("mae", "psnr", "ssim")} == sr.evaluate("bicubic", [photo], 1.5)
+    assert sr.score_row("nearest", "nearest", [photo], 1.5, bench_size=30)["mp_per_s"] > 0
+
+
+def test_try_mlp_choices_builds_each_choice(monkeypatch):
+    built = []
+    original = sr.build_mlp
+
+    def recording(**kwargs):
+        built.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(sr, "build_mlp", recording)
+    rng = np.random.default_rng(13)
+    x = rng.uniform(-1, 1, (32, 10, 10, 1)).astype(np.float32)
+    y = rng.uniform(-1, 1, (32, 15, 15, 1)).astype(np.float32)
+    photo = rng.random((45, 45)).astype(np.float32)
+    choices = {"base": {}, "sigmoid": {"activation": "sigmoid"}, "keep 0.5": {"keep_prob": 0.5}}
+    rows = sr.try_mlp_choices(choices, x, y, [photo], hidden=(8,), r2_pairs=(x[:2, ..., 0], y[:2, ..., 0]))
+    assert [r["choice"] for r in rows] == ["base", "sigmoid", "keep 0.5"]
+    assert set(rows[0]) == {"choice", "mae", "psnr", "ssim", "r2", "final_loss", "train_s"}
+    assert built[0] == {"hidden": (8,)}
+    assert built[1] == {"hidden": (8,), "activation": "sigmoid", "output_activation": None}
+    assert built[2] == {"hidden": (8,), "keep_prob": 0.5}
+    with pytest.raises(ValueError, match="momentum"):
+        sr.try_mlp_choices({"bad": {"momentum": 0.9}}, x, y, [photo], hidden=(8,))
+
+
+def test_the_posts_choices_cover_what_it_tried():
+    from darkroom import writeups
+
+    changes = list(sr.writeup_mlp_choices().values())
+    assert {c.get("activation", "tanh") for c in changes} == {"sigmoid", "tanh", "relu"}
+    assert {c.get("optimizer", "rmsprop") for c in changes} == {"sgd", "adadelta", "rmsprop"}
+    assert {c.get("keep_prob", 1.0) for c in changes} == {writeups.value("sr_keep_prob_low"),
+                                                           writeups.value("sr_keep_prob_high"), 1.0}
+    assert {c.get("initializer", "glorot_uniform") for c in changes} == {"glorot_uniform", "truncated_normal"}
+    assert (4096, 2048, 1024, 512) in {c.get("hidden") for c in changes}
+    assert writeups.value("sr_learning_rate") in {c.get("lr") for c in changes}
+
+
+def test_seam_contrast_finds_a_tile_grid():
+    rng = np.random.default_rng(14)
+    from skimage.filters import gaussian
+
+    smooth = gaussian(rng.random((300, 300)), sigma=2).astype(np.float32)  # stationary: no grid anywhere
+    offsets = np.kron(rng.normal(0, 0.02, (20, 20)), np.ones((15, 15)))  # a different offset per 15-px tile
+    tiled = np.clip(smooth + offsets, 0, 1).astype(np.float32)
+    assert sr.seam_contrast(tiled, 15) > 2.0
+    assert sr.seam_contrast(smooth, 15) == pytest.approx(1.0, abs=0.1)
+    with pytest.raises(ValueError, match="period"):
+        sr.seam_contrast(smooth, 1)
+
+
+def test_plot_scores_draws_gains_over_a_reference():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [{"method": "a", "psnr": 31.0}, {"method": "b", "psnr": 29.0}]
+    ax = sr.plot_scores(rows, reference=30.0)
+    widths = sorted(bar.get_width() for bar in ax.patches)
+    assert widths == pytest.approx([-1.0, 1.0])
+    with pytest.raises(ValueError, match="no rows"):
+        sr.plot_scores([])

@@ -21,6 +21,7 @@ the low-resolution side line up exactly with multiples of p on the high-resoluti
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from fractions import Fraction
@@ -30,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, metrics, training
+from darkroom import color, metrics, training, writeups
 
 __all__ = [
     "METHODS",
@@ -53,11 +54,18 @@ __all__ = [
     "build_srcnn",
     "build_espcn",
     "build_residual_subpixel",
+    "OPTIMIZERS",
     "train_model",
+    "writeup_mlp_choices",
+    "try_mlp_choices",
     "upscale",
     "score",
     "evaluate",
     "evaluate_pairs",
+    "score_row",
+    "writeup_r2",
+    "seam_contrast",
+    "plot_scores",
     "throughput",
     "BicubicResize",
     "SpaceToDepth",
@@ -490,18 +498,29 @@ def build_mlp(
     hidden: Sequence[int] = (2048, 1024),
     activation: str = "tanh",
     initializer: str = "glorot_uniform",
+    keep_prob: float = 1.0,
+    output_activation: str | None = "tanh",
     name: str = "mlp",
 ) -> keras.Model:
     """The post's network: a 10x10 patch, flattened, through two tanh layers (2048, 1024) to 15x15.
 
     Glorot (Xavier) initialisation; the output is tanh too, since pixels live in [-1, 1].
+    ``keep_prob`` < 1 adds dropout after every hidden layer, named as the post's TensorFlow 1 code
+    named it (the fraction of units kept). ``output_activation=None`` gives the output layer the
+    hidden ``activation``, as the post's code did (``y_pred = activate(...)``): a sigmoid or ReLU
+    output then cannot reach the negative half of [-1, 1].
     Input (None, in, in, 1), output (None, out, out, 1).
     """
+    if not 0.0 < keep_prob <= 1.0:
+        raise ValueError(f"keep_prob must be in (0, 1] (the fraction of units kept), got {keep_prob!r}")
     inputs = keras.Input((in_size, in_size, 1))
     x = keras.layers.Flatten()(inputs)
     for units in hidden:
         x = keras.layers.Dense(units, activation=activation, kernel_initializer=initializer)(x)
-    x = keras.layers.Dense(out_size * out_size, activation="tanh", kernel_initializer=initializer)(x)
+        if keep_prob < 1.0:
+            x = keras.layers.Dropout(1.0 - keep_prob)(x)
+    last = activation if output_activation is None else output_activation
+    x = keras.layers.Dense(out_size * out_size, activation=last, kernel_initializer=initializer)(x)
     outputs = keras.layers.Reshape((out_size, out_size, 1))(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -599,6 +618,13 @@ def build_residual_subpixel(
 
 
 # ----------------------------------------------------------------------------- training
+OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,  # plain gradient descent: no momentum, as TF1's GradientDescentOptimizer
+    "adadelta": keras.optimizers.Adadelta,
+    "adam": keras.optimizers.Adam,
+}
+
 def _schedule(lr: float, schedule: str, total_steps: int, decay_steps: int | None, decay_rate: float):
     if schedule == "constant":
         return lr
@@ -631,7 +657,8 @@ def train_model(
 ) -> training.TrainResult:
     """Build a model with ``build()`` and fit it on (x, y) pairs in [-1, 1] with Keras ``fit``.
 
-    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` "rmsprop" (the post) or "adam";
+    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` one of :data:`OPTIMIZERS`: "rmsprop"
+    (the post's choice), "sgd" (plain gradient descent) and "adadelta" (the two it tried), "adam";
     ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``,
     by default once over the whole run) or
     "cosine". Shows one progress bar over epochs. Returns a TrainResult (model, history,
@@ -639,8 +666,8 @@ def train_model(
     """
     if loss not in ("mse", "l1"):
         raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
-    if optimizer not in ("rmsprop", "adam"):
-        raise ValueError(f"optimizer must be 'rmsprop' or 'adam', got {optimizer!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
     x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
@@ -649,7 +676,7 @@ def train_model(
     with training.strategy_scope(strategy):
         model = build()
         rate = _schedule(lr, schedule, steps, decay_steps, decay_rate)
-        opt = keras.optimizers.RMSprop(rate) if optimizer == "rmsprop" else keras.optimizers.Adam(rate)
+        opt = OPTIMIZERS[optimizer](rate)
         model.compile(opt, loss="mae" if loss == "l1" else "mse")
     with training.Stopwatch() as watch:
         hist = model.fit(
@@ -879,3 +906,187 @@ def throughput(
         out = upscale(image, method_or_model, float(frac), blend=blend)
         best = min(best, time.perf_counter() - start)
     return out.size / 1e6 / best
+
+
+def score_row(
+    label: str,
+    method_or_model: str | keras.Model,
+    photos: Sequence[np.ndarray],
+    scale: float = 1.5,
+    *,
+    blend: str = "gaussian",
+    train_s: float | None = None,
+    bench_size: int | None = None,
+) -> dict[str, float | str | None]:
+    """One row of a score table: ``method``, the :func:`evaluate` scores (mae, psnr, ssim),
+    ``train_s`` as given, and ``mp_per_s`` (:func:`throughput` at ``bench_size``; None if not given)."""
+    row: dict[str, float | str | None] = {"method": label}
+    row.update(evaluate(method_or_model, photos, scale, blend=blend))
+    row["train_s"] = train_s
+    row["mp_per_s"] = None if bench_size is None else throughput(method_or_model, bench_size, scale, blend=blend)
+    return row
+
+
+def writeup_r2(
+    model: keras.Model,
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    scale: float = 1.5,
+    patches_per_image: int = 1,
+    seed: int = 0,
+) -> float:
+    """What the post reports as "r2": its training loss, not a coefficient of determination.
+
+    The post names its loss ``R2`` (``tf.reduce_mean(tf.pow(tf_y - y_pred, 2))``: the mean squared
+    difference on pixels in [-1, 1]) and evaluates it on "a random patch from every image" of the
+    test and validation sets. This does the same for a patch model on prepared pairs in [-1, 1]
+    (as from :func:`prepare_pairs`): ``patches_per_image`` random aligned patches per pair.
+    """
+    sizes = _patch_model_sizes(model)
+    frac = scale_fraction(scale)
+    if sizes is None or Fraction(sizes[1], sizes[0]) != frac:
+        raise ValueError(f"writeup_r2 needs a patch model that enlarges x{float(frac):g} (as build_mlp makes), "
+                         f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}")
+    inputs, labels = np.asarray(inputs, np.float32), np.asarray(labels, np.float32)
+    if len(inputs) != len(labels) or len(inputs) == 0:
+        raise ValueError(f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}")
+    (n_in, n_out), (p, q) = sizes, (frac.numerator, frac.denominator)
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for lr, hr in zip(inputs, labels):
+        lr, hr = np.squeeze(lr), np.squeeze(hr)
+        for _ in range(patches_per_image):
+            top = int(rng.integers(0, (lr.shape[0] - n_in) // q + 1)) * q
+            left = int(rng.integers(0, (lr.shape[1] - n_in) // q + 1)) * q
+            xs.append(lr[top : top + n_in, left : left + n_in])
+            ys.append(hr[top * p // q : top * p // q + n_out, left * p // q : left * p // q + n_out])
+    pred = _predict(model, np.stack(xs)[..., None], 1024)[..., 0]
+    return float(np.mean((pred - np.stack(ys)) ** 2))
+
+
+def seam_contrast(image: np.ndarray, period: int) -> float:
+    """How strongly a grid of ``period``-pixel tiles (starting at pixel 0) shows in ``image``.
+
+    The mean absolute step between neighbouring pixels across the tile borders, divided by the
+    mean step between neighbours inside the tiles: about 1 when the image has no grid there (steps
+    across a border are like any other), above 1 where tiles meet at seams.
+    """
+    gray = to_luminance(image)
+    if period < 2 or min(gray.shape) <= period:
+        raise ValueError(f"period must be at least 2 and smaller than the image {gray.shape}, got {period}")
+    dx, dy = np.abs(np.diff(gray, axis=1)), np.abs(np.diff(gray, axis=0))
+    # step j lies between pixels j and j + 1: a border of tiles starting at k * period is step k * period - 1
+    across_x = np.zeros(dx.shape[1], bool)
+    across_x[period - 1 :: period] = True
+    across_y = np.zeros(dy.shape[0], bool)
+    across_y[period - 1 :: period] = True
+    across = np.concatenate([dx[:, across_x].ravel(), dy[across_y].ravel()])
+    inside = np.concatenate([dx[:, ~across_x].ravel(), dy[~across_y].ravel()])
+    return float(across.mean() / max(inside.mean(), 1e-12))
+
+
+def plot_scores(
+    rows: Sequence[dict], key: str = "psnr", label: str = "method", reference: float | None = None,
+    ax=None, title: str | None = None,
+):
+    """Horizontal bars of ``row[key]`` per ``row[label]`` (minus ``reference`` when given, e.g. the
+    bicubic PSNR, so bars show the gain over it); returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        raise ValueError("plot_scores: received no rows")
+    names = [str(r[label]) for r in rows]
+    values = np.array([float(r[key]) - (reference or 0.0) for r in rows])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1))
+    ax.barh(names[::-1], values[::-1], color=["tab:red" if v < 0 else "tab:blue" for v in values[::-1]])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"{key} minus reference" if reference is not None else key)
+    ax.grid(axis="x", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ----------------------------------------------------------------------------- the post's choices
+_CHOICE_KEYS = {"hidden", "activation", "initializer", "keep_prob", "optimizer", "lr", "schedule"}
+
+
+def writeup_mlp_choices() -> dict[str, dict[str, object]]:
+    """What the post tried for its MLP, as changes to its final pick (two tanh layers, Xavier,
+    RMSProp with a decaying rate, no dropout), for :func:`try_mlp_choices`.
+
+    Depth (a single fully connected layer, the post's first attempt; four hidden layers of
+    4096-2048-1024-512), activation (sigmoid, ReLU), Gaussian
+    initialisation (TensorFlow's truncated normal, the post's, at Keras' default spread 0.05),
+    optimiser (plain gradient descent, AdaDelta), RMSProp at the post's 0.01, a constant rate, and
+    dropout at the post's two keep_prob values. Widths, rates and keep_prob come from
+    :mod:`darkroom.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
+    only RMSProp's): AdaDelta's 1.0 is its paper's; gradient descent's 1.0 learned fastest of 0.01,
+    0.1 and 1.0 on notebook 08's patches (one epoch of 12,000, default profile).
+    """
+    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) for i in range(1, 5))
+    keep_low, keep_high = writeups.value("sr_keep_prob_low"), writeups.value("sr_keep_prob_high")
+    post_lr = writeups.value("sr_learning_rate")
+    return {
+        "the post's pick (tanh, Xavier, RMSProp, decaying rate)": {},
+        "a single fully connected layer": {"hidden": ()},
+        f"four hidden layers ({'-'.join(map(str, deep))})": {"hidden": deep},
+        "sigmoid (hidden and output)": {"activation": "sigmoid"},
+        "ReLU (hidden and output)": {"activation": "relu"},
+        "Gaussian initialisation": {"initializer": "truncated_normal"},
+        "plain gradient descent": {"optimizer": "sgd", "lr": 1.0},
+        "AdaDelta": {"optimizer": "adadelta", "lr": 1.0},
+        f"RMSProp at the post's rate ({post_lr:g})": {"lr": post_lr},
+        "constant learning rate": {"schedule": "constant"},
+        f"dropout (keep_prob {keep_high:g})": {"keep_prob": keep_high},
+        f"dropout (keep_prob {keep_low:g})": {"keep_prob": keep_low},
+    }
+
+
+def try_mlp_choices(
+    choices: dict[str, dict[str, object]],
+    x: np.ndarray,
+    y: np.ndarray,
+    photos: Sequence[np.ndarray],
+    *,
+    hidden: Sequence[int] = (2048, 1024),
+    epochs: int = 1,
+    batch_size: int = 64,
+    lr: float = 5e-4,
+    schedule: str = "exponential",
+    scale: float = 1.5,
+    r2_pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    r2_patches: int = 4,
+    seed: int = 0,
+) -> list[dict[str, float | str]]:
+    """Train the post's MLP once per entry of ``choices`` (a name -> changes to the base recipe)
+    on the same patch pairs and seed, and score each on held-out ``photos``.
+
+    The base is ``hidden`` tanh layers, Glorot, RMSProp at ``lr`` with ``schedule``, no dropout; a
+    change may set ``hidden``, ``activation`` (applied to the output too, as the post's code did),
+    ``initializer``, ``keep_prob``, ``optimizer``, ``lr`` or ``schedule`` (see
+    :func:`writeup_mlp_choices`). Returns one row
+    per choice: ``choice``, mae / psnr / ssim (:func:`evaluate`), ``r2`` (:func:`writeup_r2` on
+    ``r2_pairs`` with ``r2_patches`` per pair, when given), the last training loss and ``train_s``.
+    """
+    rows: list[dict[str, float | str]] = []
+    for name, change in choices.items():
+        unknown = sorted(set(change) - _CHOICE_KEYS)
+        if unknown:
+            raise ValueError(f"choice {name!r}: unknown settings {unknown}; expected some of {sorted(_CHOICE_KEYS)}")
+        build = {k: change[k] for k in ("activation", "initializer", "keep_prob") if k in change}
+        layers = tuple(change.get("hidden", hidden))
+        if "activation" in change:
+            build["output_activation"] = None
+        res = train_model(
+            functools.partial(build_mlp, hidden=layers, **build), x, y, epochs=epochs, batch_size=batch_size,
+            loss="mse", optimizer=str(change.get("optimizer", "rmsprop")), lr=float(change.get("lr", lr)),
+            schedule=str(change.get("schedule", schedule)), seed=seed, desc=name[:24],
+        )
+        row: dict[str, float | str] = {"choice": name, **evaluate(res.model, photos, scale)}
+        if r2_pairs is not None:
+            row["r2"] = writeup_r2(res.model, *r2_pairs, scale, patches_per_image=r2_patches, seed=seed)
+        row.update(final_loss=res.final("loss"), train_s=res.seconds)
+        rows.append(row)
+    return rows

@@ -419,6 +419,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("flipboard_entry_convs", 2, "layers", "003",
           "convolution layers Flipboard put at the network's entry", "08",
           "they introduced 2 convolution layers on the entry point of their DNN"),
+    Entry("sr_score_completely_different", 1.0, "", "003",
+          "score of two completely different images (the top of its scale)", "08",
+          "when images are completely different: 1.000000"),
 )
 
 
