@@ -157,6 +157,8 @@ def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(fake_book: 
     assert f'href="{repo}/blob/main/notebooks/01_fine.ipynb"' in page
     assert 'href="https://colab.research.google.com/github/' in page and "/notebooks/01_fine.ipynb" in page
     assert 'href="api/tables.html"' in page
+    assert re.search(r'class="left-prev"\s+href="index.html"', page)
+    assert re.search(r'class="right-next"\s+href="02_broken.html"', page)
     api = (out / "book" / "api" / "tables.html").read_text(encoding="utf-8")
     assert 'href="../01_fine.html"' in api and "markdown_table" in api
     for tag in ("setup", "parameters", "injected-parameters"):

@@ -353,9 +353,12 @@ a.dr-card:hover{box-shadow:0 .2rem .8rem rgba(0,0,0,.15);text-decoration:none}
 .dr-not-run .dr-status{background:#e6e6e6;color:#444}
 .dr-error{font-size:.8rem;color:#8a1c1c;overflow-wrap:anywhere}
 .dr-hint{font-size:.8rem}.dr-not-run{opacity:.75}
-/* room for a 100-character code line (the notebooks' lint limit) without a scroll bar */
-.bd-main .bd-content .bd-article-container{max-width:62rem}
-div.cell div.highlight pre,div.cell_output pre{font-size:.8rem}
+/* room for a 100-character code line (the notebooks' lint limit) on a 1280-pixel screen */
+:root{--pst-sidebar-secondary:14rem}
+@media(min-width:992px){.bd-sidebar-primary{flex-basis:14rem;max-width:14rem}}
+div.cell div.highlight pre,div.cell_output pre{font-size:.75rem}
+/* the sidebar carries the search box on wide screens; the top bar would repeat it */
+@media(min-width:992px){#pst-header{display:none}}
 """
 
 
