@@ -104,7 +104,7 @@ def fake_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, book.Book
     (out / "notebooks").mkdir()
     (out / "figures").mkdir()
     formula = nbformat.v4.new_markdown_cell("## The line\n\n" + r"Least squares: $m = \sum (x-\bar x)^2$.")
-    code = nbformat.v4.new_code_cell("from darkroom import tables\nprint('hello')")
+    code = nbformat.v4.new_code_cell("from darkroom import tables, color\nprint('hello')")
     _source(sources, "01_fine", "A fine chapter", formula, code)
     _source(sources, "02_broken", "A broken chapter", nbformat.v4.new_code_cell("raise ValueError('on purpose')"))
     _source(sources, "03_never", "A chapter never run")
@@ -157,6 +157,7 @@ def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(fake_book: 
     assert f'href="{repo}/blob/main/notebooks/01_fine.ipynb"' in page
     assert 'href="https://colab.research.google.com/github/' in page and "/notebooks/01_fine.ipynb" in page
     assert 'href="api/tables.html"' in page
+    assert "api/color.html" not in page  # this book was built with the tables page only
     assert re.search(r'class="left-prev"\s+href="index.html"', page)
     assert re.search(r'class="right-next"\s+href="02_broken.html"', page)
     api = (out / "book" / "api" / "tables.html").read_text(encoding="utf-8")
