@@ -114,7 +114,9 @@ def fake_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, book.Book
         injected.metadata["tags"] = ["injected-parameters"]
         nb.cells.insert(3, injected)
         if name == "01_fine":
-            nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello\n")]
+            table = nbformat.v4.new_output("display_data", data={
+                "text/markdown": "| loss | PSNR |\n| --- | --- |\n| MSE | 21.5 |", "text/plain": "<Markdown>"})
+            nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello\n"), table]
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
     from PIL import Image
 
@@ -165,6 +167,14 @@ def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(fake_book: 
     for tag in ("setup", "parameters", "injected-parameters"):
         cell = re.search(rf'<div class="cell tag_{tag}[^"]*"', page)
         assert cell and "tag_hide-cell" in cell.group(0), f"{tag} cell is shown"
+
+
+def test_markdown_outputs_render_as_tables(fake_book: tuple[Path, book.BookBuild]) -> None:
+    """display(Markdown(tables.markdown_table(...))) is a table on the page, not a line of pipes."""
+    page = (fake_book[0] / "book" / "01_fine.html").read_text(encoding="utf-8")
+    table = re.search(r"<table.*?</table>", page, re.S)
+    assert table and "PSNR" in table.group(0) and "21.5" in table.group(0)
+    assert "| MSE |" not in page
 
 
 def test_math_is_rendered_at_build_time(fake_book: tuple[Path, book.BookBuild]) -> None:

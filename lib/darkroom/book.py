@@ -401,6 +401,8 @@ def sphinx_config(repository: str) -> dict[str, Any]:
         exclude_patterns=["_build"],
         nb_execution_mode="off",  # the runner executed them; the book only renders
         nb_merge_streams=True,
+        # display(Markdown(...)) outputs: results tables (darkroom.tables) and formulas, not CommonMark text
+        nb_render_markdown_format="myst",
         nb_ipywidgets_js={},  # widget managers come from a CDN; headless runs draw no widgets
         myst_enable_extensions=["dollarmath", "amsmath", "colon_fence"],
         myst_heading_anchors=3,
