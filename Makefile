@@ -1,4 +1,4 @@
-# darkroom: `make run-all` executes every notebook, `make test` runs the tests.
+# darkroom: `make run-all` executes every notebook and builds the book, `make test` runs the tests.
 # Both create .venv and install everything on first use; nothing else is needed but Python 3.11.
 
 PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
@@ -7,10 +7,11 @@ PROFILE ?= default
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.darkroom-installed
 
-.PHONY: help install run-all test lab bench clean distclean
+.PHONY: help install run-all book test lab bench clean distclean
 
 help:
-	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/ (index: outputs/html/index.html)"
+	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/, then build the book"
+	@echo "make book                                  outputs/book/index.html from the executed notebooks (no re-run)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
 	@echo "make bench                                 every benchmarks/bench_*.py (ratios, printed; tens of minutes)"
@@ -23,12 +24,16 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,book]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name darkroom --display-name "Python (darkroom)"
 	touch $@
 
+# The runner builds the book at its end (outputs/book/), even when a notebook failed.
 run-all: $(STAMP)
 	$(BIN)/python -m darkroom.runner --profile $(PROFILE)
+
+book: $(STAMP)
+	$(BIN)/python -m darkroom.book
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

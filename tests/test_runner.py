@@ -28,8 +28,9 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
     _notebook(folder / "01_fine.ipynb", "x = [0] * 2_000_000\nprint('profile is', profile)")
     _notebook(folder / "02_broken.ipynb", "raise ValueError('on purpose')", "print('never reached')")
     _notebook(folder / "03_after.ipynb", "print('still ran')")
-    code = runner.main([str(p) for p in runner.find_notebooks(folder)] + ["--profile", "smoke", "--out", str(out)])
-    return code, out, (out / "html" / "index.html").read_text()
+    code = runner.main([str(p) for p in runner.find_notebooks(folder)]
+                       + ["--profile", "smoke", "--out", str(out), "--no-book"])
+    return code, out, (out / "summary.json").read_text()
 
 
 def test_failure_gives_nonzero_exit(ran: tuple[int, Path, str]) -> None:
@@ -48,17 +49,31 @@ def test_other_notebooks_still_run_with_the_profile(ran: tuple[int, Path, str]) 
     assert "still ran" in (ran[1] / "notebooks" / "03_after.ipynb").read_text()
 
 
-def test_index_lists_every_notebook_with_status_time_and_memory(ran: tuple[int, Path, str]) -> None:
-    index = ran[2]
-    for name in ("01_fine", "02_broken", "03_after"):
-        assert f'href="{name}.html"' in index
-        assert (ran[1] / "html" / f"{name}.html").is_file()
-    assert "failed: ValueError: on purpose" in index
-    summary = {r["notebook"]: r for r in json.loads((ran[1] / "summary.json").read_text())}
+def test_summary_lists_every_notebook_with_status_time_and_memory(ran: tuple[int, Path, str]) -> None:
+    summary = {r["notebook"]: r for r in json.loads(ran[2])}
+    assert sorted(summary) == ["01_fine.ipynb", "02_broken.ipynb", "03_after.ipynb"]
+    assert summary["02_broken.ipynb"]["status"] == "failed"
+    assert summary["02_broken.ipynb"]["error"] == "ValueError: on purpose"
     assert summary["01_fine.ipynb"]["status"] == "ok"
     # the kernel held a 2-million-item list, so its peak is well above a bare interpreter's
     assert summary["01_fine.ipynb"]["peak_memory_mb"] > 20
     assert summary["01_fine.ipynb"]["seconds"] > 0
+
+
+def test_no_html_is_rendered_beside_the_book(ran: tuple[int, Path, str]) -> None:
+    """One rendered form is enough: the book (outputs/book/), not nbconvert pages in outputs/html/."""
+    assert not (ran[1] / "html").exists()
+    assert not (ran[1] / "book").exists()  # --no-book
+
+
+def test_summary_merges_with_rows_of_earlier_runs(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text(json.dumps([
+        {"notebook": "09_old.ipynb", "status": "ok", "seconds": 1.0, "peak_memory_mb": 1.0, "profile": "smoke",
+         "output": "notebooks/09_old.ipynb", "html": "09_old.html", "error": None, "finished": ""}]))
+    new = runner.NotebookResult("01_new.ipynb", "ok", 2.0, 3.0, "smoke", "notebooks/01_new.ipynb")
+    rows = json.loads(runner.write_summary([new], tmp_path).read_text())
+    assert [r["notebook"] for r in rows] == ["01_new.ipynb", "09_old.ipynb"]
+    assert all("html" not in r for r in rows)
 
 
 def test_no_temporary_files_are_left_behind(ran: tuple[int, Path, str]) -> None:

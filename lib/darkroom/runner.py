@@ -1,22 +1,22 @@
-"""Execute the notebooks headless with papermill, render them to HTML, and index the results.
+"""Execute the notebooks headless with papermill, record the results, and build the book.
 
     python -m darkroom.runner                      # every notebooks/NN_*.ipynb, profile "default"
     python -m darkroom.runner --profile smoke      # the same with every notebook's smallest settings
     python -m darkroom.runner notebooks/04_linear_regression.ipynb
+    python -m darkroom.runner --no-book ...        # skip the book at the end
 
 Each notebook runs in its own process (so its wall time and peak memory are its
-own) into ``outputs/notebooks/``, is rendered to ``outputs/html/``, and gets a row
-in ``outputs/html/index.html``. A failing notebook is still saved, with papermill's
-mark on the failing cell; the others still run; the exit status is 1. Every file is
-written to a temporary name and renamed, so an interrupted run never leaves a
-truncated notebook where a good one stood.
+own) into ``outputs/notebooks/`` and gets a row in ``outputs/summary.json``; at the
+end :mod:`darkroom.book` renders them as ``outputs/book/index.html``. A failing
+notebook is still saved, with papermill's mark on the failing cell; the others still
+run; the exit status is 1. Every file is written to a temporary name and renamed, so
+an interrupted run never leaves a truncated notebook where a good one stood.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import html
 import json
 import os
 import resource
@@ -31,7 +31,7 @@ from typing import Any
 from darkroom.paths import atomic_write, outputs_dir, repo_root
 from darkroom.profiles import PROFILES
 
-__all__ = ["NotebookResult", "find_notebooks", "run_notebook", "run_all", "write_index", "main"]
+__all__ = ["NotebookResult", "find_notebooks", "run_notebook", "run_all", "write_summary", "main"]
 
 KERNEL_NAME = "darkroom"
 
@@ -46,7 +46,6 @@ class NotebookResult:
     peak_memory_mb: float | None
     profile: str
     output: str
-    html: str | None = None
     error: str | None = None
     finished: str = ""
 
@@ -66,11 +65,10 @@ def _kernel_name(requested: str | None) -> str:
 
 
 def _headless_env() -> dict[str, str]:
-    """Environment for the kernel: quiet TensorFlow, text progress bars that update rarely."""
+    """Environment for the kernel: quiet TensorFlow; progress bars print one line each (darkroom.training)."""
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["DARKROOM_HEADLESS"] = "1"
-    env.setdefault("TQDM_MININTERVAL", "15")  # a saved notebook keeps every redraw of a text bar
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
@@ -106,20 +104,10 @@ def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel: s
     return error
 
 
-def _render_html(notebook: Path, target: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
-    with atomic_write(target) as tmp:
-        tmp.write_text(body, encoding="utf-8")
-
-
 def _worker(args: argparse.Namespace) -> int:
-    """Child process: execute one notebook, render it, write the result as JSON."""
+    """Child process: execute one notebook, write the result as JSON."""
     notebook, out = Path(args.worker), Path(args.out)
     output = out / "notebooks" / notebook.name
-    html_path = out / "html" / f"{notebook.stem}.html"
     params = {"profile": args.profile, **dict(args.param or [])}
     start = time.perf_counter()
     try:
@@ -129,13 +117,6 @@ def _worker(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     # The kernel is this process's child: its peak resident memory is the children's maximum.
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    rendered = None
-    if output.exists():
-        try:
-            _render_html(output, html_path)
-            rendered = html_path.name
-        except Exception as err:  # a notebook that ran is still worth keeping without its HTML
-            error = error or f"HTML rendering failed: {_short_error(err)}"
     result = NotebookResult(
         notebook=notebook.name,
         status="failed" if error else "ok",
@@ -143,7 +124,6 @@ def _worker(args: argparse.Namespace) -> int:
         peak_memory_mb=round(peak_kb / 1024, 1) if peak_kb else None,
         profile=args.profile,
         output=str(output.relative_to(out)) if output.exists() else "",
-        html=rendered,
         error=error,
         finished=time.strftime("%Y-%m-%d %H:%M:%S"),
     )
@@ -194,39 +174,16 @@ def _load_summary(out: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def write_index(results: Sequence[NotebookResult], out: Path) -> Path:
-    """Merge ``results`` into ``outputs/summary.json`` and write ``outputs/html/index.html``."""
+def write_summary(results: Sequence[NotebookResult], out: Path) -> Path:
+    """Merge ``results`` into ``outputs/summary.json`` (one row per notebook ever run there)."""
     rows = _load_summary(out)
     rows.update({r.notebook: asdict(r) for r in results})
-    ordered = [rows[k] for k in sorted(rows)]
-    with atomic_write(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(ordered, indent=2))
-    cells = []
-    for r in ordered:
-        name = html.escape(r["notebook"])
-        link = f'<a href="{html.escape(r["html"])}">{name}</a>' if r.get("html") else name
-        mem = f'{r["peak_memory_mb"]:.0f} MB' if r.get("peak_memory_mb") else "?"
-        status = "ok" if r["status"] == "ok" else f'failed: {html.escape(r.get("error") or "")}'
-        cls = "ok" if r["status"] == "ok" else "failed"
-        cells.append(
-            f'<tr class="{cls}"><td>{link}</td><td>{html.escape(r["profile"])}</td><td>{status}</td>'
-            f'<td>{r["seconds"]:.0f} s</td><td>{mem}</td><td>{html.escape(r.get("finished", ""))}</td></tr>'
-        )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>darkroom notebooks</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:60em}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left}}
-tr.failed td{{background:#fde8e8}}tr.ok td:nth-child(3){{color:#17702f}}</style></head>
-<body><h1>darkroom notebooks</h1>
-<p>Executed with papermill by <code>python -m darkroom.runner</code>. Wall time and peak memory are the kernel's.</p>
-<table><tr><th>notebook</th><th>profile</th><th>status</th><th>wall time</th><th>peak memory</th><th>finished</th></tr>
-{chr(10).join(cells)}
-</table></body></html>
-"""
-    index = out / "html" / "index.html"
-    with atomic_write(index) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    return index
+    for row in rows.values():
+        row.pop("html", None)  # written by runners before the book; nothing renders it now
+    path = out / "summary.json"
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps([rows[k] for k in sorted(rows)], indent=2))
+    return path
 
 
 def run_all(
@@ -252,7 +209,7 @@ def run_all(
         print(f"[darkroom]   {result.status:6s} {result.seconds:7.1f} s  peak {mem}"
               + (f"  {result.error}" if result.error else ""), flush=True)
         results.append(result)
-        write_index(results, out)
+        write_summary(results, out)
     return results
 
 
@@ -274,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kernel", default=None, help=f"Jupyter kernel (default: {KERNEL_NAME} if registered)")
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell")
     parser.add_argument("--param", type=_param, action="append", help="extra parameter NAME=VALUE")
+    parser.add_argument("--no-book", action="store_true", help="do not build outputs/book/ at the end")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -289,10 +247,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     total = sum(r.seconds for r in results)
     peak = max((r.peak_memory_mb or 0 for r in results), default=0)
     print(f"[darkroom] {len(results) - len(failed)} ok, {len(failed)} failed in {total:.0f} s "
-          f"(largest peak {peak:.0f} MB); index: {out / 'html' / 'index.html'}")
+          f"(largest peak {peak:.0f} MB); results: {out / 'summary.json'}")
     for r in failed:
         print(f"[darkroom] FAILED {r.notebook}: {r.error}", file=sys.stderr)
-    return 1 if failed else 0
+    book_failed = False if args.no_book else _build_book(out)
+    return 1 if failed or book_failed else 0
+
+
+def _build_book(out: Path) -> bool:
+    """Build ``out/book/``; True when that failed (the notebooks' results are kept either way)."""
+    from darkroom import book
+
+    return book.main(["--out", str(out)]) != 0
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ from typing import Any
 
 import keras
 import tensorflow as tf
+from tqdm.std import tqdm as tqdm_std
 
 from darkroom.paths import atomic_write, models_dir
 
 __all__ = [
+    "headless",
     "progress",
     "keras_progress",
     "strategy_scope",
@@ -35,25 +37,65 @@ __all__ = [
 ]
 
 
-def _tqdm_class() -> Any:
-    """tqdm's notebook widget when ipywidgets is present and a user is watching; plain text otherwise.
+def headless() -> bool:
+    """True in a run nobody watches live (``DARKROOM_HEADLESS=1``, set by the runner)."""
+    return os.environ.get("DARKROOM_HEADLESS") == "1"
 
-    Headless runs (``DARKROOM_HEADLESS=1``, set by the runner) always get the text bar, so
-    saved notebooks hold a line of text rather than a widget that renders as ``HBox(...)``.
+
+class _SummaryBar(tqdm_std):
+    """A tqdm bar that draws nothing while it runs and writes one summary line to stdout when closed.
+
+    A saved notebook keeps every redraw of a text bar, and tqdm writes to stderr, which
+    renders as a pink block; a reader of the page needs only the final count, time and rate.
     """
-    if os.environ.get("DARKROOM_HEADLESS") != "1" and importlib.util.find_spec("ipywidgets"):
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("file", sys.stdout)
+        kwargs.setdefault("ascii", True)  # plain characters read the same in every font
+        self._closing = False
+        super().__init__(*args, **kwargs)
+
+    def display(self, msg: str | None = None, pos: int | None = None) -> bool:
+        # tqdm calls display(pos=0) once while closing a bar it leaves on screen; only that draws.
+        # A bar closed with leave=False asks for msg="": it leaves nothing, not even a "\r".
+        if self._closing and msg is None:
+            self.fp.write(self.__str__())
+        return msg != ""
+
+    def close(self) -> None:
+        self._closing = True
+        super().close()
+
+
+def _tqdm_class() -> Any:
+    """tqdm's notebook widget when ipywidgets is present and a user is watching; text otherwise.
+
+    Headless runs get :class:`_SummaryBar`: one line per bar in the saved notebook.
+    """
+    if headless():
+        return _SummaryBar
+    if importlib.util.find_spec("ipywidgets"):
         from tqdm.auto import tqdm
-    else:
-        from tqdm.std import tqdm
-    return tqdm
+
+        return tqdm
+    return tqdm_std
 
 
 def progress(iterable: Iterable[Any] | int | None = None, desc: str | None = None, **kwargs: Any) -> Any:
-    """A tqdm progress bar over ``iterable`` (or over ``range(n)`` when given an int)."""
+    """A tqdm progress bar over ``iterable`` (or over ``range(n)`` when given an int).
+
+    Live in JupyterLab; in a headless run it prints one summary line when it closes.
+    """
     tqdm = _tqdm_class()
     if isinstance(iterable, int):
         return tqdm(range(iterable), desc=desc, **kwargs)
     return tqdm(iterable, desc=desc, **kwargs)
+
+
+if headless():
+    # Keras' own bars (fit/predict with verbose="auto") go to absl logging, which is silent,
+    # instead of printing a line per step into the saved notebook.
+    keras.config.disable_interactive_logging()
 
 
 class _KerasProgress(keras.callbacks.Callback):
