@@ -521,8 +521,8 @@ def ball_report(truth: Any, pred: Any, masks: dict[str, np.ndarray]) -> dict[str
     true ball colours, and the share of balls given neither.
 
     The two references are the mean ab of the red and of the blue balls in ``truth``. "Neither"
-    means a ball's mean ab is farther from both than half their distance apart: a purple-brown
-    average, a grass-green guess or plain gray. ``masks`` comes from
+    means a ball's mean ab is farther from both than a third of their distance apart (the exact
+    average of the two sits at half): a purple-brown average, a grass-green guess or plain gray. ``masks`` comes from
     ``data.toy_scenes(..., return_masks=True)``.
     """
     t_lab = color.rgb_to_lab(color.as_float_rgb(truth, "truth"))
@@ -536,9 +536,9 @@ def ball_report(truth: Any, pred: Any, masks: dict[str, np.ndarray]) -> dict[str
     refs = np.stack([t_lab[red][:, 1:].mean(0), t_lab[ball & ~red][:, 1:].mean(0)])
     means = np.array([p_lab[i][ball[i]][:, 1:].mean(0) for i in range(len(p_lab)) if ball[i].any()])
     dist = np.linalg.norm(means[:, None, :] - refs[None], axis=-1)
-    half = float(np.linalg.norm(refs[0] - refs[1])) / 2
+    third = float(np.linalg.norm(refs[0] - refs[1])) / 3
     return {"balls": float(len(means)), "distance_to_nearer": float(dist.min(1).mean()),
-            "neither_share": float((dist.min(1) > half).mean())}
+            "neither_share": float((dist.min(1) > third).mean())}
 
 
 # ----------------------------------------------------------------------------------------
