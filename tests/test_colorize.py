@@ -284,3 +284,21 @@ def test_ssim_loss_options_survive_saving_and_mix_in_l1():
     assert mixed > plain
     with pytest.raises(ValueError, match="l1_weight"):
         C.SSIMLoss(l1_weight=2.0)
+
+
+def test_score_rows_put_gray_at_zero_and_truth_last(scenes):
+    gray = C.gray_baseline(scenes)
+    rows = C.score_rows(scenes, {"gray": gray, "truth copy": scenes})
+    assert rows[0]["dB vs gray"] == 0.0 and rows[1]["dB vs gray"] > 30
+    assert rows[-1]["model"] == "truth" and "psnr" not in rows[-1]
+
+
+def test_pick_on_crops_reports_the_margin_and_its_noise(scenes):
+    keras.utils.set_random_seed(0)
+    good = C.train_colorizer(scenes, epochs=3, width=8, lr=2e-3).model
+    blank = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")])
+    choice = C.pick_on_crops({"trained": good, "gray": blank}, scenes)
+    assert choice.best in ("trained", "gray") and choice.margin_db >= 0 and choice.margin_stderr_db >= 0
+    assert set(choice.mean_psnr) == {"trained", "gray"}
+    with pytest.raises(ValueError, match="needs >= 2 models"):
+        C.pick_on_crops({"gray": blank}, scenes)

@@ -47,6 +47,10 @@ __all__ = [
     "score",
     "ball_chroma",
     "ball_report",
+    "score_rows",
+    "Choice",
+    "pick_on_crops",
+    "tanh_saturation",
     "POST_LOSSES",
     "OPTIMIZERS",
     "build_unet_generator",
@@ -508,6 +512,50 @@ def score(truth: Any, pred: Any) -> dict[str, float]:
         "ab_mae": metrics.ab_mae(color.rgb_to_lab(t), color.rgb_to_lab(p)),
         "colorfulness": metrics.colorfulness(p),
     }
+
+
+def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per prediction (``model``, PSNR, SSIM, ab MAE, colourfulness, dB over gray when a
+    ``"gray"`` prediction is given), then the truth's colourfulness: a table for ``tables``."""
+    scores = {name: score(target, pred) for name, pred in predictions.items()}
+    gray = scores.get("gray", {}).get("psnr")
+    rows = [{"model": name, **s, **({"dB vs gray": s["psnr"] - gray} if gray is not None else {})}
+            for name, s in scores.items()]
+    rows.append({"model": "truth", "colorfulness": metrics.colorfulness(color.as_float_rgb(target))})
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """A model picked on validation crops: each candidate's mean PSNR and the winner's margin."""
+
+    best: str
+    mean_psnr: dict[str, float]
+    margin_db: float
+    margin_stderr_db: float
+
+
+def pick_on_crops(models: dict[str, keras.Model], crops: Any) -> Choice:
+    """Pick the model with the best mean PSNR over validation ``crops`` (N, H, W, 3).
+
+    The margin over the runner-up comes with its standard error over crops (paired), so a reader
+    can see when the choice is noise: a margin within about two standard errors is a coin toss.
+    """
+    crops = color.as_float_rgb(crops, "crops")
+    if len(models) < 2 or crops.ndim != 4 or len(crops) < 2:
+        raise ValueError(f"pick_on_crops needs >= 2 models and >= 2 crops; received {len(models)} models "
+                         f"and crops of shape {crops.shape}")
+    per_crop = {name: np.array([metrics.psnr(t, p) for t, p in zip(crops, colorize_batch(m, crops))])
+                for name, m in models.items()}
+    ranked = sorted(per_crop, key=lambda k: -per_crop[k].mean())
+    diff = per_crop[ranked[0]] - per_crop[ranked[1]]
+    return Choice(ranked[0], {k: float(v.mean()) for k, v in per_crop.items()}, float(diff.mean()),
+                  float(diff.std(ddof=1) / np.sqrt(len(diff))))
+
+
+def tanh_saturation(model: keras.Model, L: np.ndarray, limit: float = 0.95) -> float:
+    """Share of predicted ab values (inference mode) beyond ``limit`` of the tanh range."""
+    return float(np.mean(np.abs(model.predict(np.asarray(L, np.float32), verbose=0)) > limit))
 
 
 def ball_chroma(images: Any, ball_masks: np.ndarray) -> float:
