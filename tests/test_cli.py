@@ -87,7 +87,7 @@ def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) ->
     out = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "art.jpg",
                    "--iterations", "2", "--width", "32", "--network", "random", "--checkpoint-iterations", "1",
                    "--checkpoint-output", "ck_%s.png", "--print-iterations", "1", "--progress-write",
-                   "--style-scales", "0.5", "--preserve-colors", "--pooling", "avg", cwd=folder)
+                   "--style-scales", "0.5", "--preserve-colors", "ycbcr", "--pooling", "avg", cwd=folder)
     assert out.returncode == 0, out.stderr
     assert images.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
     assert sorted(p.name for p in folder.glob("ck_*.png")) == ["ck_0.png", "ck_1.png", "ck_2.png"]

@@ -78,7 +78,7 @@ def _add_stylize(sub: Any) -> None:
     p.add_argument("--initial", default=None, help="initial image (default: the content plus noise)")
     p.add_argument("--initial-noiseblend", type=float, default=None,
                    help="noise share of the initial image, 0-1 (default 1 without --initial, 0 with it)")
-    p.add_argument("--preserve-colors", nargs="?", const="lab", default=None, choices=("lab", "yuv"),
+    p.add_argument("--preserve-colors", nargs="?", const="lab", default=None, choices=("lab", "ycbcr"),
                    help="keep the content's colours (luminance transfer; 'lab' if no value)")
     p.add_argument("--pooling", choices=("max", "avg"), default="max", help="default %(default)s")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (and checkpoints) if they exist")
