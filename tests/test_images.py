@@ -165,3 +165,11 @@ def test_write_image_format_from_suffix_16_bit_tiff_and_no_metadata(tmp_path: Pa
     back, bits = images.read_image(tmp_path / "deep.tif")
     assert bits == 16
     np.testing.assert_allclose(back, rgb, atol=1 / 65535)
+
+
+def test_write_image_quantizes_tall_images_band_by_band_exactly(tmp_path: Path) -> None:
+    x = np.random.default_rng(3).random((600, 7, 3)).astype(np.float32)  # taller than one band of rows
+    x[3, 3, 0], x[500, 5, 1] = np.nan, 2.0
+    images.write_image(tmp_path / "tall.png", x)
+    expected = np.round(np.clip(np.nan_to_num(x), 0, 1) * 255) / 255
+    np.testing.assert_array_equal(images.read_image(tmp_path / "tall.png")[0], expected.astype(np.float32))

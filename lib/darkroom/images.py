@@ -256,6 +256,18 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool = False) -> Pat
     return p
 
 
+def _quantize(x: np.ndarray, bits: int, rows: int = 256) -> np.ndarray:
+    """Float [0, 1] pixels to uint8/uint16, a band of rows at a time, so a 48-MP enlargement needs
+    no full-size float temporaries (NaN becomes 0, values are clipped to [0, 1])."""
+    top = 65535 if bits == 16 else 255
+    out = np.empty(x.shape, np.uint16 if bits == 16 else np.uint8)
+    for start in range(0, x.shape[0], rows):
+        band = np.nan_to_num(np.asarray(x[start : start + rows], np.float32))
+        np.clip(band, 0.0, 1.0, out=band)
+        out[start : start + rows] = np.round(band * top)
+    return out
+
+
 def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, overwrite: bool = False) -> Path:
     """Write float [0, 1] pixels (gray, gray + alpha, RGB or RGBA) to ``path`` without metadata.
 
@@ -268,7 +280,7 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
 
     p = check_writable(path, overwrite)
     fmt = WRITABLE_SUFFIXES[p.suffix.lower()]
-    x = np.clip(np.nan_to_num(np.asarray(image, np.float32)), 0.0, 1.0)
+    x = np.asarray(image)
     if x.ndim == 3 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (2, 3, 4)):
@@ -279,15 +291,14 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
         if fmt == "TIFF":
             import tifffile
 
-            deep = bits == 16
-            out = np.round(x * (65535 if deep else 255)).astype(np.uint16 if deep else np.uint8)
+            out = _quantize(x, 16 if bits == 16 else 8)
             extra = {"extrasamples": [2]} if x.ndim == 3 and x.shape[-1] in (2, 4) else {}
             tifffile.imwrite(tmp, out, photometric="minisblack" if x.ndim == 2 or x.shape[-1] == 2 else "rgb",
                              metadata=None, software=False, **extra)
         elif fmt == "PNG" and bits == 16 and x.ndim == 2:
-            Image.fromarray(np.round(x * 65535).astype(np.uint16)).save(tmp, format="PNG")
+            Image.fromarray(_quantize(x, 16)).save(tmp, format="PNG")
         else:
-            Image.fromarray(np.round(x * 255).astype(np.uint8)).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            Image.fromarray(_quantize(x, 8)).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
     return p
 
 
