@@ -173,3 +173,14 @@ def test_write_image_quantizes_tall_images_band_by_band_exactly(tmp_path: Path) 
     images.write_image(tmp_path / "tall.png", x)
     expected = np.round(np.clip(np.nan_to_num(x), 0, 1) * 255) / 255
     np.testing.assert_array_equal(images.read_image(tmp_path / "tall.png")[0], expected.astype(np.float32))
+
+
+def test_write_image_gives_the_file_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = images.write_image(tmp_path / "p.png", np.zeros((3, 3)))
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # not the temporary file's private 0600

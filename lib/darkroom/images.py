@@ -299,7 +299,14 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
             Image.fromarray(_quantize(x, 16)).save(tmp, format="PNG")
         else:
             Image.fromarray(_quantize(x, 8)).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+        os.chmod(tmp, 0o666 & ~_umask())  # the temporary file is private (0600); the photo should not be
     return p
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 _ORDER = {"nearest": 0, "bilinear": 1, "bicubic": 3}
