@@ -7,13 +7,14 @@ PROFILE ?= default
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.darkroom-installed
 
-.PHONY: help install run-all book test lab bench clean distclean
+.PHONY: help install run-all book test lab bench models clean distclean
 
 help:
 	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/, then build the book"
 	@echo "make book                                  outputs/book/index.html from the executed notebooks (no re-run)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
+	@echo "make models                                retrain the shipped x2/x3/x4 upscalers (lib/darkroom/models/; minutes)"
 	@echo "make bench                                 every benchmarks/bench_*.py (ratios, printed; tens of minutes)"
 	@echo "make clean | distclean                     remove outputs/ | and .venv"
 
@@ -43,6 +44,11 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Fixed seeds, the bundled photos' train split only; prints each model's size and training time and
+# the held-out PSNR table against nearest, bilinear and bicubic. About 2.5 minutes on a 2-core CPU.
+models: $(STAMP)
+	$(BIN)/python -m darkroom models --train
 
 clean:
 	rm -rf outputs

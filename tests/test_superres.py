@@ -391,3 +391,60 @@ def test_plot_scores_draws_gains_over_a_reference():
     assert widths == pytest.approx([-1.0, 1.0])
     with pytest.raises(ValueError, match="no rows"):
         sr.plot_scores([])
+
+
+# ----------------------------------------------------------------------------- users' images, tiles, shipped models
+def _perturbed_resub(scale: int) -> keras.Model:
+    """A residual sub-pixel net whose head is not zero, so it differs from bicubic everywhere."""
+    model = sr.build_residual_subpixel(scale, 8, 4)
+    keras.utils.set_random_seed(3)
+    model.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape).astype(np.float32)
+                       for i, w in enumerate(model.get_weights())])
+    return model
+
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_tiled_upscale_matches_untiled(scale: int) -> None:
+    photo = sr.to_luminance(sr.photo_splits("embedded")["test"][0])[:70, :90]
+    rgb = np.stack([photo, photo[::-1], photo[:, ::-1]], -1)
+    model = _perturbed_resub(scale)
+    whole = sr.upscale(rgb, model, scale)
+    assert np.abs(whole - sr.upscale(rgb, "bicubic", scale)).max() > 1e-2  # the model does something
+    tiled = sr.upscale(rgb, model, scale, tile=24)
+    assert tiled.shape == whole.shape == (70 * scale, 90 * scale, 3)
+    np.testing.assert_allclose(tiled, whole, atol=1e-4)
+
+
+def test_too_small_halo_shows_seams() -> None:
+    rgb = np.random.default_rng(0).random((40, 40)).astype(np.float32)
+    model = _perturbed_resub(2)
+    assert np.abs(sr.upscale(rgb, model, 2, tile=10, halo=0) - sr.upscale(rgb, model, 2)).max() > 1e-3
+
+
+def test_upscale_refuses_nan_and_keeps_alpha() -> None:
+    image = np.full((8, 9, 3), 0.5, np.float32)
+    image[2, 3, 1] = np.nan
+    with pytest.raises(ValueError, match="1 NaN"):
+        sr.upscale(image, "bicubic", 2)
+    rgba = np.random.default_rng(0).random((8, 9, 4)).astype(np.float32)
+    out = sr.upscale(rgba, _perturbed_resub(2), 2)
+    assert out.shape == (16, 18, 4)
+    np.testing.assert_allclose(out[..., 3], sr.upscale(rgba[..., 3], "bicubic", 2), atol=1e-6)
+    gray_alpha = sr.upscale((rgba[..., :2] * 65535).astype(np.uint16), "bicubic", 2)
+    assert gray_alpha.shape == (16, 18, 2)
+
+
+def test_shipped_upscalers_load_and_beat_bicubic_on_a_held_out_photo() -> None:
+    photo = sr.photo_splits("embedded")["test"][1]  # grace_hopper: never seen in training
+    for scale in sr.SHIPPED_SCALES:
+        assert sr.shipped_model_path(scale).stat().st_size < 1_000_000
+        model = sr.load_upscaler(None, scale)
+        ours = sr.evaluate(model, [photo], scale)["psnr"]
+        bicubic = sr.evaluate("bicubic", [photo], scale)["psnr"]
+        assert ours > bicubic + 0.3, (scale, ours, bicubic)
+    lr = sr.degrade(photo[:60, :60], 2)
+    np.testing.assert_array_equal(sr.upscale(lr, scale=2), sr.upscale(lr, sr.load_upscaler("resub_x2", 2), 2))
+    with pytest.raises(ValueError, match="x5"):
+        sr.shipped_model_path(5)
+    with pytest.raises(FileNotFoundError, match="no model 'nope'"):
+        sr.load_upscaler("nope", 2)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -59,6 +60,13 @@ __all__ = [
     "writeup_mlp_choices",
     "try_mlp_choices",
     "upscale",
+    "SHIPPED_SCALES",
+    "shipped_model_path",
+    "load_upscaler",
+    "train_shipped",
+    "save_upscaler",
+    "quality_table",
+    "tile_count",
     "score",
     "evaluate",
     "evaluate_pairs",
@@ -793,29 +801,64 @@ def _ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
     return np.clip(np.stack([r, g, b], -1), 0.0, 1.0).astype(np.float32)
 
 
+def _check_finite(arr: np.ndarray) -> None:
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"image has {bad} NaN or infinite values out of {arr.size}; expected finite pixels in [0, 1]")
+
+
+def _default_method(frac: Fraction) -> str | keras.Model:
+    """The shipped model for an integer scale that ships one, else bicubic."""
+    if frac.denominator == 1 and frac.numerator in SHIPPED_SCALES:
+        return load_upscaler(None, frac.numerator)
+    return "bicubic"
+
+
 def upscale(
     image: np.ndarray,
-    method_or_model: str | keras.Model = "bicubic",
+    method_or_model: str | keras.Model | None = None,
     scale: float = 1.5,
     blend: str = "gaussian",
     stride: int | None = None,
+    tile: int | None = None,
+    halo: int = 16,
+    progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Enlarge ``image`` by ``scale`` to round(H * scale) x round(W * scale), for any size.
 
     ``method_or_model``: "nearest", "bilinear", "bicubic", or a trained model from this module
     (patch models are run on overlapping patches, ``blend`` "gaussian" or "tile", the post's;
     fully convolutional ones on the whole image, padded by reflection and cropped back).
+    ``None`` (the default) is the shipped model at x2, x3 and x4 (:func:`load_upscaler`; no
+    training needed) and bicubic at any other scale.
     Gray in, gray out (H, W); colour in, colour out: a model upscales the luminance Y and the
-    chroma (Cb, Cr) is upscaled bicubically. Accepts uint8 or float in [0, 1]; returns float32.
+    chroma (Cb, Cr) is upscaled bicubically; an alpha channel (RGBA, gray + alpha) is enlarged
+    bicubically and kept. Accepts uint8, uint16 or float in [0, 1]; returns float32.
+    ``tile`` (low-resolution pixels) runs a method or a fully convolutional model on tiles of
+    that side, each read with ``halo`` pixels of context that are cut away afterwards, so memory
+    stays bounded for any image and the result matches untiled inference (no seams) as long as
+    the model sees less than ``halo`` pixels around each one (integer scales only). ``progress`` is called with the
+    number of tiles done after each tile.
     """
     frac = scale_fraction(scale)
     arr = np.asarray(image)
+    if arr.dtype == np.uint16:
+        arr = arr.astype(np.float32) / 65535.0
+    _check_finite(arr)
+    if arr.ndim == 3 and arr.shape[-1] in (2, 4):  # alpha rides along, enlarged bicubically
+        colour = upscale(arr[..., :-1], method_or_model, scale, blend, stride, tile, halo, progress)
+        alpha = upscale(_as_unit(arr[..., -1]), "bicubic", scale, tile=tile, halo=halo)
+        return np.concatenate([colour if colour.ndim == 3 else colour[..., None], alpha[..., None]], -1)
+    if method_or_model is None:
+        method_or_model = _default_method(frac)
+    if tile is not None:
+        return _upscale_tiled(arr, method_or_model, frac, blend, stride, int(tile), int(halo), progress)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim == 2:
         return _upscale_gray(to_luminance(arr), method_or_model, frac, blend, stride)
-    if arr.ndim != 3 or arr.shape[-1] not in (3, 4):
-        raise ValueError(f"image must be gray (H, W) or RGB (H, W, 3), got shape {arr.shape}")
+    if arr.ndim != 3 or arr.shape[-1] != 3:
+        raise ValueError(f"image must be gray (H, W), RGB (H, W, 3) or with alpha (2 or 4 channels), got shape {arr.shape}")
     rgb = color.as_float_rgb(arr[..., :3], name="image")
     if isinstance(method_or_model, str):
         if method_or_model not in METHODS:
@@ -826,6 +869,143 @@ def upscale(
     y = _upscale_gray(np.clip(ycc[..., 0], 0, 1), method_or_model, frac, blend, stride)
     chroma = resize_to(ycc[..., 1:], y.shape, "bicubic")
     return _ycbcr_to_rgb(np.concatenate([y[..., None], chroma], -1))
+
+
+def _as_unit(channel: np.ndarray) -> np.ndarray:
+    return channel.astype(np.float32) / 255.0 if channel.dtype == np.uint8 else channel.astype(np.float32)
+
+
+def _upscale_tiled(arr: np.ndarray, method_or_model, frac: Fraction, blend: str, stride: int | None,
+                   tile: int, halo: int, progress: Callable[[int], None] | None) -> np.ndarray:
+    """Upscale tile by tile: each tile is read with ``halo`` pixels of context, enlarged, and only its
+    own (core) part of the result is kept; tile corners sit on multiples of q so cores line up."""
+    if isinstance(method_or_model, keras.Model) and _patch_model_sizes(method_or_model) is not None:
+        raise ValueError("tile applies to methods and fully convolutional models; patch models "
+                         f"({method_or_model.name!r}) already run patch by patch, pass tile=None")
+    if frac.denominator != 1:
+        raise ValueError(f"tile needs an integer scale (2, 3, 4), got x{float(frac):g}; pass tile=None")
+    if tile < 1 or halo < 0:
+        raise ValueError(f"tile must be >= 1 and halo >= 0, got tile={tile}, halo={halo}")
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    h, w = arr.shape[:2]
+    out_h, out_w = round(h * float(frac)), round(w * float(frac))
+    out = None
+    done = 0
+    for top in range(0, h, tile):
+        for left in range(0, w, tile):
+            y0, x0 = max(0, top - halo), max(0, left - halo)
+            y1, x1 = min(h, top + tile + halo), min(w, left + tile + halo)
+            part = upscale(arr[y0:y1, x0:x1], method_or_model, float(frac), blend, stride)
+            if out is None:
+                out = np.empty((out_h, out_w) + part.shape[2:], np.float32)
+            oy, ox = int((top - y0) * frac), int((left - x0) * frac)
+            ty, tx = int(top * frac), int(left * frac)
+            th, tw = min(out_h, int((top + tile) * frac)) - ty, min(out_w, int((left + tile) * frac)) - tx
+            out[ty : ty + th, tx : tx + tw] = part[oy : oy + th, ox : ox + tw]
+            done += 1
+            if progress is not None:
+                progress(done)
+    return out
+
+
+def tile_count(shape: Sequence[int], tile: int) -> int:
+    """How many tiles :func:`upscale` runs on an image of ``shape`` with ``tile``."""
+    return math.ceil(shape[0] / tile) * math.ceil(shape[1] / tile)
+
+
+# ----------------------------------------------------------------------------- shipped models
+SHIPPED_SCALES = (2, 3, 4)
+#: How the shipped upscalers were made (``make models``): the residual sub-pixel net, small.
+# lr 5e-4: at 1e-3 the x4 net's ReLUs died on seed 0 (it stayed at bicubic); seeds 0 and 1 at 5e-4 learned.
+SHIPPED_RECIPE = dict(filters=32, num_layers=6, crops=3000, epochs=20, batch_size=16, lr=5e-4, min_std=0.05, seed=0)
+_loaded: dict[str, keras.Model] = {}
+
+
+def _package_models_dir() -> "Path":
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "models"
+
+
+def shipped_model_path(scale: int) -> "Path":
+    """The committed model file for ``scale`` (2, 3 or 4): ``darkroom/models/resub_x<scale>.keras``."""
+    if scale not in SHIPPED_SCALES:
+        raise ValueError(f"no upscaler ships for x{scale}; shipped scales are {', '.join(f'x{s}' for s in SHIPPED_SCALES)}")
+    return _package_models_dir() / f"resub_x{scale}.keras"
+
+
+def load_upscaler(name_or_path: str | None, scale: int) -> keras.Model:
+    """The model that enlarges by ``scale``: ``None`` is the shipped one; a name is a shipped file
+    (``resub_x2``) or ``outputs/models/<name>.keras``; anything else is a path to a .keras file.
+    Raises FileNotFoundError naming where it looked, ValueError if the model's scale differs."""
+    from pathlib import Path
+
+    from darkroom import paths
+
+    if name_or_path is None:
+        path = shipped_model_path(scale)
+    else:
+        text = str(name_or_path)
+        candidates = [Path(text).expanduser(), _package_models_dir() / f"{text}.keras", paths.models_dir() / f"{text}.keras"]
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise FileNotFoundError(f"no model {text!r}: looked for {', '.join(str(c) for c in candidates)}")
+        path = found[0]
+    if not path.is_file():
+        raise FileNotFoundError(f"the shipped x{scale} upscaler is missing at {path}; run `make models`")
+    key = str(path.resolve())
+    if key not in _loaded:
+        _loaded[key] = keras.saving.load_model(path, compile=False)
+    model = _loaded[key]
+    probe = model.output_shape[1:3] if model.input_shape[1] is not None else None
+    if probe is not None and probe[0] != model.input_shape[1] * scale:
+        raise ValueError(f"model {path.name} enlarges {model.input_shape[1]} -> {probe[0]}, not x{scale}")
+    return model
+
+
+def save_upscaler(model: keras.Model, path: "str | os.PathLike[str]") -> None:
+    """Save ``model`` without its optimizer state (a third of the file), atomically."""
+    from darkroom import paths
+
+    bare = keras.models.clone_model(model)
+    bare.set_weights(model.get_weights())
+    with paths.atomic_write(path) as tmp:
+        bare.save(tmp)
+
+
+def train_shipped(scale: int, recipe: dict | None = None, photos: Sequence[np.ndarray] | None = None) -> training.TrainResult:
+    """Train the small residual sub-pixel upscaler that ships for ``scale`` (``make models``).
+
+    The bundled photos' train split only (:func:`photo_splits`, as notebook 08 splits them),
+    random informative crops whose low-resolution side is 24 px, L1 with a cosine schedule,
+    fixed seeds: :data:`SHIPPED_RECIPE` unless ``recipe`` overrides some of it.
+    """
+    r = {**SHIPPED_RECIPE, **(recipe or {})}
+    if photos is None:
+        photos = photo_splits("embedded")["train"]
+    x, y = random_crop_pairs(photos, r["crops"], 24 * scale, scale, min_std=r["min_std"], seed=r["seed"])
+    return train_model(
+        lambda: build_residual_subpixel(scale, r["filters"], r["num_layers"], name=f"resub_x{scale}"),
+        x, y, epochs=r["epochs"], batch_size=r["batch_size"], loss="l1", lr=r["lr"], schedule="cosine",
+        seed=r["seed"], desc=f"upscaler x{scale}",
+    )
+
+
+def quality_table(models: dict[int, keras.Model], photos: Sequence[np.ndarray] | None = None) -> list[dict]:
+    """Mean luma PSNR (dB) on ``photos`` (default: the held-out test photos) per scale: nearest,
+    bilinear, bicubic and the model, each after an antialiased bicubic downscale (:func:`degrade`)."""
+    if photos is None:
+        photos = photo_splits("embedded")["test"]
+    rows = []
+    for scale, model in sorted(models.items()):
+        row: dict = {"scale": f"x{scale}"}
+        for method in METHODS:
+            row[method] = evaluate(method, photos, scale)["psnr"]
+        row["model"] = evaluate(model, photos, scale)["psnr"]
+        row["gain_vs_bicubic"] = row["model"] - row["bicubic"]
+        rows.append(row)
+    return rows
 
 
 # ----------------------------------------------------------------------------- scores

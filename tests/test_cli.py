@@ -1,0 +1,175 @@
+"""The ``darkroom`` command line, run as a user would: in a subprocess, on small files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from darkroom import images
+
+LIB = str(Path(__file__).resolve().parents[1] / "lib")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=LIB + os.pathsep + os.environ.get("PYTHONPATH", ""), TQDM_DISABLE="1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "darkroom", *args], cwd=cwd, env=_env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    photo = images.sample_image("chelsea")[:40, :48]
+    images.write_image(tmp_path / "photo.png", photo)
+    images.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
+    rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
+    images.write_image(tmp_path / "rgba.png", rgba)
+    return tmp_path
+
+
+def test_help_lists_every_command_and_bad_usage_exits_2(tmp_path: Path) -> None:
+    out = darkroom("--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for command in ("stylize", "upscale", "colorize", "run", "models"):
+        assert command in out.stdout
+    assert darkroom("frobnicate", cwd=tmp_path).returncode == 2
+    scale = darkroom("upscale", "a.png", "b.png", "--scale", "5", cwd=tmp_path)
+    assert scale.returncode == 2 and "invalid choice: 5" in scale.stderr
+
+
+def test_bad_files_get_one_line_errors_naming_them(folder: Path) -> None:
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.png").write_text("hello")
+    (folder / "cut.png").write_bytes((folder / "photo.png").read_bytes()[:400])
+    cases = [
+        (("missing.png", "o.png"), "missing.png: no such file"),
+        (("empty.png", "o.png"), "empty.png: empty file"),
+        (("notes.png", "o.png"), "notes.png: not an image"),
+        (("cut.png", "o.png"), "cut.png: truncated"),
+        (("photo.png", "nowhere/o.png"), "output folder nowhere does not exist"),
+        (("photo.png", "style.png"), "style.png: exists; pass --overwrite"),
+    ]
+    for files, message in cases:
+        out = darkroom("upscale", *files, "--scale", "2", cwd=folder)
+        assert out.returncode == 1, (files, out.stderr)
+        errors = [line for line in out.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and message in errors[0], (files, out.stderr)
+    assert not (folder / "o.png").exists()
+
+
+def test_upscale_colour_with_alpha_and_overwrite(folder: Path) -> None:
+    before = (folder / "style.png").read_bytes()
+    out = darkroom("upscale", "rgba.png", "big.png", "--scale", "2", "--tile", "16", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    big, bits = images.read_image(folder / "big.png")
+    assert big.shape == (80, 96, 4) and bits == 8
+    assert big[:, -1, 3].mean() > 0.9 and big[:, 0, 3].mean() < 0.1  # the alpha ramp survived, enlarged
+    out = darkroom("-q", "upscale", "photo.png", "style.png", "--scale", "3", "--model", "bicubic",
+                   "--overwrite", cwd=folder)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert (folder / "style.png").read_bytes() != before
+    assert images.read_image(folder / "style.png")[0].shape == (120, 144, 3)
+
+
+def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) -> None:
+    out = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "art.jpg",
+                   "--iterations", "2", "--width", "32", "--network", "random", "--checkpoint-iterations", "1",
+                   "--checkpoint-output", "ck_%s.png", "--print-iterations", "1", "--progress-write",
+                   "--style-scales", "0.5", "--preserve-colors", "ycbcr", "--pooling", "avg", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
+    assert sorted(p.name for p in folder.glob("ck_*.png")) == ["ck_0.png", "ck_1.png", "ck_2.png"]
+    assert "iteration 1: loss" in out.stdout
+    assert len((folder / "progress.txt").read_text().splitlines()) >= 3
+    again = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "art.jpg",
+                     "--iterations", "2", cwd=folder)
+    assert again.returncode == 1 and "art.jpg: exists" in again.stderr
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--network", "imagenet-vgg-verydeep-19.mat"], "MatConvNet"),
+    (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),
+    (["--checkpoint-iterations", "5"], "go together"),
+    (["--style-blend-weights", "0.5", "0.5"], "one per style"),
+])
+def test_stylize_flags_darkroom_cannot_honour_exit_2(folder: Path, flags: list[str], message: str) -> None:
+    out = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "o.png", *flags,
+                   cwd=folder)
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert not (folder / "o.png").exists()
+
+
+def test_colorize_with_a_saved_model_and_without_one(folder: Path) -> None:
+    from darkroom import colorize
+
+    model = colorize.build_light_cnn()
+    model.save(folder / "col.keras")
+    images.write_image(folder / "gray.png", images.read_image(folder / "photo.png")[0].mean(-1))
+    out = darkroom("colorize", "gray.png", "colour.png", "--model", "col.keras", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "colour.png")[0].shape == (40, 48, 3)
+    out = darkroom("colorize", "gray.png", "c2.png", "--model", "nope.keras", cwd=folder)
+    assert out.returncode == 1 and "nope.keras: no such model file" in out.stderr
+
+
+def test_models_lists_shipped_and_outputs(tmp_path: Path) -> None:
+    (tmp_path / "outputs" / "models").mkdir(parents=True)
+    (tmp_path / "outputs" / "models" / "mine.keras").write_bytes(b"x")
+    env = dict(_env(), DARKROOM_OUTPUTS=str(tmp_path / "outputs"))
+    out = subprocess.run([sys.executable, "-m", "darkroom", "models"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0
+    for name in ("resub_x2", "resub_x3", "resub_x4", "mine"):
+        assert name in out.stdout
+
+
+def test_run_passes_to_the_runner(tmp_path: Path) -> None:
+    out = darkroom("run", "no_such_notebook.ipynb", "--profile", "smoke", "--no-book", cwd=tmp_path)
+    assert out.returncode == 2 and "no_such_notebook.ipynb" in out.stderr
+    assert darkroom("run", "--profile", "huge", cwd=tmp_path).returncode == 2
+
+
+SLOW_WRITER = """
+import sys, time
+import PIL.Image
+real_save = PIL.Image.Image.save
+def slow_save(self, fp, *args, **kwargs):
+    with open(fp, "wb") as fh:
+        fh.write(b"half a file")
+        fh.flush()
+    print("WRITING", flush=True)
+    time.sleep(60)
+PIL.Image.Image.save = slow_save
+from darkroom.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_an_interrupted_write_leaves_no_output(folder: Path, sig: int) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, "upscale", "photo.png", "out.png", "--scale", "2",
+                             "--model", "bicubic"], cwd=folder, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "WRITING"  # half the bytes are on disk now
+        assert any(p.name.startswith(".out.") for p in folder.iterdir())
+        proc.send_signal(sig)
+        proc.wait(30)
+    finally:
+        proc.kill()
+    assert not (folder / "out.png").exists()
+    leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".out.")]
+    if sig == signal.SIGTERM:  # a catchable signal also removes the temporary file
+        assert leftovers == [] and proc.returncode == 130
