@@ -302,3 +302,9 @@ def test_pick_on_crops_reports_the_margin_and_its_noise(scenes):
     assert set(choice.mean_psnr) == {"trained", "gray"}
     with pytest.raises(ValueError, match="needs >= 2 models"):
         C.pick_on_crops({"gray": blank}, scenes)
+
+
+def test_colorize_refuses_an_empty_image_by_name(scenes):
+    model = C.build_light_cnn(4)
+    with pytest.raises(ValueError, match="empty image of shape"):
+        C.colorize(model, np.zeros((0, 5, 3), np.float32))

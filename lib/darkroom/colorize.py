@@ -481,6 +481,8 @@ def colorize(model: keras.Model, image: Any, *, multiple: int | None = None) -> 
     arr = np.asarray(image)
     if arr.ndim not in (2, 3):
         raise ValueError(f"colorize expects one image (H, W), (H, W, 1) or (H, W, 3), received shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"colorize received an empty image of shape {arr.shape}; expected at least 1x1 pixels")
     L = _lightness(arr)
     return colorize_batch(model, L[None], multiple=multiple, from_lightness=True)[0]
 
