@@ -165,6 +165,24 @@ def _orient(pixels: np.ndarray, code: int) -> np.ndarray:
     return np.ascontiguousarray(ops[code](pixels)) if code in ops else pixels
 
 
+def _png_16bit_colour(path: Path) -> bool:
+    """True for a PNG whose header says 16-bit RGB or RGBA (Pillow would read it at 8 bits)."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    return head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
+
+
+def _pypng_pixels(path: Path) -> np.ndarray:
+    import png  # pypng: the pure-Python PNG codec that keeps 16-bit colour
+
+    try:
+        width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+        flat = np.vstack([np.asarray(row, np.uint16) for row in rows])
+    except png.Error as err:
+        raise ImageFileError(f"{path}: truncated or damaged PNG file ({err})") from None
+    return flat.reshape(height, width, info["planes"]).astype(np.float32) / 65535.0
+
+
 def _pil_pixels(path: Path) -> tuple[np.ndarray, int]:
     from PIL import Image, UnidentifiedImageError
 
@@ -179,6 +197,8 @@ def _pil_pixels(path: Path) -> tuple[np.ndarray, int]:
             raise ImageFileError(f"{path}: truncated or damaged {im.format} file ({err})") from None
         code = int(im.getexif().get(_EXIF_ORIENTATION, 1) or 1)
         mode = im.mode
+        if im.format == "PNG" and _png_16bit_colour(path):
+            return _orient(_pypng_pixels(path), code), 16
         if mode in ("I;16", "I;16B", "I;16L", "I"):
             raw = np.asarray(im).astype(np.float32) / 65535.0
             return _orient(np.clip(raw, 0, 1), code), 16
@@ -223,8 +243,8 @@ def read_image(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
 
     Returns ``(pixels, bits)``: pixels (H, W) gray, (H, W, 2) gray + alpha, (H, W, 3) RGB or
     (H, W, 4) RGBA, turned upright by the EXIF/TIFF orientation tag; ``bits`` is 8 or 16.
-    8- and 16-bit PNG and TIFF, JPEG, BMP, WebP (Pillow reads 16-bit *colour* PNG at 8 bits;
-    16-bit gray PNG and 16-bit TIFF keep 16). Raises FileNotFoundError or :class:`ImageFileError`
+    8- and 16-bit PNG and TIFF, JPEG, BMP, WebP (16-bit colour PNG through pypng, since Pillow
+    reads it at 8 bits). Raises FileNotFoundError or :class:`ImageFileError`
     with one line naming the file: missing, a folder, empty, not an image, truncated.
     """
     p = Path(path)
@@ -272,7 +292,7 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
     """Write float [0, 1] pixels (gray, gray + alpha, RGB or RGBA) to ``path`` without metadata.
 
     The format comes from the suffix (:data:`WRITABLE_SUFFIXES`); ``bits=16`` keeps 16 bits in
-    TIFF (any channels) and PNG (gray only; other formats store 8). The file is written to a
+    TIFF and PNG (any channels; other formats store 8). The file is written to a
     temporary name in the same folder and renamed, so an interrupted run leaves no half file;
     an existing file is replaced only with ``overwrite``.
     """
@@ -297,6 +317,14 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
                              metadata=None, software=False, **extra)
         elif fmt == "PNG" and bits == 16 and x.ndim == 2:
             Image.fromarray(_quantize(x, 16)).save(tmp, format="PNG")
+        elif fmt == "PNG" and bits == 16:
+            import png  # Pillow cannot write 16-bit colour PNG
+
+            out = _quantize(x, 16)
+            writer = png.Writer(width=out.shape[1], height=out.shape[0], greyscale=out.shape[-1] == 2,
+                                alpha=out.shape[-1] in (2, 4), bitdepth=16)
+            with open(tmp, "wb") as f:
+                writer.write(f, out.reshape(out.shape[0], -1))
         else:
             Image.fromarray(_quantize(x, 8)).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
         os.chmod(tmp, 0o666 & ~_umask())  # the temporary file is private (0600); the photo should not be
