@@ -97,28 +97,31 @@ def _add_stylize(sub: Any) -> None:
     p.set_defaults(func=cmd_stylize)
 
 
+def _add_files(p: Any, input_help: str) -> None:
+    """INPUT, OUTPUT and --overwrite: the same three for every command that turns one photo into another."""
+    p.add_argument("input", help=input_help)
+    p.add_argument("output", help="output image (format from the suffix)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+
+
 def _add_upscale(sub: Any) -> None:
     p = sub.add_parser("upscale", help="enlarge a photo x2, x3 or x4 with a shipped (or your) model",
                        description="Enlarge a photo: luminance by the model, colour and alpha bicubic; tiled.")
-    p.add_argument("input", help="input image")
-    p.add_argument("output", help="output image (format from the suffix)")
+    _add_files(p, "input image")
     p.add_argument("--scale", type=int, choices=(2, 3, 4), required=True)
     p.add_argument("--model", default=None,
                    help="shipped name (resub_x2 ...), a name in outputs/models/, a .keras path, "
                         "or nearest|bilinear|bicubic (default: the shipped model for --scale)")
     p.add_argument("--tile", type=_positive_int, default=256,
                    help="tile side in input pixels; memory stays bounded (default %(default)s)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=cmd_upscale)
 
 
 def _add_colorize(sub: Any) -> None:
     p = sub.add_parser("colorize", help="colour a gray photo with a model from notebook 06/07 or your own",
                        description="Colorize: the model predicts a*b* from the photo's lightness.")
-    p.add_argument("input", help="input image (gray or colour: only its lightness is used)")
-    p.add_argument("output", help="output image (format from the suffix)")
+    _add_files(p, "input image (gray or colour: only its lightness is used)")
     p.add_argument("--model", required=True, help="a .keras colorizer (notebook 06 or 07, or yours)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=cmd_colorize)
 
 
