@@ -322,3 +322,22 @@ def test_first_within_finds_the_first_close_step_count(xy):
     assert sweep.relative_error()[0] > 0.1
     assert sweep.first_within(1e-2) == 3_000
     assert sweep.first_within(1e-12) is None
+
+
+def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
+    from darkroom import training
+
+    named, graph = reg.exact_graph(*xy, log_dir=tmp_path / "named")
+    exact = reg.fit_exact(*xy)
+    assert (named.slope, named.intercept) == pytest.approx((exact.slope, exact.intercept), rel=1e-12)
+    names = {node.name for node in graph.node}
+    assert {"means/Xavg", "least_squares/numerator", "least_squares/slope", "variables/slope",
+            "model/prediction", "loss/mse"} <= names
+    assert list((tmp_path / "named").glob("events.out.tfevents.*"))
+    _, overloaded = reg.exact_graph(*xy, named=False)
+    plain = {node.name for node in overloaded.node}
+    assert {"sub", "pow", "truediv", "numerator"} <= plain and not any("/" in n for n in plain - {"pow/y"})
+    nodes, edges = training.graph_edges(graph)
+    assert ("least_squares/numerator", "least_squares/slope", "data") in edges
+    assert ("variables/slope", "model/slope_X/ReadVariableOp", "control") in edges
+    assert "Const" not in nodes.values() and "Identity" not in nodes.values()

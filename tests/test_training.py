@@ -292,3 +292,22 @@ def test_quiet_first_xla_compile_hides_only_the_xla_announcement() -> None:
     assert runs["quiet"].stdout.strip() == runs["loud"].stdout.strip() == "3.0"
 
 
+
+
+def test_plot_graph_draws_every_kept_op() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    def f(x):
+        with tf.name_scope("scale"):
+            return tf.multiply(x, 3.0, name="triple")
+
+    graph_def = training.trace_graph(f, tf.TensorSpec((None,), tf.float32))
+    nodes, edges = training.graph_edges(graph_def)
+    assert nodes == {"x": "Placeholder", "scale/triple": "Mul"} and edges == [("x", "scale/triple", "data")]
+    ax = training.plot_graph(graph_def)
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text())  # arrows are empty annotations
+    assert labels == ["triple\n(Mul)", "x\n(Placeholder)"] and len(ax.texts) == 3
+    with pytest.raises(ValueError, match="no ops left"):
+        training.plot_graph(graph_def, hide=("Placeholder", "Mul", "Const", "Identity", "NoOp"))

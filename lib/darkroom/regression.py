@@ -42,6 +42,7 @@ __all__ = [
     "mse",
     "fit_exact",
     "fit_lstsq",
+    "exact_graph",
     "fit_sgd_per_sample",
     "fit_sgd_per_sample_eager",
     "sgd_path",
@@ -338,6 +339,82 @@ def fit_lstsq(x: np.ndarray, y: np.ndarray) -> LineFit:
     return LineFit(
         float(slope), float(intercept), time.perf_counter() - start, method="lstsq (NumPy)"
     )
+
+
+def _exact_ops_named(X: Any, Y: Any) -> tuple[Any, Any]:
+    """The closed form with every op named and grouped, so TensorBoard's graph reads like the formula."""
+    import tensorflow as tf
+
+    with tf.name_scope("means"):
+        x_avg = tf.reduce_mean(X, name="Xavg")
+        y_avg = tf.reduce_mean(Y, name="Yavg")
+    with tf.name_scope("least_squares"):
+        dx = tf.subtract(X, x_avg, name="dx")
+        dy = tf.subtract(Y, y_avg, name="dy")
+        numerator = tf.reduce_sum(tf.multiply(dx, dy, name="dx_dy"), name="numerator")
+        denominator = tf.reduce_sum(tf.square(dx, name="dx_squared"), name="denominator")
+        slope = tf.divide(numerator, denominator, name="slope")
+        intercept = tf.subtract(y_avg, tf.multiply(slope, x_avg, name="slope_Xavg"), name="intercept")
+    return slope, intercept
+
+
+def _exact_ops_overloaded(X: Any, Y: Any) -> tuple[Any, Any]:
+    """The write-up's code: Python operators, so only the reductions it named get names."""
+    import tensorflow as tf
+
+    x_avg = tf.reduce_mean(X, name="Xavg")
+    y_avg = tf.reduce_mean(Y, name="Yavg")
+    numerator = tf.reduce_sum((X - x_avg) * (Y - y_avg), name="numerator")
+    denominator = tf.reduce_sum((X - x_avg) ** 2, name="denominator")
+    slope = numerator / denominator
+    return slope, y_avg - slope * x_avg
+
+
+def _named_model_and_loss(X: Any, Y: Any, slope: Any, intercept: Any, w: Any, b: Any) -> None:
+    """Store the line in the named variables, then the model's prediction and its MSE, each named."""
+    import tensorflow as tf
+
+    with tf.name_scope("variables"):
+        w.assign(slope, name="slope")
+        b.assign(intercept, name="intercept")
+    with tf.name_scope("model"):
+        prediction = tf.add(tf.multiply(w, X, name="slope_X"), b, name="prediction")
+    with tf.name_scope("loss"):
+        tf.reduce_mean(tf.square(tf.subtract(Y, prediction, name="residual"), name="squared"), name="mse")
+
+
+def exact_graph(x: np.ndarray, y: np.ndarray, named: bool = True,
+                log_dir: str | os.PathLike[str] | None = None) -> tuple[LineFit, Any]:
+    """The closed-form least-squares line as a traced TensorFlow graph: ``(fit, GraphDef)``.
+
+    ``named=True`` names every op (``tf.name_scope`` groups ``means`` and ``least_squares``; the
+    line is stored in the variables ``slope`` and ``intercept``, then ``model/prediction`` and
+    ``loss/mse`` follow); ``named=False`` is the write-up's operator-overloading code, whose
+    subtractions and powers get TensorFlow's default names (``sub``, ``pow``). With ``log_dir`` (a
+    run name goes to ``outputs/logs/<name>``) the graph is written for TensorBoard's Graphs tab.
+    """
+    import tensorflow as tf
+
+    from darkroom import training
+
+    x, y = _check_xy(x, y)
+    ops = _exact_ops_named if named else _exact_ops_overloaded
+    w = tf.Variable(0.0, dtype=tf.float64, name="slope")
+    b = tf.Variable(0.0, dtype=tf.float64, name="intercept")
+
+    def line(X: Any, Y: Any) -> tuple[Any, Any]:
+        slope, intercept = ops(X, Y)
+        if named:
+            _named_model_and_loss(X, Y, slope, intercept, w, b)
+        return slope, intercept
+
+    function = tf.function(line)
+    start = time.perf_counter()
+    X, Y = tf.constant(x, tf.float64, name="X"), tf.constant(y, tf.float64, name="Y")
+    graph_def = training.trace_graph(function, X, Y, log_dir=log_dir)
+    slope, intercept = (float(v) for v in function(X, Y))
+    fit = LineFit(slope, intercept, time.perf_counter() - start, method="exact (traced graph)")
+    return fit, graph_def
 
 
 def fit_quadratic(x: np.ndarray, y: np.ndarray) -> QuadFit:
