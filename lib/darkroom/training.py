@@ -406,9 +406,11 @@ class TimeBudget(keras.callbacks.Callback):
         self._epoch = 0
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
+        """Start the clock."""
         self._start, self.stopped = time.perf_counter(), False
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Remember which epoch is running."""
         self._epoch = epoch
 
     def _spent(self) -> bool:
@@ -419,12 +421,14 @@ class TimeBudget(keras.callbacks.Callback):
         self.stopped = self.stopped or not last
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Stop if the budget is spent (``check='batch'``)."""
         if self.check == "batch" and self._spent():
             steps = self.params.get("steps")
             last_epoch = self._epoch + 1 >= self.params.get("epochs", 1)
             self._stop(last_epoch and steps is not None and batch + 1 >= steps)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Stop if the budget is spent (``check='epoch'``)."""
         if self.check == "epoch" and self._spent():
             self._stop(epoch + 1 >= self.params.get("epochs", 1))
 
@@ -447,9 +451,11 @@ class TargetReached(keras.callbacks.Callback):
         self._start = 0.0
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
+        """Start the clock and forget any earlier run's hit."""
         self._start, self.epoch, self.seconds = time.perf_counter(), None, None
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Note the first epoch whose ``monitor`` reaches the target."""
         value = (logs or {}).get(self.monitor)
         if self.epoch is not None or value is None:
             return
