@@ -161,6 +161,14 @@ def test_train_autoencoder_goes_through_training_fit() -> None:
         circles.train_autoencoder(build, train, val, optimizer="nadam", epochs=1)
 
 
+def test_train_autoencoder_counts_a_short_last_batch_exactly() -> None:
+    train, _ = circles.circle_splits(20, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
+    build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3))  # noqa: E731
+    result = circles.train_autoencoder(build, train, epochs=2)
+    assert result.steps == 6  # 8 + 8 + 4 examples per epoch
+    assert result.examples_per_second == pytest.approx(40 / result.seconds)
+
+
 def test_architecture_sweep_rows() -> None:
     train, val = circles.circle_splits(16, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
     builds = {"tiny": lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3))}

@@ -6,7 +6,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import keras
 import numpy as np
 import pytest
 
@@ -161,6 +160,8 @@ def test_full_batch_sgd_above_the_stability_limit_diverges(xy):
 
 
 def test_keras_dense_fit_is_a_line(xy):
+    import keras
+
     fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30, optimizer="adadelta")
     assert isinstance(fit.model.optimizer, keras.optimizers.Adadelta)  # from training.optimizer
     fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30)

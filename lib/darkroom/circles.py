@@ -479,6 +479,9 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
                           metrics=metrics, epochs=epochs, batch_size=size[1] if size else None,
                           validation_data=validation, time_budget_s=time_budget_s, seed=seed,
                           strategy=strategy, desc=desc, callbacks=[target] if target else [])
+    if size is not None and result.seconds > 0:  # exact count: an epoch's last batch may be short
+        examples = min(result.steps * size[1], size[0] * result.epochs_run)
+        result.examples_per_second = examples / result.seconds
     return AutoencoderResult(**vars(result), seconds_to_target=target.seconds if target else None,
                              epochs_to_target=target.epoch if target else None)
 

@@ -669,6 +669,19 @@ def sgd_path(
     return np.stack([ws[:, 0], bs[:, 0]], axis=1)
 
 
+def _verdict(params: np.ndarray, limit: np.ndarray, target: np.ndarray, rate: float, loss: float,
+             tol: float) -> str:
+    """Classify one sweep cell (see :func:`sweep_sgd`) from where it is, settles and should be."""
+    scale = np.abs(target)
+    if not np.isfinite(loss) or rate >= 1.0:
+        return "diverged"
+    if np.max(np.abs(params - target) / scale) <= tol:
+        return "converged"
+    if np.max(np.abs(params - limit) / scale) < np.max(np.abs(limit - target) / scale):
+        return "circling"
+    return "crawling"
+
+
 def sweep_sgd(
     x: np.ndarray,
     y: np.ndarray,
@@ -709,19 +722,8 @@ def sweep_sgd(
         slope[:, j], intercept[:, j] = w, b
         loss[:, j] = _epoch_mse(x, y, w, b)
         for i, (lim_w, lim_b, rate) in enumerate(limits):
-            params = np.array([w[i], b[i]])
-            limit = np.array([lim_w, lim_b])
-            error = np.max(np.abs(params - target) / np.abs(target))
-            if not np.isfinite(loss[i, j]) or rate >= 1.0:
-                verdict[i, j] = "diverged"
-            elif error <= tol:
-                verdict[i, j] = "converged"
-            elif np.max(np.abs(params - limit) / np.abs(target)) < np.max(
-                np.abs(limit - target) / np.abs(target)
-            ):
-                verdict[i, j] = "circling"
-            else:
-                verdict[i, j] = "crawling"
+            verdict[i, j] = _verdict(np.array([w[i], b[i]]), np.array([lim_w, lim_b]), target,
+                                     rate, loss[i, j], tol)
     return SweepResult(
         learning_rates,
         epochs,
@@ -796,6 +798,43 @@ def fit_gd(
     )
 
 
+def _record_steps(x: np.ndarray, y: np.ndarray, opt: Any, num_steps: int, batch_size: int | None,
+                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``num_steps`` optimizer steps on the MSE of a line from ``w = b = 0`` in one compiled loop;
+    the slope and intercept after every step. ``batch_size=None`` is full batch; otherwise each batch
+    is drawn uniformly with replacement (stateless, seeded by ``seed``)."""
+    import tensorflow as tf
+
+    w = tf.Variable(0.0, dtype=tf.float32, name="slope")
+    b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
+    opt.build([w, b])
+    X = tf.constant(x, tf.float32)
+    Y = tf.constant(y, tf.float32)
+    n = len(x)
+
+    @tf.function
+    def train(steps: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        ws = tf.TensorArray(tf.float32, size=steps)
+        bs = tf.TensorArray(tf.float32, size=steps)
+        for step in tf.range(steps):
+            if batch_size is None:
+                xb, yb = X, Y
+            else:
+                idx = tf.random.stateless_uniform(
+                    [int(batch_size)], seed=tf.stack([seed, step]), maxval=n, dtype=tf.int32
+                )
+                xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(yb - (xb * w + b)))
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            ws = ws.write(step, w.read_value())
+            bs = bs.write(step, b.read_value())
+        return ws.stack(), bs.stack()
+
+    ws, bs = train(tf.constant(num_steps, tf.int32))
+    return ws.numpy(), bs.numpy()
+
+
 def sweep_steps(
     x: np.ndarray,
     y: np.ndarray,
@@ -814,7 +853,7 @@ def sweep_steps(
     draws each batch uniformly with replacement from the data (stateless, seeded by ``seed``),
     like the estimator's shuffled input queue. All steps run in one compiled ``tf.function`` loop.
     """
-    import tensorflow as tf
+    from darkroom import training
 
     x, y = _check_xy(x, y)
     counts = sorted({int(n) for n in steps})
@@ -823,40 +862,11 @@ def sweep_steps(
     _check_positive("learning_rate", learning_rate)
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be None (full batch) or >= 1, got {batch_size!r}")
-    from darkroom import training
-
-    opt = training.optimizer(optimizer, learning_rate)
     start = time.perf_counter()
-    w = tf.Variable(0.0, dtype=tf.float32, name="slope")
-    b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
-    opt.build([w, b])
-    X = tf.constant(x, tf.float32)
-    Y = tf.constant(y, tf.float32)
-    n = len(x)
-
-    @tf.function
-    def train(num_steps: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        ws = tf.TensorArray(tf.float32, size=num_steps)
-        bs = tf.TensorArray(tf.float32, size=num_steps)
-        for step in tf.range(num_steps):
-            if batch_size is None:
-                xb, yb = X, Y
-            else:
-                idx = tf.random.stateless_uniform(
-                    [int(batch_size)], seed=tf.stack([seed, step]), maxval=n, dtype=tf.int32
-                )
-                xb, yb = tf.gather(X, idx), tf.gather(Y, idx)
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(yb - (xb * w + b)))
-            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
-            ws = ws.write(step, w.read_value())
-            bs = bs.write(step, b.read_value())
-        return ws.stack(), bs.stack()
-
-    ws, bs = train(tf.constant(counts[-1], tf.int32))
+    ws, bs = _record_steps(x, y, training.optimizer(optimizer, learning_rate), counts[-1], batch_size, seed)
     at = np.asarray(counts) - 1
-    slope = ws.numpy()[at].astype(np.float64)
-    intercept = bs.numpy()[at].astype(np.float64)
+    slope = ws[at].astype(np.float64)
+    intercept = bs[at].astype(np.float64)
     return StepsSweep(
         counts,
         slope,

@@ -627,7 +627,8 @@ def fit(build: keras.Model | Callable[[], keras.Model], data: Any, *, loss: Any 
 
     ``build`` is a builder called under ``strategy.scope()`` (preferred) or a model built under the
     same strategy; with ``loss`` it is compiled with ``optimizer`` (a name from :data:`OPTIMIZERS`
-    or an optimizer) at ``learning_rate`` following ``schedule``, else it must be compiled already.
+    or an optimizer instance, used as given) at ``learning_rate`` following ``schedule``; without
+    ``loss`` it must be compiled already and keeps its own optimizer.
     ``data`` is a ``tf.data.Dataset`` of ``(x, y)`` or a tuple ``(x, y)`` of arrays (batched by
     ``batch_size``; for a dataset ``batch_size`` only tells the examples/s figure a step's size).
     Training stops after ``epochs``, once ``time_budget_s`` is spent (checked per ``budget_check``),
