@@ -6,7 +6,7 @@ same in-memory images for the same epochs and batch size, in one process. Repeat
 examples per second over whole calls (build, compile, tracing and fit) is printed, and their ratio.
 The target is a ratio within 5% of 1: ``training.fit`` adds a progress bar and a step timer.
 
-    flock /tmp/darkroom-cpu.lock .venv/bin/python benchmarks/bench_training.py [--repeats 5]
+    flock /tmp/darkroom-cpu.lock .venv/bin/python benchmarks/bench_training.py [--repeats 7]
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def our_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--examples", type=int, default=1024)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--examples", type=int, default=4096)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
