@@ -270,9 +270,6 @@ def test_stopwatch_measures_the_clock_between_enter_and_exit() -> None:
     with training.Stopwatch(clock=lambda: next(ticks)) as sw:
         assert sw.seconds == 0.0
     assert sw.seconds == 2.5
-    with training.Stopwatch() as real:  # the default clock: perf_counter, which never goes back
-        pass
-    assert real.seconds >= 0.0
 
 
 _XLA_SCRIPT = """
