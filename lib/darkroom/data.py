@@ -478,8 +478,11 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
         L = exposure.equalize_adapthist(L, clip_limit=0.03)
     lab = lab.copy()
     lab[..., 0] = np.asarray(L, np.float64) * 100.0
-    # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want.
-    return color.lab_to_rgb(lab)
+    # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want,
+    # and scikit-image's warning about the clipped values would only repeat that per image.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
+        return color.lab_to_rgb(lab)
 
 
 def augment_image(image: Any, size: int | tuple[int, int], seed: Any,
