@@ -54,6 +54,7 @@ __all__ = [
     "tone_augment",
     "TONE_AUGMENTATIONS",
     "WRITEUP_TONES",
+    "STRETCH_PERCENTILES",
     "toy_scenes",
     "TOY_COLORS",
     "fetch",
@@ -450,6 +451,8 @@ def image_folder(
 TONE_AUGMENTATIONS = ("none", "equalize", "stretch", "adaptive")
 #: Seed 002's three tone operations, one of which it applied to every training image at random.
 WRITEUP_TONES = ("equalize", "stretch", "adaptive")
+#: The percentiles of L that contrast stretching maps to black and white (seed 002, after skimage's example).
+STRETCH_PERCENTILES = (2, 98)
 
 
 def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
@@ -472,7 +475,7 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
     if kind == "equalize":
         L = exposure.equalize_hist(L)
     elif kind == "stretch":
-        lo, hi = np.percentile(L, (2, 98))
+        lo, hi = np.percentile(L, STRETCH_PERCENTILES)
         L = exposure.rescale_intensity(L, in_range=(lo, hi), out_range=(0.0, 1.0)) if hi > lo else L
     else:
         L = exposure.equalize_adapthist(L, clip_limit=0.03)
