@@ -413,3 +413,17 @@ def test_training_photos_fall_back_to_crops_of_the_bundled_photos():
     photos = C.training_photos(24, 5, seed=1, use_cached=False)
     assert photos.images.shape == (5, 24, 24, 3) and "bundled training photos" in photos.source
     np.testing.assert_array_equal(photos.images, C.training_photos(24, 5, seed=1, use_cached=False).images)
+
+
+def test_recalibrated_copies_the_generator_and_leaves_the_control_alone(scenes):
+    raw = C.train_pix2pix(scenes, size=32, steps=3, batch_size=4, gen_base=4, disc_base=4,
+                          name="p2p_raw", resume=False, recalibrate=False)
+    before = [w.copy() for w in raw.model.get_weights()]
+    fixed = C.recalibrated(raw, scenes, batch_size=4)
+    assert fixed.model is not raw.model and fixed.history is raw.history
+    for a, b in zip(before, raw.model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the control is untouched
+    moved = [not np.allclose(a, b) for a, b in zip(raw.model.get_weights(), fixed.model.get_weights())]
+    assert any(moved) and not all(moved)  # only batch-norm statistics changed
+    assert fixed.check.training_loss == raw.check.training_loss
+    assert fixed.check.inference_loss != raw.check.inference_loss

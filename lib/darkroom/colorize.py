@@ -62,6 +62,7 @@ __all__ = [
     "Pix2Pix",
     "Pix2PixResult",
     "train_pix2pix",
+    "recalibrated",
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
@@ -894,17 +895,38 @@ def _pix2pix_loop(gan: Pix2Pix, batches: Any, manager: tf.train.CheckpointManage
     return log
 
 
+def _generator_check(generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray,
+                     batch_size: int) -> training.InferenceCheck | None:
+    """The L1 of the last 50 steps beside the generator's L1 on (L, ab) in inference mode."""
+    if not l1_history:
+        return None
+    pred = generator.predict(L, batch_size=batch_size, verbose=0)
+    return training.InferenceCheck(generator.name, float(np.mean(l1_history[-50:])),
+                                   float(np.mean(np.abs(pred - ab))))
+
+
+def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int = 16) -> Pix2PixResult:
+    """``result`` with a copy of its generator whose batch-norm statistics are re-estimated on RGB
+    ``images`` (what ``train_pix2pix(recalibrate=True)`` does), and that copy's inference check.
+
+    ``result.model`` is left as it was, so one run trained with ``recalibrate=False`` gives both the
+    control and the recalibrated generator.
+    """
+    generator = keras.models.clone_model(result.model)
+    generator.set_weights(result.model.get_weights())
+    L, ab = to_model_pairs(images)
+    training.recalibrate_batchnorm(generator, L, batch_size)
+    return dataclasses.replace(result, model=generator,
+                               check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size))
+
+
 def _finished_pix2pix(gan: Pix2Pix, log: _Pix2PixLog, L: np.ndarray, ab: np.ndarray, *, start: int,
                       batch_size: int, recalibrate: bool) -> Pix2PixResult:
     """Recalibrate the generator's batch norm, check it in inference mode, and report."""
     trained = int(gan.step.numpy()) - start
     if recalibrate:
         training.recalibrate_batchnorm(gan.generator, L, batch_size)
-    check = None
-    if log.history["l1"]:
-        recent = float(np.mean(log.history["l1"][-50:]))
-        pred = gan.generator.predict(L, batch_size=batch_size, verbose=0)
-        check = training.InferenceCheck(gan.generator.name, recent, float(np.mean(np.abs(pred - ab))))
+    check = _generator_check(gan.generator, log.history["l1"], L, ab, batch_size)
     return Pix2PixResult(model=gan.generator, history=log.history, seconds=log.seconds,
                          examples_per_second=trained * batch_size / max(log.seconds, 1e-9),
                          epochs_run=1 if trained else 0, steps=trained,
