@@ -25,6 +25,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -449,6 +450,7 @@ def image_folder(
 # ----------------------------------------------------------------------------------------
 
 TONE_AUGMENTATIONS = ("none", "equalize", "stretch", "adaptive")
+_QUIET_CLIP_LOCK = threading.Lock()
 #: Seed 002's three tone operations, one of which it applied to every training image at random.
 WRITEUP_TONES = ("equalize", "stretch", "adaptive")
 #: The percentiles of L that contrast stretching maps to black and white (seed 002, after skimage's example).
@@ -482,8 +484,10 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
     lab = lab.copy()
     lab[..., 0] = np.asarray(L, np.float64) * 100.0
     # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want,
-    # and scikit-image's warning about the clipped values would only repeat that per image.
-    with warnings.catch_warnings():
+    # and scikit-image's warning about the clipped values would only repeat that per image. The
+    # lock: tf.data calls this from several threads, and catch_warnings swaps a process-wide filter
+    # list, so without it one thread can restore the filters while another converts.
+    with _QUIET_CLIP_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
         return color.lab_to_rgb(lab)
 
