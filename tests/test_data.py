@@ -119,6 +119,17 @@ def test_image_folder_batches_shuffles_and_skips_gray(messy_folder):
     assert [b.shape for b in first] == [(3, 16, 16, 3), (1, 16, 16, 3)]
     np.testing.assert_array_equal(np.concatenate(first), np.concatenate(again))  # same seed, same order
 
+    def order(**kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", data.SkippedFilesWarning)
+            ds = data.image_folder(messy_folder, 16, grayscale="skip", **kw)
+            return [tuple(np.round(im.mean((0, 1)), 4)) for im in ds.as_numpy_iterator()]
+
+    unshuffled = order(shuffle=False)
+    assert sorted(unshuffled) == sorted(order(seed=1))  # the same 4 images (gray.png skipped)
+    # Four images have 24 orders: over five seeds, shuffling must move them at least once.
+    assert any(order(seed=s) != unshuffled for s in range(5))
+
 
 def test_fit_pad_keeps_the_aspect_with_black_bars(tmp_path):
     Image.fromarray(np.full((20, 80, 3), 255, np.uint8)).save(tmp_path / "wide.png")
@@ -127,6 +138,34 @@ def test_fit_pad_keeps_the_aspect_with_black_bars(tmp_path):
     assert image[17:23].min() > 0.99
     (crop,) = list(data.image_folder(tmp_path, 40, fit="crop", shuffle=False).as_numpy_iterator())
     assert crop.min() > 0.99
+
+
+@pytest.fixture()
+def aspect_folder(tmp_path: Path) -> Path:
+    # A white wide photo (200x100) and a white tall one (60x120): the 150x100 set of seed 000.
+    Image.fromarray(np.full((100, 200, 3), 255, np.uint8)).save(tmp_path / "a_wide.png")
+    Image.fromarray(np.full((120, 60, 3), 255, np.uint8)).save(tmp_path / "b_tall.png")
+    return tmp_path
+
+
+def test_image_folder_makes_non_square_images_by_padding(aspect_folder):
+    wide, tall = data.image_folder(aspect_folder, (100, 150), fit="pad", shuffle=False).as_numpy_iterator()
+    assert wide.shape == tall.shape == (100, 150, 3)
+    # 200x100 fits as 150x75: black bars of 12 or 13 rows above and below, none at the sides.
+    assert wide[:12].max() == 0 and wide[-12:].max() == 0 and wide[14:86].min() > 0.99
+    # 60x120 fits as 50x100: black bars of 50 columns left and right, full height.
+    assert tall[:, :49].max() == 0 and tall[:, -49:].max() == 0 and tall[:, 52:98].min() > 0.99
+
+
+def test_image_folder_makes_non_square_images_by_enlarging_and_trimming(aspect_folder):
+    ds = data.image_folder(aspect_folder, (100, 150), fit="crop", shuffle=False, batch_size=2)
+    (batch,) = list(ds.as_numpy_iterator())
+    assert batch.shape == (2, 100, 150, 3) and batch.min() > 0.99  # no black anywhere
+    augmented = next(data.image_folder(aspect_folder, (100, 150), augment=True).as_numpy_iterator())
+    assert augmented.shape == (100, 150, 3)
+    for bad in [(100,), (100, 0), (100.0, 150), "100x150"]:
+        with pytest.raises(ValueError, match="height, width"):
+            data.image_folder(aspect_folder, bad)
 
 
 def test_image_folder_errors(tmp_path):
@@ -159,6 +198,18 @@ def test_augment_image_flips_and_tones():
     outs = [data.augment_image(tf.constant(img), 32, tf.constant([s, 0])).numpy() for s in range(16)]
     tops_red = [o[2, 16, 0] > o[2, 16, 2] for o in outs]
     assert any(tops_red) and not all(tops_red)  # sometimes upside down
+    with pytest.raises(ValueError, match="tones"):
+        data.augment_image(tf.constant(img), 32, tf.constant([0, 0]), tones=("sepia",))
+
+
+def test_augment_image_with_the_writeup_tones_always_changes_the_tone():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    img = np.clip(0.3 + 0.2 * rng.random((16, 16, 3)), 0, 1).astype(np.float32)  # low contrast
+    for s in range(8):
+        out = data.augment_image(tf.constant(img), 16, tf.constant([s, 1]), tones=data.WRITEUP_TONES)
+        assert out.numpy().std() > 1.3 * img.std()  # never the untouched "none" choice
 
 
 @pytest.mark.parametrize("kind", ["equalize", "stretch", "adaptive"])

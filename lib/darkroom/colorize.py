@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, losses, metrics, paths, training
+from darkroom import color, data, losses, metrics, paths, training
 
 __all__ = [
     "to_model_pairs",
@@ -48,16 +47,22 @@ __all__ = [
     "ball_chroma",
     "ball_report",
     "score_rows",
+    "predictions",
+    "check_rows",
+    "saved_colorizers",
+    "PhotoSet",
+    "training_photos",
     "Choice",
     "pick_on_crops",
     "tanh_saturation",
     "POST_LOSSES",
-    "OPTIMIZERS",
+    "AUGMENTATIONS",
     "build_unet_generator",
     "build_patch_discriminator",
     "Pix2Pix",
     "Pix2PixResult",
     "train_pix2pix",
+    "recalibrated",
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
@@ -175,10 +180,19 @@ class AbBins:
     def __len__(self) -> int:
         return len(self.centers)
 
-    def nearest(self, ab: np.ndarray) -> np.ndarray:
-        """Index of the closest bin for each ab pair (..., 2) in natural units."""
-        d = ((ab[..., None, :] - self.centers) ** 2).sum(-1)
-        return d.argmin(-1)
+    def nearest(self, ab: np.ndarray, chunk: int = 16384) -> np.ndarray:
+        """Index of the closest bin for each ab pair (..., 2) in natural units.
+
+        Works through ``chunk`` pairs at a time: the full (pixels, bins, 2) difference array of
+        256 crops of 64x64 is 2.1 GB, and it set notebook 06's peak memory.
+        """
+        ab = np.asarray(ab)
+        flat = ab.reshape(-1, ab.shape[-1])
+        out = np.empty(len(flat), np.int64)
+        for start in range(0, len(flat), chunk):
+            d = ((flat[start : start + chunk, None, :] - self.centers) ** 2).sum(-1)
+            out[start : start + chunk] = d.argmin(-1)
+        return out.reshape(ab.shape[:-1])
 
     def class_weights(self, ab: np.ndarray, lam: float = 0.5, sigma: float = 5.0) -> np.ndarray:
         """Rebalancing weights ``w ∝ ((1 - lam) p~ + lam / Q)^-1`` with ``E_p~[w] = 1``.
@@ -318,7 +332,6 @@ class SSIMLoss(keras.losses.Loss):
 LOSSES = ("mse", "mae", "ssim", "classification")
 #: Losses for the write-up's CNN: MS-SSIM as it used, and MS-SSIM + L1 (weight 0.16, after Zhao et al.).
 POST_LOSSES = ("ms_ssim", "ms_ssim_l1")
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
 
 
 def _loss(loss: str, bins: AbBins | None, weights: np.ndarray | None) -> Any:
@@ -350,36 +363,100 @@ class ColorizerResult(training.TrainResult):
     check: training.InferenceCheck | None = None
 
 
-class _TimeBudget(keras.callbacks.Callback):
-    def __init__(self, seconds: float | None) -> None:
-        super().__init__()
-        self.seconds = seconds
-        self.start = 0.0
+#: How :func:`train_colorizer` varies its training images: nothing, left-right flips, or seed 002's
+#: augmentations (left-right and upside-down flips, and one of its three tone operations of L).
+AUGMENTATIONS = ("none", "flip", "writeup")
 
-    def on_train_begin(self, logs: Any = None) -> None:
-        self.start = time.perf_counter()
 
-    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-        if self.seconds is not None and time.perf_counter() - self.start > self.seconds:
-            self.model.stop_training = True
+def _random_seeds(seed: int) -> tf.data.Dataset:
+    # Each element draws from its own seed pair: a stateful random op inside a parallel map hands
+    # out numbers in scheduling order, so two runs would augment different elements.
+    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+
+def _jitter_pair(both: Any, pair_seed: Any) -> Any:
+    """pix2pix's random jitter of an (H, W, C) stack: resize up by 1/8 (nearest, as the pix2pix
+    tutorial's 256 -> 286), random crop back to (H, W), random mirror."""
+    h, w, c = both.shape
+    big = tf.image.resize(both, (h + h // 8, w + w // 8), method="nearest")
+    cropped = tf.image.stateless_random_crop(big, (h, w, c), seed=pair_seed)
+    return tf.image.stateless_random_flip_left_right(cropped, seed=pair_seed + 1)
 
 
 def _pair_dataset(L: np.ndarray, ab: np.ndarray, batch_size: int, *, shuffle: bool, flip: bool,
-                  seed: int) -> tf.data.Dataset:
+                  seed: int, jitter: bool = False) -> tf.data.Dataset:
+    """(L, ab) batches, optionally shuffled, flipped left-right or jittered (``jitter`` mirrors too)."""
     ds = tf.data.Dataset.from_tensor_slices((L, ab))
     if shuffle:
         ds = ds.shuffle(len(L), seed=seed, reshuffle_each_iteration=True)
-    if flip:
-        # Each pair draws its flip from its own seed: a stateful random op inside a parallel map hands
-        # out numbers in scheduling order, so two runs would flip different pairs.
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-
-        def flip_pair(pair: Any, pair_seed: Any) -> tuple[Any, Any]:
-            both = tf.image.stateless_random_flip_left_right(tf.concat(pair, -1), seed=pair_seed)
+    if flip or jitter:
+        def augment_pair(pair: Any, pair_seed: Any) -> tuple[Any, Any]:
+            both = tf.concat(pair, -1)
+            if jitter:
+                both = _jitter_pair(both, pair_seed)
+            else:
+                both = tf.image.stateless_random_flip_left_right(both, seed=pair_seed)
             return both[..., :1], both[..., 1:]
 
-        ds = tf.data.Dataset.zip(ds, seeds).map(flip_pair, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, _random_seeds(seed)).map(augment_pair, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.data.Dataset:
+    """(L, ab) batches of RGB ``images`` shuffled and augmented as seed 002 did, by
+    :func:`data.augment_image` with :data:`data.WRITEUP_TONES`: random left-right and upside-down
+    flips, then histogram equalisation, a 2-98th percentile stretch or adaptive equalisation of L."""
+    rgb = color.as_float_rgb(images, "images", gray_ok=False)
+    shape = rgb.shape[1:3]
+
+    def augment_one(image: Any, pair_seed: Any) -> tuple[Any, Any]:
+        out = data.augment_image(image, shape, pair_seed, tones=data.WRITEUP_TONES)
+        return color.split_lab(color.normalize_lab(color.tf_rgb_to_lab(out)))
+
+    ds = tf.data.Dataset.from_tensor_slices(rgb).shuffle(len(rgb), seed=seed, reshuffle_each_iteration=True)
+    ds = tf.data.Dataset.zip(ds, _random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _colorizer_builder(model: str | Callable[[], keras.Model], width: int,
+                       bins: AbBins | None) -> Callable[[], keras.Model]:
+    """A builder for ``model`` ("light", "post" or a builder), checked before anything trains."""
+    if callable(model):
+        return model
+    if model == "light":
+        head = "classification" if bins else "regression"
+        return lambda: build_light_cnn(width, head=head, num_bins=len(bins) if bins else None)
+    if model == "post":
+        if bins:
+            raise ValueError("the post's CNN has a tanh ab head; use model='light' for classification")
+        return build_post_cnn
+    raise ValueError(f"model must be 'light', 'post' or a builder, got {model!r}")
+
+
+def _training_data(images: np.ndarray, L: np.ndarray, ab: np.ndarray, batch_size: int, augment: str,
+                   seed: int) -> tf.data.Dataset:
+    if augment == "writeup":
+        return _writeup_dataset(images, batch_size, seed=seed)
+    return _pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
+
+
+def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarray, *, batch_size: int,
+                       bins: AbBins | None, temperature: float, recalibrate: bool, seed: int,
+                       strategy: tf.distribute.Strategy | None, name: str) -> ColorizerResult:
+    """Recalibrate, run the inference check, wrap a classifier with its decoder: the result."""
+    net = fitted.model
+    if recalibrate:
+        training.recalibrate_batchnorm(net, L, batch_size)
+    plain = _pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
+    check = training.InferenceCheck(net.name, float(fitted.history["loss"][-1]),
+                                    float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]))
+    inference = net
+    if bins is not None:
+        with training.strategy_scope(strategy):
+            inference = keras.Model(net.input, AnnealedMean(bins.centers, temperature, name="ab")(net.output),
+                                    name=f"{net.name}_decoded")
+    fields = {f.name: getattr(fitted, f.name) for f in dataclasses.fields(training.TrainResult)}
+    return ColorizerResult(**{**fields, "model": inference}, name=name, train_model=net, check=check)
 
 
 def train_colorizer(
@@ -389,76 +466,49 @@ def train_colorizer(
     loss: str = "mse",
     epochs: int = 10,
     batch_size: int = 16,
-    lr: float = 1e-3,
+    learning_rate: float = 1e-3,
     optimizer: str = "adam",
     val_images: np.ndarray | None = None,
-    time_budget: float | None = None,
+    time_budget_s: float | None = None,
     width: int = 32,
     temperature: float = 0.38,
-    flip: bool = True,
+    augment: str = "flip",
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
     desc: str | None = None,
     recalibrate: bool = True,
 ) -> ColorizerResult:
-    """Train a colorizer on RGB ``images`` (N, H, W, 3) with ``loss`` in :data:`LOSSES`.
+    """Train a colorizer on RGB ``images`` (N, H, W, 3) with ``loss`` in :data:`LOSSES` through
+    :func:`training.fit` (any optimizer name of :data:`training.OPTIMIZERS`).
 
     ``model`` is ``"light"`` (:func:`build_light_cnn`), ``"post"`` (:func:`build_post_cnn`)
-    or a builder. Stops after ``epochs`` or, at the end of the epoch that passes it,
-    ``time_budget`` seconds. The model and optimizer are built under ``strategy``'s scope.
-    The returned ``model`` outputs ab / 128; for ``loss="classification"`` it wraps the
-    trained logits model with :class:`AnnealedMean` at ``temperature``. With ``recalibrate``,
-    batch-norm statistics are re-estimated on the training images after training
-    (:func:`training.recalibrate_batchnorm`); ``check`` holds the loss on the training images in
-    inference mode beside the last epoch's training loss.
+    or a builder, built under ``strategy``'s scope. ``augment`` is one of :data:`AUGMENTATIONS`.
+    Stops after ``epochs`` or once ``time_budget_s`` seconds are spent. The returned ``model``
+    outputs ab / 128; for ``loss="classification"`` it wraps the trained logits model with
+    :class:`AnnealedMean` at ``temperature``. With ``recalibrate``, batch-norm statistics are
+    re-estimated on the training images after training (:func:`training.recalibrate_batchnorm`);
+    ``check`` holds the loss on the training images in inference mode beside the last epoch's.
     """
     if loss not in LOSSES + POST_LOSSES:
         raise ValueError(f"loss must be one of {LOSSES + POST_LOSSES}, got {loss!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if augment not in AUGMENTATIONS:
+        raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {augment!r}")
+    training.optimizer(optimizer)  # an unknown name fails here, before the data is prepared
     keras.utils.set_random_seed(seed)
     L, ab = to_model_pairs(images)
     bins = ab_bins() if loss == "classification" else None
+    build = _colorizer_builder(model, width, bins)
     weights = bins.class_weights(ab * 128.0) if bins is not None else None
-    with training.strategy_scope(strategy):
-        if callable(model):
-            net = model()
-        elif model == "light":
-            net = build_light_cnn(width, head="classification" if bins else "regression",
-                                  num_bins=len(bins) if bins else None)
-        elif model == "post":
-            if bins:
-                raise ValueError("the post's CNN has a tanh ab head; use model='light' for classification")
-            net = build_post_cnn()
-        else:
-            raise ValueError(f"model must be 'light', 'post' or a builder, got {model!r}")
-        opt = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-               "sgd": keras.optimizers.SGD}[optimizer](lr)
-        net.compile(optimizer=opt, loss=_loss(loss, bins, weights))
-    train_ds = _pair_dataset(L, ab, batch_size, shuffle=True, flip=flip, seed=seed)
     val_ds = None
     if val_images is not None:
-        vL, vab = to_model_pairs(val_images)
-        val_ds = _pair_dataset(vL, vab, batch_size, shuffle=False, flip=False, seed=seed)
-    callbacks = [training.keras_progress(epochs, desc or f"{model if isinstance(model, str) else 'model'}/{loss}"),
-                 _TimeBudget(time_budget)]
-    with training.Stopwatch() as sw:
-        hist = net.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=callbacks,
-                       shuffle=False)  # the dataset shuffles itself; Keras warns if asked again
-    seen = len(L) * len(hist.history["loss"])
-    if recalibrate:
-        training.recalibrate_batchnorm(net, L, batch_size)
-    plain = _pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
-    check = training.InferenceCheck(net.name, float(hist.history["loss"][-1]),
-                                    float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]))
-    inference = net
-    if bins is not None:
-        with training.strategy_scope(strategy):
-            inference = keras.Model(net.input, AnnealedMean(bins.centers, temperature, name="ab")(net.output),
-                                    name=f"{net.name}_decoded")
-    return ColorizerResult(model=inference, history={k: list(map(float, v)) for k, v in hist.history.items()},
-                           seconds=sw.seconds, examples_per_second=seen / max(sw.seconds, 1e-9),
-                           name=loss, train_model=net, check=check)
+        val_ds = _pair_dataset(*to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
+    fitted = training.fit(build, _training_data(images, L, ab, batch_size, augment, seed),
+                          loss=_loss(loss, bins, weights), optimizer=optimizer, learning_rate=learning_rate,
+                          epochs=epochs, batch_size=batch_size, validation_data=val_ds, shuffle=False,
+                          time_budget_s=time_budget_s, seed=seed, strategy=strategy,
+                          desc=desc or f"{model if isinstance(model, str) else 'model'}/{loss}")
+    return _checked_colorizer(fitted, L, ab, batch_size=batch_size, bins=bins, temperature=temperature,
+                              recalibrate=recalibrate, seed=seed, strategy=strategy, name=loss)
 
 
 # ----------------------------------------------------------------------------------------
@@ -505,9 +555,9 @@ def gray_baseline(images: Any) -> np.ndarray:
     return _from_model(L, np.zeros_like(ab))
 
 
-def score(truth: Any, pred: Any) -> dict[str, float]:
-    """PSNR (dB), SSIM, ab MAE (LAB units) and colourfulness of ``pred`` against ``truth``."""
-    t, p = color.as_float_rgb(truth, "truth"), color.as_float_rgb(pred, "pred")
+def score(target: Any, prediction: Any) -> dict[str, float]:
+    """PSNR (dB), SSIM, ab MAE (LAB units) and colourfulness of ``prediction`` against ``target``."""
+    t, p = color.as_float_rgb(target, "target"), color.as_float_rgb(prediction, "prediction")
     return {
         "psnr": metrics.psnr(t, p),
         "ssim": metrics.ssim(t, p),
@@ -516,9 +566,19 @@ def score(truth: Any, pred: Any) -> dict[str, float]:
     }
 
 
+def predictions(models: dict[str, keras.Model | None], images: Any) -> dict[str, np.ndarray]:
+    """Each model's colorization of RGB ``images`` (N, H, W, 3), by name; ``None`` is the gray baseline."""
+    return {name: gray_baseline(images) if model is None else colorize_batch(model, images)
+            for name, model in models.items()}
+
+
 def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per prediction (``model``, PSNR, SSIM, ab MAE, colourfulness, dB over gray when a
-    ``"gray"`` prediction is given), then the truth's colourfulness: a table for ``tables``."""
+    ``"gray"`` prediction is given), then the truth's colourfulness: a table for ``tables``.
+
+    With :func:`predictions` this is notebooks 06 and 07's score table:
+    ``score_rows(photos, predictions({"gray": None, **models}, photos))``.
+    """
     scores = {name: score(target, pred) for name, pred in predictions.items()}
     gray = scores.get("gray", {}).get("psnr")
     rows = [{"model": name, **s, **({"dB vs gray": s["psnr"] - gray} if gray is not None else {})}
@@ -560,26 +620,66 @@ def tanh_saturation(model: keras.Model, L: np.ndarray, limit: float = 0.95) -> f
     return float(np.mean(np.abs(model.predict(np.asarray(L, np.float32), verbose=0)) > limit))
 
 
+def check_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inference check of each trained result (anything with a ``check``) as table rows."""
+    return [{"model": name, "training loss": r.check.training_loss, "inference loss": r.check.inference_loss,
+             "ratio": r.check.ratio, "ok": "yes" if r.check.ok() else "NO"} for name, r in results.items()]
+
+
+def saved_colorizers(data_name: str, *, exclude: Sequence[str] = ()) -> dict[str, keras.Model]:
+    """The colorizers saved as ``outputs/models/colorizer_<data_name>_<kind>.keras``, by kind,
+    skipping kinds in ``exclude``; empty when none were saved yet (run notebook 06 first)."""
+    found = {}
+    for path in sorted(paths.models_dir().glob(f"colorizer_{data_name}_*.keras")):
+        kind = path.stem[len(f"colorizer_{data_name}_"):]
+        if kind not in exclude:
+            found[kind] = keras.models.load_model(path)
+    return found
+
+
+@dataclasses.dataclass
+class PhotoSet:
+    """Training photos and a sentence saying where they came from."""
+
+    images: np.ndarray
+    source: str
+
+
+def training_photos(size: int, n: int, *, seed: int = 0, use_cached: bool = True,
+                    dataset: str = "flower_photos") -> PhotoSet:
+    """``n`` training photos of ``size``x``size``: from ``dataset`` when it was fetched beforehand
+    (``data.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
+    real = data.cached(dataset) if use_cached else None
+    if real is not None:
+        folder = data.image_folder(real, size, shuffle=True, seed=seed)
+        images = np.stack(list(folder.take(n).as_numpy_iterator()))
+        return PhotoSet(images, f"{len(images)} photos from the real dataset at {real}")
+    photos = data.sample_photos("train")
+    images = data.random_patches(photos, size, n, seed=seed, scale=(0.15, 1.0))
+    return PhotoSet(images, f"{len(images)} random crops of the {len(photos)} bundled training photos "
+                            f"({', '.join(photos)})")
+
+
 def ball_chroma(images: Any, ball_masks: np.ndarray) -> float:
     """Mean LAB chroma ``sqrt(a^2 + b^2)`` over the toy scenes' ball pixels (desaturation test)."""
     lab = color.rgb_to_lab(color.as_float_rgb(images))
     return float(np.hypot(lab[..., 1], lab[..., 2])[np.asarray(ball_masks, bool)].mean())
 
 
-def ball_report(truth: Any, pred: Any, masks: dict[str, np.ndarray]) -> dict[str, float]:
+def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> dict[str, float]:
     """Per toy ball: ab distance (LAB units) from its mean predicted colour to the nearer of the two
     true ball colours, and the share of balls given neither.
 
-    The two references are the mean ab of the red and of the blue balls in ``truth``. "Neither"
+    The two references are the mean ab of the red and of the blue balls in ``target``. "Neither"
     means a ball's mean ab is farther from both than a third of their distance apart (the exact
     average of the two sits at half): a purple-brown average, a grass-green guess or plain gray. ``masks`` comes from
     ``data.toy_scenes(..., return_masks=True)``.
     """
-    t_lab = color.rgb_to_lab(color.as_float_rgb(truth, "truth"))
-    p_lab = color.rgb_to_lab(color.as_float_rgb(pred, "pred"))
+    t_lab = color.rgb_to_lab(color.as_float_rgb(target, "target"))
+    p_lab = color.rgb_to_lab(color.as_float_rgb(prediction, "prediction"))
     ball, red = np.asarray(masks["ball"], bool), np.asarray(masks["ball_red"], bool)
     if not (ball.shape == t_lab.shape[:3] == p_lab.shape[:3]):
-        raise ValueError(f"masks['ball'] {ball.shape}, truth {t_lab.shape[:3]} and pred {p_lab.shape[:3]}: "
+        raise ValueError(f"masks['ball'] {ball.shape}, target {t_lab.shape[:3]} and prediction {p_lab.shape[:3]}: "
                          "expected one mask per image, all the same shape")
     if not red.any() or not (ball & ~red).any():
         raise ValueError("expected toy scenes with both red and blue balls; received only one colour")
@@ -677,21 +777,23 @@ class Pix2PixResult(training.TrainResult):
 
 
 class Pix2Pix:
-    """Generator, discriminator, their Adam optimizers (2e-4, beta_1 0.5) and a checkpoint.
+    """Generator, discriminator, their Adam optimizers (2e-4, beta_1 0.5, from
+    :func:`training.optimizer`) and a checkpoint.
 
     ``train_step`` is compiled with ``tf.function`` and runs under ``strategy`` (each replica
     averages its losses over the global batch).
     """
 
     def __init__(self, size: int, *, gen_base: int = 64, disc_base: int = 64, lambda_l1: float = 100.0,
-                 lr: float = 2e-4, beta_1: float = 0.5, strategy: tf.distribute.Strategy | None = None) -> None:
+                 learning_rate: float = 2e-4, beta_1: float = 0.5,
+                 strategy: tf.distribute.Strategy | None = None) -> None:
         self.size, self.lambda_l1 = size, float(lambda_l1)
         self.strategy = strategy or tf.distribute.get_strategy()
         with training.strategy_scope(self.strategy):
             self.generator = build_unet_generator(size, base=gen_base)
             self.discriminator = build_patch_discriminator(size, base=disc_base)
-            self.gen_opt = keras.optimizers.Adam(lr, beta_1=beta_1)
-            self.disc_opt = keras.optimizers.Adam(lr, beta_1=beta_1)
+            self.gen_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
+            self.disc_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self._bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
         self._compiled = tf.function(self._distributed_step)
@@ -750,6 +852,88 @@ def _sample_grid(gan: Pix2Pix, L: np.ndarray, ab: np.ndarray, name: str) -> Path
     return path
 
 
+@dataclasses.dataclass
+class _Pix2PixLog:
+    """What the loop records: losses per step, sample grids, wall time, whether the budget stopped it."""
+
+    history: dict[str, list[float]] = dataclasses.field(
+        default_factory=lambda: {"gen_total": [], "gen_gan": [], "l1": [], "disc": []})
+    samples: list[Path] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    budget_stopped: bool = False
+
+
+def _pix2pix_loop(gan: Pix2Pix, batches: Any, manager: tf.train.CheckpointManager, *, start: int, steps: int,
+                  batch_size: int, name: str, checkpoint_every: int, sample_every: int | None,
+                  samples: tuple[np.ndarray, np.ndarray], time_budget_s: float | None) -> _Pix2PixLog:
+    """Steps ``start`` .. ``steps`` of the compiled GAN step, with checkpoints, sample grids, a
+    progress bar and :class:`training.TimeBudget` checked after every step, as ``training.fit`` does."""
+    log = _Pix2PixLog()
+    budget = training.TimeBudget(time_budget_s, check="batch")
+    budget.set_model(gan.generator)
+    budget.set_params({"epochs": 1, "steps": steps - start})
+    gan.generator.stop_training = False
+    bar = training.progress(range(start, steps), desc=name)
+    with training.Stopwatch() as watch:
+        budget.on_train_begin()
+        for i, step in enumerate(bar):
+            out = gan.train_step(*next(batches), global_batch=batch_size)
+            for k, v in out.items():
+                log.history[k].append(v)
+            bar.set_postfix(gen=f"{out['gen_total']:.3f}", disc=f"{out['disc']:.3f}", refresh=False)
+            done = step + 1
+            if done % checkpoint_every == 0:
+                manager.save(checkpoint_number=done)
+            if sample_every and done % sample_every == 0:
+                log.samples.append(_sample_grid(gan, *samples, f"{name}_step{done:05d}"))
+            budget.on_train_batch_end(i)
+            if gan.generator.stop_training:
+                break
+    gan.generator.stop_training = False
+    bar.close()
+    log.seconds, log.budget_stopped = watch.seconds, budget.stopped
+    return log
+
+
+def _generator_check(generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray,
+                     batch_size: int) -> training.InferenceCheck | None:
+    """The L1 of the last 50 steps beside the generator's L1 on (L, ab) in inference mode."""
+    if not l1_history:
+        return None
+    pred = generator.predict(L, batch_size=batch_size, verbose=0)
+    return training.InferenceCheck(generator.name, float(np.mean(l1_history[-50:])),
+                                   float(np.mean(np.abs(pred - ab))))
+
+
+def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int = 16) -> Pix2PixResult:
+    """``result`` with a copy of its generator whose batch-norm statistics are re-estimated on RGB
+    ``images`` (what ``train_pix2pix(recalibrate=True)`` does), and that copy's inference check.
+
+    ``result.model`` is left as it was, so one run trained with ``recalibrate=False`` gives both the
+    control and the recalibrated generator.
+    """
+    generator = keras.models.clone_model(result.model)
+    generator.set_weights(result.model.get_weights())
+    L, ab = to_model_pairs(images)
+    training.recalibrate_batchnorm(generator, L, batch_size)
+    return dataclasses.replace(result, model=generator,
+                               check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size))
+
+
+def _finished_pix2pix(gan: Pix2Pix, log: _Pix2PixLog, L: np.ndarray, ab: np.ndarray, *, start: int,
+                      batch_size: int, recalibrate: bool) -> Pix2PixResult:
+    """Recalibrate the generator's batch norm, check it in inference mode, and report."""
+    trained = int(gan.step.numpy()) - start
+    if recalibrate:
+        training.recalibrate_batchnorm(gan.generator, L, batch_size)
+    check = _generator_check(gan.generator, log.history["l1"], L, ab, batch_size)
+    return Pix2PixResult(model=gan.generator, history=log.history, seconds=log.seconds,
+                         examples_per_second=trained * batch_size / max(log.seconds, 1e-9),
+                         epochs_run=1 if trained else 0, steps=trained,
+                         stop_reason="time budget" if log.budget_stopped else "epochs",
+                         discriminator=gan.discriminator, samples=log.samples, start_step=start, check=check)
+
+
 def train_pix2pix(
     images: np.ndarray,
     *,
@@ -759,24 +943,28 @@ def train_pix2pix(
     gen_base: int = 32,
     disc_base: int = 32,
     lambda_l1: float = 100.0,
-    lr: float = 2e-4,
+    learning_rate: float = 2e-4,
     beta_1: float = 0.5,
     name: str = "pix2pix",
     checkpoint_every: int = 200,
     sample_every: int | None = None,
     sample_images: np.ndarray | None = None,
     resume: bool = True,
-    time_budget: float | None = None,
+    time_budget_s: float | None = None,
+    jitter: bool = False,
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
     recalibrate: bool = True,
 ) -> Pix2PixResult:
-    """Train pix2pix on RGB ``images`` (N, size, size, 3) for ``steps`` steps in total.
+    """Train pix2pix on RGB ``images`` (N, size, size, 3) for ``steps`` steps in total, or until
+    ``time_budget_s`` seconds are spent (checked after every step, as :func:`training.fit` does).
 
-    Checkpoints go to ``outputs/checkpoints/<name>/`` every ``checkpoint_every`` steps and at
-    the end; with ``resume`` a rerun continues from the last one (an interrupted run loses at
-    most ``checkpoint_every`` steps). Sample grids (gray | pix2pix | truth) are saved as
-    ``outputs/figures/<name>_step<N>.png`` every ``sample_every`` steps.
+    Each step flips its pairs left-right at random; ``jitter`` does pix2pix's random jitter instead
+    (resize up by 1/8, random crop back, random mirror). Checkpoints go to
+    ``outputs/checkpoints/<name>/`` every ``checkpoint_every`` steps and at the end; with ``resume``
+    a rerun continues from the last one. Sample grids (gray | pix2pix | truth) are saved as
+    ``outputs/figures/<name>_step<N>.png`` every ``sample_every`` steps. Both networks, their
+    optimizers and the step run under ``strategy``.
 
     With ``recalibrate`` the generator's batch-norm statistics are re-estimated on the training
     images at the end: the moving averages of a short GAN run trail its weights, and in inference
@@ -784,44 +972,19 @@ def train_pix2pix(
     compares the L1 of the last steps with the L1 on the training images in inference mode.
     """
     keras.utils.set_random_seed(seed)
-    gan = Pix2Pix(size, gen_base=gen_base, disc_base=disc_base, lambda_l1=lambda_l1, lr=lr, beta_1=beta_1,
-                  strategy=strategy)
+    gan = Pix2Pix(size, gen_base=gen_base, disc_base=disc_base, lambda_l1=lambda_l1,
+                  learning_rate=learning_rate, beta_1=beta_1, strategy=strategy)
     manager = gan.checkpoint(paths.outputs_dir("checkpoints", name))
     if resume and manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint)
     start = int(gan.step.numpy())
     L, ab = to_model_pairs(images)
-    ds = _pair_dataset(L, ab, batch_size, shuffle=True, flip=True, seed=seed + start).repeat()
-    dist = iter(gan.strategy.experimental_distribute_dataset(ds))
-    sL, sab = (to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3]))
-    history: dict[str, list[float]] = {"gen_total": [], "gen_gan": [], "l1": [], "disc": []}
-    samples: list[Path] = []
-    t0 = time.perf_counter()
-    bar = training.progress(range(start, steps), desc=name)
-    for step in bar:
-        batch_L, batch_ab = next(dist)
-        out = gan.train_step(batch_L, batch_ab, global_batch=batch_size)
-        for k, v in out.items():
-            history[k].append(v)
-        bar.set_postfix(gen=f"{out['gen_total']:.3f}", disc=f"{out['disc']:.3f}", refresh=False)
-        done = step + 1
-        if done % checkpoint_every == 0:
-            manager.save(checkpoint_number=done)
-        if sample_every and done % sample_every == 0:
-            samples.append(_sample_grid(gan, sL, sab, f"{name}_step{done:05d}"))
-        if time_budget is not None and time.perf_counter() - t0 > time_budget:
-            break
-    seconds = time.perf_counter() - t0
+    ds = _pair_dataset(L, ab, batch_size, shuffle=True, flip=True, jitter=jitter, seed=seed + start).repeat()
+    batches = iter(gan.strategy.experimental_distribute_dataset(ds))
+    shown = to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3])
+    log = _pix2pix_loop(gan, batches, manager, start=start, steps=steps, batch_size=batch_size, name=name,
+                        checkpoint_every=checkpoint_every, sample_every=sample_every, samples=shown,
+                        time_budget_s=time_budget_s)
     if int(gan.step.numpy()) > start:
         manager.save(checkpoint_number=int(gan.step.numpy()))
-    trained = int(gan.step.numpy()) - start
-    if recalibrate:
-        training.recalibrate_batchnorm(gan.generator, L, batch_size)
-    check = None
-    if history["l1"]:
-        recent = float(np.mean(history["l1"][-50:]))
-        pred = gan.generator.predict(L, batch_size=batch_size, verbose=0)
-        check = training.InferenceCheck(gan.generator.name, recent, float(np.mean(np.abs(pred - ab))))
-    return Pix2PixResult(model=gan.generator, history=history, seconds=seconds,
-                         examples_per_second=trained * batch_size / max(seconds, 1e-9),
-                         discriminator=gan.discriminator, samples=samples, start_step=start, check=check)
+    return _finished_pix2pix(gan, log, L, ab, start=start, batch_size=batch_size, recalibrate=recalibrate)

@@ -25,6 +25,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -53,6 +54,8 @@ __all__ = [
     "augment_image",
     "tone_augment",
     "TONE_AUGMENTATIONS",
+    "WRITEUP_TONES",
+    "STRETCH_PERCENTILES",
     "toy_scenes",
     "TOY_COLORS",
     "fetch",
@@ -286,36 +289,49 @@ def scan_image_folder(
     return FolderScan(files=files, skipped=skipped, grayscale=gray)
 
 
-def _fit_image(im: Any, size: int, fit: str) -> np.ndarray:
-    """A PIL image resized to ``size``x``size``: centre crop (``"crop"``) or black pad (``"pad"``)."""
+def _target_shape(size: Any) -> tuple[int, int]:
+    """``size`` (a side) or ``(height, width)`` -> (height, width), refusing anything else."""
+    shape = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(
+        size, (tuple, list)) else ()
+    if len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape):
+        raise ValueError(f"size must be a positive int or a (height, width) pair of them, got {size!r}")
+    return int(shape[0]), int(shape[1])
+
+
+def _fit_image(im: Any, size: int | tuple[int, int], fit: str) -> np.ndarray:
+    """A PIL image resized to ``size`` (a side or (height, width)): enlarge to cover and centre
+    crop (``"crop"``), or shrink to fit inside and pad with black (``"pad"``)."""
     from PIL import Image
 
+    th, tw = _target_shape(size)
     w, h = im.size
     if fit == "crop":
-        scale = size / min(w, h)
-        nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+        scale = max(tw / w, th / h)
+        nw, nh = max(tw, round(w * scale)), max(th, round(h * scale))
         im = im.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
-        left, top = (nw - size) // 2, (nh - size) // 2
-        im = im.crop((left, top, left + size, top + size))
+        left, top = (nw - tw) // 2, (nh - th) // 2
+        im = im.crop((left, top, left + tw, top + th))
         return np.asarray(im, dtype=np.uint8)
-    scale = size / max(w, h)
-    nw, nh = max(1, min(size, round(w * scale))), max(1, min(size, round(h * scale)))
+    scale = min(tw / w, th / h)
+    nw, nh = max(1, min(tw, round(w * scale))), max(1, min(th, round(h * scale)))
     im = im.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
-    canvas = np.zeros((size, size, 3), np.uint8)
-    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas = np.zeros((th, tw, 3), np.uint8)
+    top, left = (th - nh) // 2, (tw - nw) // 2
     canvas[top : top + nh, left : left + nw] = np.asarray(im, dtype=np.uint8)
     return canvas
 
 
-def _decode_file(path: str, size: int, fit: str, skip_gray: bool) -> tuple[np.ndarray, bool]:
-    """Decode one file to uint8 (size, size, 3); ``ok=False`` instead of raising."""
+def _decode_file(path: str, size: int | tuple[int, int], fit: str,
+                 skip_gray: bool) -> tuple[np.ndarray, bool]:
+    """Decode one file to uint8 (height, width, 3); ``ok=False`` instead of raising."""
     from PIL import Image, ImageOps
 
     try:
         with Image.open(path) as im:
             # JPEG draft decodes directly at 1/2, 1/4 or 1/8 scale: much faster for big photos.
             if im.format == "JPEG":
-                im.draft("RGB", (size, size))
+                th, tw = _target_shape(size)
+                im.draft("RGB", (tw, th))
             im = ImageOps.exif_transpose(im)
             im.load()
             rgb = im.convert("RGB")
@@ -324,15 +340,15 @@ def _decode_file(path: str, size: int, fit: str, skip_gray: bool) -> tuple[np.nd
                 if np.abs(arr[..., 0] - arr[..., 1]).max(initial=0) <= 2 and (
                     np.abs(arr[..., 1] - arr[..., 2]).max(initial=0) <= 2
                 ):
-                    return np.zeros((size, size, 3), np.uint8), False
+                    return np.zeros((*_target_shape(size), 3), np.uint8), False
             return _fit_image(rgb, size, fit), True
     except Exception:  # any decoder failure: the file is skipped, never the epoch
-        return np.zeros((size, size, 3), np.uint8), False
+        return np.zeros((*_target_shape(size), 3), np.uint8), False
 
 
 def image_folder(
     path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-    size: int,
+    size: int | tuple[int, int],
     *,
     batch_size: int | None = None,
     augment: bool = False,
@@ -345,11 +361,13 @@ def image_folder(
 ) -> Any:
     """A folder tree of images (any sizes and aspects) as a streaming ``tf.data.Dataset``.
 
-    Elements are float32 RGB in [0, 1] of shape (size, size, 3), or batches of them when
-    ``batch_size`` is given. ``fit="crop"`` scales the short side to ``size`` and centre
-    crops; ``fit="pad"`` scales the long side and pads with black (the two options of the
-    write-up). ``augment=True`` adds random crops, flips (left-right and upside-down) and a
-    random tone change of L (see :func:`augment_image`).
+    Elements are float32 RGB in [0, 1] of shape (size, size, 3), or (height, width, 3) when
+    ``size`` is a ``(height, width)`` pair, or batches of them when ``batch_size`` is given.
+    ``fit="crop"`` enlarges the image until it covers the target and trims the centre;
+    ``fit="pad"`` shrinks it until it fits inside and pads with black (the two options seed
+    000 weighed for its 150x100 photo set: ``size=(100, 150)``). ``augment=True`` adds random
+    crops, flips (left-right and upside-down) and a random tone change of L
+    (see :func:`augment_image`).
 
     Unusable files are found by :func:`scan_image_folder` first and reported in one
     :class:`SkippedFilesWarning`; a file that still fails to decode is dropped from the
@@ -362,8 +380,7 @@ def image_folder(
 
     if fit not in ("crop", "pad"):
         raise ValueError(f"fit must be 'crop' or 'pad', got {fit!r}")
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise ValueError(f"size must be a positive int, got {size!r}")
+    height, width = _target_shape(size)
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
     scan = scan_image_folder(path, grayscale=grayscale)
@@ -373,9 +390,8 @@ def image_folder(
     if not scan.files:
         raise FileNotFoundError(f"no readable image files under {str(path)!r} ({scan.summary()})")
 
-    size = int(size)
     # Random crops need a margin around the final size to move in.
-    load_size = int(round(size * 1.125)) if augment else size
+    load_size = (round(height * 1.125), round(width * 1.125)) if augment else (height, width)
     skip_gray = grayscale == "skip"
 
     def decode(file: Any) -> tuple[Any, Any]:
@@ -385,7 +401,7 @@ def image_folder(
             [tf.uint8, tf.bool],
             stateful=False,
         )
-        image.set_shape((load_size, load_size, 3))
+        image.set_shape((*load_size, 3))
         ok.set_shape(())
         return image, ok
 
@@ -400,7 +416,7 @@ def image_folder(
 
     n = len(scan.files)
     if cache == "auto":
-        cache = n * load_size * load_size * 3 <= 256 * 2**20
+        cache = n * load_size[0] * load_size[1] * 3 <= 256 * 2**20
     files = tf.data.Dataset.from_tensor_slices([str(p) for p in scan.files])
     autotune = tf.data.AUTOTUNE
     if cache:
@@ -421,7 +437,7 @@ def image_folder(
         ds = tf.data.Dataset.zip(ds, seeds.batch(2))
 
         def augment_one(image: Any, pair: Any) -> Any:
-            return augment_image(image, size, pair)
+            return augment_image(image, (height, width), pair)
 
         ds = ds.map(augment_one, num_parallel_calls=autotune)
     if batch_size is not None:
@@ -434,6 +450,11 @@ def image_folder(
 # ----------------------------------------------------------------------------------------
 
 TONE_AUGMENTATIONS = ("none", "equalize", "stretch", "adaptive")
+_QUIET_CLIP_LOCK = threading.Lock()
+#: Seed 002's three tone operations, one of which it applied to every training image at random.
+WRITEUP_TONES = ("equalize", "stretch", "adaptive")
+#: The percentiles of L that contrast stretching maps to black and white (seed 002, after skimage's example).
+STRETCH_PERCENTILES = (2, 98)
 
 
 def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
@@ -456,35 +477,49 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
     if kind == "equalize":
         L = exposure.equalize_hist(L)
     elif kind == "stretch":
-        lo, hi = np.percentile(L, (2, 98))
+        lo, hi = np.percentile(L, STRETCH_PERCENTILES)
         L = exposure.rescale_intensity(L, in_range=(lo, hi), out_range=(0.0, 1.0)) if hi > lo else L
     else:
         L = exposure.equalize_adapthist(L, clip_limit=0.03)
     lab = lab.copy()
     lab[..., 0] = np.asarray(L, np.float64) * 100.0
-    # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want.
-    return color.lab_to_rgb(lab)
+    # A new L under the old a, b can leave the sRGB gamut; lab_to_rgb clips, which is what we want,
+    # and scikit-image's warning about the clipped values would only repeat that per image. The
+    # lock: tf.data calls this from several threads, and catch_warnings swaps a process-wide filter
+    # list, so without it one thread can restore the filters while another converts.
+    with _QUIET_CLIP_LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*negative Z values.*", category=UserWarning)
+        return color.lab_to_rgb(lab)
 
 
-def augment_image(image: Any, size: int, seed: Any) -> Any:
-    """Random crop to ``size``, random left-right and upside-down flips, random tone of L.
+def augment_image(image: Any, size: int | tuple[int, int], seed: Any,
+                  tones: Sequence[str] = TONE_AUGMENTATIONS) -> Any:
+    """Random crop to ``size`` (a side or (height, width)), random left-right and upside-down
+    flips, random tone of L.
 
     ``seed`` is a shape-(2,) integer tensor; the same seed gives the same result. The tone
-    change is one of :data:`TONE_AUGMENTATIONS`, each with probability 1/4.
+    change is one of ``tones`` (names from :data:`TONE_AUGMENTATIONS`), each equally likely:
+    by default "none" is one of the four; :data:`WRITEUP_TONES` always applies one of seed
+    002's three.
     """
     import tensorflow as tf
 
+    height, width = _target_shape(size)
+    tones = tuple(tones)
+    unknown = [t for t in tones if t not in TONE_AUGMENTATIONS]
+    if not tones or unknown:
+        raise ValueError(f"tones must be a non-empty selection of {TONE_AUGMENTATIONS}, got {tones!r}")
     seed = tf.cast(seed, tf.int64)
-    image = tf.image.stateless_random_crop(image, (size, size, 3), seed=seed)
+    image = tf.image.stateless_random_crop(image, (height, width, 3), seed=seed)
     image = tf.image.stateless_random_flip_left_right(image, seed=seed + 1)
     image = tf.image.stateless_random_flip_up_down(image, seed=seed + 2)
-    choice = tf.random.stateless_uniform((), seed + 3, 0, len(TONE_AUGMENTATIONS), tf.int32)
+    choice = tf.random.stateless_uniform((), seed + 3, 0, len(tones), tf.int32)
 
     def tone(img: np.ndarray, k: np.int32) -> np.ndarray:
-        return tone_augment(img, TONE_AUGMENTATIONS[int(k)])
+        return tone_augment(img, tones[int(k)])
 
     out = tf.numpy_function(tone, [image, choice], tf.float32, stateful=False)
-    out.set_shape((size, size, 3))
+    out.set_shape((height, width, 3))
     return out
 
 
