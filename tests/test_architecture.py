@@ -138,3 +138,33 @@ def test_the_topic_reach_scan_finds_a_reach() -> None:
     assert _topic_reaches(tree, _darkroom_bindings(tree)[1]) == ["line 2: colorize.metrics"]
     tree = ast.parse("from darkroom import nosuch, training")
     assert _darkroom_bindings(tree)[0] - MODULES == {"nosuch"}
+
+
+# Size limits keep every function readable on one screen and every module small enough to hold in one's
+# head (issue 12): a function over MAX_FUNCTION_LINES lines is a sign it does more than one thing.
+MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 900
+
+
+def _long_functions(source: str, limit: int) -> list[str]:
+    return [f"{node.name} (line {node.lineno}): {node.end_lineno - node.lineno + 1} lines"
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > limit]
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_no_library_function_is_over_the_limit(path: Path) -> None:
+    assert _long_functions(path.read_text(encoding="utf-8"), MAX_FUNCTION_LINES) == []
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+def test_no_library_module_is_over_the_limit(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.name}: {lines} lines, limit {MAX_MODULE_LINES}"
+
+
+def test_the_length_scan_finds_a_long_function() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    assert _long_functions(f"def long():\n{body}\n", MAX_FUNCTION_LINES) == ["long (line 1): 61 lines"]
+    assert _long_functions("def short():\n    return 1\n", MAX_FUNCTION_LINES) == []
