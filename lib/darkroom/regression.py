@@ -65,8 +65,6 @@ __all__ = [
 # The upper-right point that pulls a parabola through it.
 OUTLIER = (39.7, 147.0)
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad", "ftrl")
-
 
 # --------------------------------------------------------------------------------------------
 # Results
@@ -666,22 +664,6 @@ def sweep_sgd(
 # Full-batch gradient descent with a Keras optimizer, compiled
 
 
-def _make_optimizer(name: str, learning_rate: float) -> Any:
-    import keras
-
-    table = {
-        "sgd": lambda: keras.optimizers.SGD(learning_rate),
-        "momentum": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9),
-        "adam": lambda: keras.optimizers.Adam(learning_rate),
-        "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
-        "adagrad": lambda: keras.optimizers.Adagrad(learning_rate),
-        "ftrl": lambda: keras.optimizers.Ftrl(learning_rate),
-    }
-    if name not in table:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    return table[name]()
-
-
 def fit_gd(
     x: np.ndarray,
     y: np.ndarray,
@@ -693,10 +675,10 @@ def fit_gd(
 ) -> LineFit:
     """Full-batch gradient descent on the mean squared error, one step per epoch.
 
-    ``optimizer`` names a Keras optimizer (``"sgd"``, ``"momentum"``, ``"adam"``, ``"rmsprop"``,
-    ``"adagrad"``, ``"ftrl"``); ``w`` and ``b`` start at 0 in float32 and all epochs run inside
-    one ``tf.function`` loop. ``history`` is the loss before each step. ``seed`` is accepted for
-    the shared training signature (the start is deterministic); ``strategy`` places the variables.
+    ``optimizer`` is a name from :data:`darkroom.training.OPTIMIZERS`; ``w`` and ``b`` start at 0
+    in float32 and all epochs run inside one ``tf.function`` loop. ``history`` is the loss before
+    each step. ``seed`` is accepted for the shared training signature (the start is deterministic);
+    ``strategy`` places the variables.
     For plain SGD on this data, learning rates above about 0.0037 diverge (twice the inverse of
     the largest curvature of the loss).
     """
@@ -712,7 +694,7 @@ def fit_gd(
     with training.strategy_scope(strategy):
         w = tf.Variable(0.0, dtype=tf.float32, name="slope")
         b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
-        opt = _make_optimizer(optimizer, learning_rate)
+        opt = training.optimizer(optimizer, learning_rate)
         opt.build([w, b])
     X = tf.constant(x, tf.float32)
     Y = tf.constant(y, tf.float32)
@@ -764,7 +746,9 @@ def sweep_steps(
     _check_positive("learning_rate", learning_rate)
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be None (full batch) or >= 1, got {batch_size!r}")
-    opt = _make_optimizer(optimizer, learning_rate)
+    from darkroom import training
+
+    opt = training.optimizer(optimizer, learning_rate)
     start = time.perf_counter()
     w = tf.Variable(0.0, dtype=tf.float32, name="slope")
     b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
@@ -809,6 +793,15 @@ def sweep_steps(
     )
 
 
+def _dense_line() -> Any:
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros")],
+        name="dense_line",
+    )
+
+
 def fit_keras_dense(
     x: np.ndarray,
     y: np.ndarray,
@@ -818,50 +811,32 @@ def fit_keras_dense(
     batch_size: int | None = None,
     seed: int = 0,
     strategy: Any = None,
-    progress: bool = True,
 ) -> LineFit:
-    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` with ``model.fit`` on the MSE.
+    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` on the MSE with :func:`darkroom.training.fit`.
 
     This is today's stand-in for ``tf.contrib.learn.LinearRegressor`` (removed from TensorFlow).
     The kernel and bias start at zero like the other fits; ``batch_size=None`` means the full
-    batch (one step per epoch). ``history`` is Keras' per-epoch training loss. The model is
-    returned in ``LineFit.model``.
+    batch (one step per epoch); samples stay in file order. ``history`` is Keras' per-epoch
+    training loss. The model is returned in ``LineFit.model``.
     """
-    import keras
-
     from darkroom import training
 
     x, y = _check_xy(x, y)
     _check_schedule(learning_rate, epochs)
-    keras.utils.set_random_seed(seed)
     start = time.perf_counter()
-    with training.strategy_scope(strategy):
-        model = keras.Sequential(
-            [
-                keras.Input((1,)),
-                keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros"),
-            ],
-            name="dense_line",
-        )
-        model.compile(optimizer=_make_optimizer(optimizer, learning_rate), loss="mse")
-    callbacks = [training.keras_progress(int(epochs), "Dense(1)")] if progress else []
-    fitted = model.fit(
-        x.astype(np.float32)[:, None],
-        y.astype(np.float32),
-        batch_size=batch_size or len(x),
-        epochs=int(epochs),
-        shuffle=False,
-        verbose=0,
-        callbacks=callbacks,
+    result = training.fit(
+        _dense_line, (x.astype(np.float32)[:, None], y.astype(np.float32)), loss="mse",
+        optimizer=optimizer, learning_rate=learning_rate, epochs=int(epochs),
+        batch_size=batch_size or len(x), shuffle=False, seed=seed, strategy=strategy, desc="Dense(1)",
     )
-    kernel, bias = model.layers[-1].get_weights()
+    kernel, bias = result.model.layers[-1].get_weights()
     return LineFit(
         float(kernel.ravel()[0]),
         float(bias.ravel()[0]),
         time.perf_counter() - start,
-        [float(v) for v in fitted.history["loss"]],
+        result.history["loss"],
         method=f"Keras Dense(1) {optimizer} (lr={learning_rate:g}, {epochs} epochs)",
-        model=model,
+        model=result.model,
     )
 
 
