@@ -165,7 +165,7 @@ def _result(stdout: str, stderr: str) -> dict:
 
 def _run(script: Path, *args: str) -> dict:
     proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
-                          timeout=TIMEOUT_S, env=_env())
+                          timeout=TIMEOUT_S, env=_env(), check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return _result(proc.stdout, proc.stderr)
 

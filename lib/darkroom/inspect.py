@@ -163,7 +163,10 @@ def _channels(layer: keras.layers.Layer, shape: Sequence[int]) -> int:
 def _planned_params(layer: keras.layers.Layer, shape: Sequence[int]) -> int:
     """Parameters ``layer`` would create on a per-example input of ``shape``, counted by formula."""
     kind = type(layer).__name__
-    bias = lambda n: n if getattr(layer, "use_bias", False) else 0  # noqa: E731
+
+    def bias(n: int) -> int:
+        return n if getattr(layer, "use_bias", False) else 0
+
     if kind == "Dense":
         return int(shape[-1]) * layer.units + bias(layer.units)
     if kind in _CONVS:
@@ -195,7 +198,7 @@ def plan(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int],
     for layer in layers:
         try:
             out = tuple(layer.compute_output_shape((None, *shape)))[1:]
-        except Exception as exc:  # Keras raises ValueError or TypeError
+        except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"layer '{layer.name}' ({type(layer).__name__}) cannot take the output of {previous}, "
                 f"which is shaped {_shape_words((None, *shape))}. Keras says: {_keras_reason(exc)}"
