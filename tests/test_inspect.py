@@ -100,3 +100,90 @@ def test_multiply_adds_match_hand_counts() -> None:
     assert dinspect.multiply_adds(model) == 5760 + 960 + 1080 + 800
     with pytest.raises(ValueError, match="built keras.Model"):
         dinspect.multiply_adds("not a model")
+
+
+# --- planning from a spec: nets too big to build ---------------------------------------------------
+
+def test_plan_counts_the_post_s_first_colorizer_by_hand() -> None:
+    # Two 7x7 convolutions of 30 features on 150x100x1, then a dense layer to 150*100*2 values.
+    spec = dinspect.plan(dinspect.conv_dense_layers((150, 100, 2), features=30, conv_layers=2, kernel_size=7),
+                         (150, 100, 1))
+    by_name = {layer.name: layer for layer in spec.layers}
+    assert by_name["conv1"].params == 7 * 7 * 1 * 30 + 30 == 1_500
+    assert by_name["conv2"].params == 7 * 7 * 30 * 30 + 30 == 44_130
+    assert by_name["dense"].params == 150 * 100 * 30 * 150 * 100 * 2 + 30_000 == 13_500_030_000
+    assert spec.params == 13_500_075_630
+    assert by_name["flatten"].output_shape == (450_000,) and spec.target_shapes == ((150, 100, 2),)
+    table = dinspect.layer_table(spec, 1)
+    assert table.param_bytes == 4 * 13_500_075_630  # about 54 GB of float32 weights
+    assert table.fixed_bytes == 4 * 4 * 13_500_075_630  # weights, gradients and Adam's two slots
+    assert table.data_bytes == 4 * 150 * 100 * (1 + 2)
+    assert dinspect.layer_table(spec, 1, optimizer="sgd").fixed_bytes == 2 * 4 * 13_500_075_630
+
+
+def test_the_post_s_first_colorizer_fits_no_batch_on_its_card() -> None:
+    spec = dinspect.plan(dinspect.conv_dense_layers((150, 100, 2), kernel_size=7), (150, 100, 1))
+    report = dinspect.fits(spec, 1, 3.5 * 2**30)
+    assert not report.fits and report.largest_batch_size == 0
+    assert report.fixed_bytes == 16 * spec.params
+
+
+def test_fits_on_a_spec_finds_the_largest_batch() -> None:
+    spec = dinspect.plan(dinspect.conv_dense_layers((12, 8, 2), features=4), (12, 8, 1))
+    budget = dinspect.layer_table(spec, 23).total_bytes + 1
+    assert dinspect.fits(spec, 64, budget).largest_batch_size == 23
+
+
+def test_plan_agrees_with_the_built_model_for_every_layer_kind_it_knows() -> None:
+    def layers() -> list[keras.layers.Layer]:
+        return [keras.layers.Conv2D(6, 3, padding="same", name="conv"),
+                keras.layers.BatchNormalization(name="bn"), keras.layers.ReLU(name="relu"),
+                keras.layers.Conv2D(8, 3, strides=2, groups=2, use_bias=False, name="grouped"),
+                keras.layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="up"),
+                keras.layers.MaxPooling2D(name="pool"), keras.layers.SpatialDropout2D(0.1, name="sdrop"),
+                keras.layers.Flatten(name="flat"), keras.layers.Dense(7, name="fc"),
+                keras.layers.Dropout(0.2, name="drop"), keras.layers.Reshape((7, 1), name="shape"),
+                keras.layers.Dense(2, use_bias=False, name="per_step")]
+    planned = dinspect.plan(layers(), (17, 13, 2))
+    built = dinspect.spec_from_model(dinspect.check_layers(layers(), (17, 13, 2)))
+    assert planned.layers == built.layers
+    assert planned.params == dinspect.check_layers(layers(), (17, 13, 2)).count_params()
+    assert dinspect.layer_table(planned, 5).total_bytes == dinspect.layer_table(built, 5).total_bytes
+
+
+def test_plan_reports_shape_errors_and_unknown_layers() -> None:
+    with pytest.raises(ValueError, match=r"layer 'to_image' \(Reshape\) cannot take the output of layer 'fc', "
+                                         r"which is shaped \(batch, 64\)"):
+        dinspect.plan([keras.layers.Dense(64, name="fc"), keras.layers.Reshape((150, 100, 2), name="to_image")],
+                      (1000,))
+    with pytest.raises(ValueError, match=r"outputs \(4, 4, 1\) per example but the target is \(4, 4, 2\)"):
+        dinspect.plan([keras.layers.Conv2D(1, 3, padding="same")], (4, 4, 1), target_shape=(4, 4, 2))
+    with pytest.raises(ValueError, match=r"cannot count the weights of layer 'lstm' \(LSTM\)"):
+        dinspect.plan([keras.layers.LSTM(3, name="lstm")], (5, 2))
+    with pytest.raises(ValueError, match="output_shape must be"):
+        dinspect.conv_dense_layers((150, 100))
+
+
+def test_layer_table_refuses_unknown_spatial_sizes() -> None:
+    model = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 3, padding="same")])
+    with pytest.raises(ValueError, match=r"shaped \(batch, None, None, 2\): .*fixed input size"):
+        dinspect.layer_table(model, 4)
+
+
+def test_backward_workspace_starts_from_the_input_not_half_the_data() -> None:
+    # Input 64 values, target 10: the gradient flowing into the dense layer's input is 64 values,
+    # so at batch 1 the worst moment holds 64 + 10 floats beyond the kept activations.
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])
+    assert dinspect.layer_table(model, 1).workspace_bytes == (64 + 10) * 4
+
+
+def test_measured_total_includes_the_weights_gradients_and_adam_slots() -> None:
+    # A weight-heavy net (the post's first colorizer at a fifth of its size: 21.6 M weights), so the
+    # fixed part dominates. Counted from before the model is built, the measured peak must hold at
+    # least the planned tensors; counted from before the step (the default) it holds almost none of them.
+    model = dinspect.check_layers(dinspect.conv_dense_layers((30, 20, 2), kernel_size=7), (30, 20, 1))
+    planned = dinspect.layer_table(model, 8)
+    total = dinspect.measure_training_memory(model, [8], include_model=True)[8]
+    step = dinspect.measure_training_memory(model, [8])[8]
+    assert 1.0 < total / planned.total_bytes < 2.5, (total, planned.total_bytes)
+    assert step < planned.param_bytes < total

@@ -3,9 +3,14 @@
 - :func:`check_layers` stacks layers one at a time and, when shapes do not fit,
   says in words which layer could not take which layer's output (and whether the
   last output matches the target).
+- :func:`plan` turns a list of (unbuilt) Keras layers and an input shape into a
+  :class:`NetSpec`, the layers' output shapes and parameter counts, without creating
+  a single weight, so a net far too big for this machine (the post's first colorizer,
+  a dense layer with 13.5 billion weights) can still be planned.
 - :func:`layer_table` lists, per layer, the output shape, parameter count and the
   memory its activations hold during a training step at a given batch size, with
-  totals for parameters, gradients, optimizer state and activations.
+  totals for parameters, gradients, optimizer state and activations; it takes a built
+  model or a :class:`NetSpec`.
 - :func:`fits` answers "does a training step fit in this many bytes, and what is the
   largest batch that does?".
 - :func:`measure_training_memory` checks the estimate against a real training step
@@ -36,11 +41,16 @@ import keras
 import numpy as np
 
 __all__ = [
+    "LayerSpec",
+    "NetSpec",
     "LayerRow",
     "LayerTable",
     "FitReport",
     "OPTIMIZER_SLOTS",
     "check_layers",
+    "plan",
+    "spec_from_model",
+    "conv_dense_layers",
     "layer_table",
     "fits",
     "measure_training_memory",
@@ -102,6 +112,146 @@ def _keras_reason(exc: BaseException) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     useful = [ln for ln in lines if not ln.startswith(("Exception encountered", "Arguments received", "•"))]
     return (useful or lines or [type(exc).__name__])[0]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as the memory model sees it: its per-example output shape and parameter count."""
+
+    name: str
+    kind: str
+    output_shape: tuple[int, ...]
+    params: int
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """A network as a chain of :class:`LayerSpec`: enough to plan its memory, with no weights made.
+
+    ``input_shapes`` and ``target_shapes`` are per example (no batch axis); the target is what
+    the loss compares the output with, so it is held in memory beside the input batch.
+    """
+
+    name: str
+    input_shapes: tuple[tuple[int, ...], ...]
+    layers: tuple[LayerSpec, ...]
+    target_shapes: tuple[tuple[int, ...], ...]
+
+    @property
+    def params(self) -> int:
+        """Parameters of every layer."""
+        return sum(layer.params for layer in self.layers)
+
+
+# Layers that hold no weights, so planning them needs only their output shape.
+_NO_WEIGHTS = frozenset({
+    "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "Flatten", "Reshape", "Permute", "Identity",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
+    "ZeroPadding2D", "Cropping2D", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D", "GaussianDropout", "GaussianNoise",
+})
+_CONVS = frozenset({"Conv1D", "Conv2D", "Conv3D"})
+_TRANSPOSED = frozenset({"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"})
+
+
+def _channels(layer: keras.layers.Layer, shape: Sequence[int]) -> int:
+    first = getattr(layer, "data_format", "channels_last") == "channels_first"
+    return int(shape[0] if first else shape[-1])
+
+
+def _planned_params(layer: keras.layers.Layer, shape: Sequence[int]) -> int:
+    """Parameters ``layer`` would create on a per-example input of ``shape``, counted by formula."""
+    kind = type(layer).__name__
+
+    def bias(n: int) -> int:
+        return n if getattr(layer, "use_bias", False) else 0
+
+    if kind == "Dense":
+        return int(shape[-1]) * layer.units + bias(layer.units)
+    if kind in _CONVS:
+        kernel = int(np.prod(layer.kernel_size))
+        return kernel * _channels(layer, shape) // layer.groups * layer.filters + bias(layer.filters)
+    if kind in _TRANSPOSED:
+        return int(np.prod(layer.kernel_size)) * _channels(layer, shape) * layer.filters + bias(layer.filters)
+    if kind == "BatchNormalization":  # gamma, beta (if used) and the two moving statistics
+        axis = layer.axis if isinstance(layer.axis, int) else layer.axis[0]  # counts the batch axis
+        channels = int(shape[axis - 1] if axis > 0 else shape[axis])
+        return channels * (2 + int(layer.center) + int(layer.scale))
+    if kind in _NO_WEIGHTS:
+        return 0
+    known = sorted(_NO_WEIGHTS | _CONVS | _TRANSPOSED | {"Dense", "BatchNormalization"})
+    raise ValueError(f"plan cannot count the weights of layer '{layer.name}' ({kind}) without building it; "
+                     f"it knows these layer types: {', '.join(known)}")
+
+
+def plan(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int],
+         target_shape: Sequence[int] | None = None, name: str = "planned") -> NetSpec:
+    """Plan ``layers`` stacked on an input of ``input_shape`` (no batch axis) without building them.
+
+    Output shapes come from each layer's ``compute_output_shape`` and parameter counts from
+    formulas, so no weight is allocated: a net whose weights would not fit in this machine's
+    memory can be planned. ``target_shape`` defaults to the last output's shape; when given,
+    it must match it. Mismatched shapes raise the ValueError :func:`check_layers` raises.
+    """
+    shape, previous, specs = tuple(int(d) for d in input_shape), "the input", []
+    for layer in layers:
+        try:
+            out = tuple(layer.compute_output_shape((None, *shape)))[1:]
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"layer '{layer.name}' ({type(layer).__name__}) cannot take the output of {previous}, "
+                f"which is shaped {_shape_words((None, *shape))}. Keras says: {_keras_reason(exc)}"
+            ) from None
+        specs.append(LayerSpec(layer.name, type(layer).__name__, tuple(int(d) for d in out),
+                               _planned_params(layer, shape)))
+        shape, previous = specs[-1].output_shape, f"layer '{layer.name}'"
+    if target_shape is not None and tuple(target_shape) != shape:
+        raise ValueError(f"the last layer, {previous}, outputs {_shape_words(shape)} per example but the "
+                         f"target is {_shape_words(tuple(target_shape))}")
+    return NetSpec(name, (tuple(int(d) for d in input_shape),), tuple(specs), (shape,))
+
+
+def _fixed_shape(shape: Sequence[int | None], where: str) -> tuple[int, ...]:
+    """``shape`` without its batch axis, refusing any other unknown dimension."""
+    if any(d is None for d in shape[1:]):
+        words = "(" + ", ".join(["batch", *(str(d) for d in shape[1:])]) + ")"
+        raise ValueError(f"{where} is shaped {words}: the planner needs every size but the batch; "
+                         "build the model on a fixed input size")
+    return tuple(int(d) for d in shape[1:])
+
+
+def spec_from_model(model: keras.Model) -> NetSpec:
+    """The :class:`NetSpec` of a built model: its layers' output shapes and parameter counts."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"expects a keras.Model or an inspect.NetSpec; received {type(model).__name__}")
+    if not model.built or not model.inputs:
+        raise ValueError(f"model '{model.name}' is not built: give it an Input (or call build) first")
+    layers = tuple(
+        LayerSpec(layer.name, type(layer).__name__,
+                  _fixed_shape(_layer_output_shape(layer), f"layer '{layer.name}'"), int(layer.count_params()))
+        for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
+    inputs = tuple(_fixed_shape(t.shape, f"model '{model.name}''s input") for t in model.inputs)
+    targets = tuple(_fixed_shape(t.shape, f"model '{model.name}''s output") for t in model.outputs)
+    return NetSpec(model.name, inputs, layers, targets)
+
+
+def conv_dense_layers(output_shape: Sequence[int], features: int = 30, conv_layers: int = 2,
+                      kernel_size: int = 3) -> list[keras.layers.Layer]:
+    """Fresh layers of the post's first colorizer: ``conv_layers`` ReLU convolutions of ``features``
+    features ('SAME' padding, stride 1, no pooling), then one fully connected layer to every value of
+    ``output_shape`` (e.g. ``(150, 100, 2)``), reshaped to it. Give them to :func:`plan` (any size)
+    or :func:`check_layers` (a size whose dense layer fits in memory)."""
+    if len(output_shape) != 3 or min(output_shape) < 1:
+        raise ValueError(f"output_shape must be (height, width, channels); received {tuple(output_shape)!r}")
+    if features < 1 or conv_layers < 1 or kernel_size < 1:
+        raise ValueError("features, conv_layers and kernel_size must be >= 1; received "
+                         f"{features!r}, {conv_layers!r}, {kernel_size!r}")
+    convs = [keras.layers.Conv2D(features, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")
+             for i in range(conv_layers)]
+    return [*convs, keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(int(np.prod(output_shape)), name="dense"),
+            keras.layers.Reshape(tuple(output_shape), name="to_image")]
 
 
 @dataclass
@@ -188,45 +338,41 @@ def _layer_output_shape(layer: keras.layers.Layer) -> tuple:
     return tuple(shape)
 
 
-def _elements(shape: Sequence[int | None], batch_size: int) -> int:
-    return int(np.prod([batch_size if d is None else d for d in shape], dtype=np.int64))
+def _elements(shape: Sequence[int], batch_size: int) -> int:
+    """Values in a batch of ``batch_size`` tensors shaped ``shape`` (per example)."""
+    return batch_size * int(np.prod(shape, dtype=np.int64))
 
 
-def layer_table(model: keras.Model, batch_size: int, optimizer: str = "adam", dtype_bytes: int = 4) -> LayerTable:
+def layer_table(model: keras.Model | NetSpec, batch_size: int, optimizer: str = "adam",
+                dtype_bytes: int = 4) -> LayerTable:
     """Estimate a training step's memory at ``batch_size``, per layer and in total.
 
-    ``model`` must be built (a functional or Sequential model with a known input
-    shape). ``optimizer`` names how many slots per parameter to count (see
-    :data:`OPTIMIZER_SLOTS`).
+    ``model`` is a built model (a functional or Sequential model with a known input
+    shape) or a :class:`NetSpec` from :func:`plan`, for nets too big to build.
+    ``optimizer`` names how many slots per parameter to count (see :data:`OPTIMIZER_SLOTS`).
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"layer_table expects a keras.Model; received {type(model).__name__}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1; received {batch_size!r}")
     if optimizer not in OPTIMIZER_SLOTS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZER_SLOTS)}; received {optimizer!r}")
-    if not model.built or not model.inputs:
-        raise ValueError(f"model '{model.name}' is not built: give it an Input (or call build) first")
+    spec = model if isinstance(model, NetSpec) else spec_from_model(model)
     rows = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        shape = _layer_output_shape(layer)
-        act = _elements(shape, batch_size) * dtype_bytes
+    for layer in spec.layers:
+        act = _elements(layer.output_shape, batch_size) * dtype_bytes
         # TF's dropout selects with a boolean keep-mask: one byte per element survives to backward.
-        saved = act // dtype_bytes if type(layer).__name__ in _KEEPS_MASK else 0
-        rows.append(LayerRow(layer.name, type(layer).__name__, (batch_size, *shape[1:]),
-                             int(layer.count_params()), act, saved))
-    params = int(model.count_params())
-    data = sum(_elements(t.shape, batch_size) for t in model.inputs)
-    data += sum(_elements(t.shape, batch_size) for t in model.outputs)  # the target batch
-    activations = sum(r.training_bytes for r in rows)
-    workspace = _backward_workspace(rows, data // 2 * dtype_bytes)
+        saved = act // dtype_bytes if layer.kind in _KEEPS_MASK else 0
+        rows.append(LayerRow(layer.name, layer.kind, (int(batch_size), *layer.output_shape), layer.params,
+                             act, saved))
+    inputs = sum(_elements(shape, batch_size) for shape in spec.input_shapes)
+    targets = sum(_elements(shape, batch_size) for shape in spec.target_shapes)
+    params = spec.params
     return LayerTable(
         rows=rows, batch_size=int(batch_size), optimizer=optimizer, dtype_bytes=dtype_bytes,
         params=params, param_bytes=params * dtype_bytes, gradient_bytes=params * dtype_bytes,
-        optimizer_bytes=params * dtype_bytes * OPTIMIZER_SLOTS[optimizer], data_bytes=data * dtype_bytes,
-        activation_bytes=activations, workspace_bytes=workspace,
+        optimizer_bytes=params * dtype_bytes * OPTIMIZER_SLOTS[optimizer],
+        data_bytes=(inputs + targets) * dtype_bytes,
+        activation_bytes=sum(r.training_bytes for r in rows),
+        workspace_bytes=_backward_workspace(rows, inputs * dtype_bytes),
     )
 
 
@@ -291,7 +437,7 @@ class FitReport:
                 f"({format_bytes(self.per_example_bytes)} per example + {format_bytes(self.fixed_bytes)} fixed)")
 
 
-def fits(model: keras.Model, batch_size: int, budget_bytes: float, optimizer: str = "adam",
+def fits(model: keras.Model | NetSpec, batch_size: int, budget_bytes: float, optimizer: str = "adam",
          dtype_bytes: int = 4) -> FitReport:
     """Does one training step of ``model`` at ``batch_size`` fit ``budget_bytes``? Also the largest batch that does.
 
@@ -300,6 +446,7 @@ def fits(model: keras.Model, batch_size: int, budget_bytes: float, optimizer: st
     """
     if budget_bytes <= 0:
         raise ValueError(f"budget_bytes must be positive; received {budget_bytes!r}")
+    model = model if isinstance(model, NetSpec) else spec_from_model(model)  # plan once, not per trial
     table = layer_table(model, batch_size, optimizer, dtype_bytes)
     one = layer_table(model, 1, optimizer, dtype_bytes)
     per_example = one.total_bytes - one.fixed_bytes
@@ -316,9 +463,16 @@ def fits(model: keras.Model, batch_size: int, budget_bytes: float, optimizer: st
 _PROBE = r"""
 import json, sys
 import darkroom  # first: it quiets TensorFlow
+import numpy as np
 import psutil
 import keras, tensorflow as tf
 spec = json.load(open(sys.argv[1]))
+# TensorFlow's first training step sets up thread pools and kernels; a tiny model pays for that
+# before the start mark, so what follows the mark is the planned model's own memory.
+tiny = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+tiny.compile(optimizer="sgd", loss="mse")
+tiny.train_on_batch(np.zeros((1, 2), "float32"), np.zeros((1, 1), "float32"))
+start = psutil.Process().memory_info().rss
 model = keras.models.model_from_json(spec["model"])
 opt = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[spec["optimizer"]](1e-3)
 model.compile(optimizer=opt, loss="mse")
@@ -330,12 +484,12 @@ x, y = batch(spec["batch_size"])
 before = psutil.Process().memory_info().rss
 # ... so the peak during this step is the step itself.
 model.train_on_batch(x, y)
-print(json.dumps({"rss_before": before, "peak": darkroom.peak_rss_bytes()}))
+print(json.dumps({"rss_start": start, "rss_before": before, "peak": darkroom.peak_rss_bytes()}))
 """
 
 
 def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], optimizer: str = "adam",
-                            timeout_s: float = 300) -> dict[int, int]:
+                            timeout_s: float = 300, include_model: bool = False) -> dict[int, int]:
     """Measured growth of peak resident memory during one training step, per batch size.
 
     Each batch size runs in a fresh Python process: build the model from its config,
@@ -343,6 +497,11 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     the given batch minus the RSS just before it. This includes the batch tensors,
     activations, gradients of activations and the framework's scratch buffers, but
     not the weights and optimizer slots, which exist before the step.
+
+    With ``include_model`` the growth counts from before the model is built instead, so it
+    includes the weights, their gradients and the optimizer slots: compare it with
+    :attr:`LayerTable.total_bytes`. TensorFlow's runtime is started first (one step of a tiny
+    model) so its own setup stays out of both figures.
     """
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"measure_training_memory supports optimizer 'adam' or 'sgd'; received {optimizer!r}")
@@ -361,5 +520,6 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
             if proc.returncode != 0:
                 raise RuntimeError(f"memory probe failed for batch {b}: {proc.stderr.strip()[-500:]}")
             res = json.loads(proc.stdout.strip().splitlines()[-1])
-            out[int(b)] = int(max(res["peak"] - res["rss_before"], 0))
+            base = res["rss_start"] if include_model else res["rss_before"]
+            out[int(b)] = int(max(res["peak"] - base, 0))
     return out
