@@ -11,9 +11,10 @@ What is checked, against a single-device run from the same seed and data in the 
   with one device to float32 round-off (``FIT_RTOL``, ``WEIGHT_ATOL``).
 - **MultiWorkerMirroredStrategy, two local worker processes** (``TF_CONFIG`` on 127.0.0.1 ports picked
   here): both exit 0, each worker trains on half of every global batch, and the chief's losses and
-  weights agree with one device within the same tolerances. Keras 3.15's ``fit`` needs two patches for
-  this (both in ``WORKER``: a batch reduced as a whole to learn its shapes, scalar logs averaged with
-  ``axis=0``); the unpatched run is kept as a strict xfail, so a Keras that fixes them shows up here.
+  weights agree with one device within the same tolerances. Keras 3.15's own ``fit`` fails here (it
+  reduces a batch as a whole to learn its shapes and averages scalar logs along ``axis=0``);
+  ``training.fit`` works around both, and the bare Keras run is kept as a strict xfail, so a Keras
+  that fixes them shows up here.
 - **pix2pix's custom step under MirroredStrategy**: a few steps run and every loss is finite and
   within ``GAN_RTOL`` of one device (not equal: batch-norm statistics are per replica, over half
   the batch, and dropout draws different masks).
@@ -44,13 +45,12 @@ WORKER = textwrap.dedent(
     '''
     import json
     import sys
-    import types
 
     import darkroom  # first: it quiets TensorFlow
     import numpy as np
     import tensorflow as tf
 
-    mode, patched = sys.argv[1], "--patch-keras" in sys.argv
+    mode, bare = sys.argv[1], "--bare-keras" in sys.argv
     if mode in ("mirrored", "pix2pix"):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -58,7 +58,6 @@ WORKER = textwrap.dedent(
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
 
     import keras
-    from keras.src.backend.tensorflow import trainer as tf_trainer
 
     from darkroom import training
 
@@ -77,37 +76,10 @@ WORKER = textwrap.dedent(
             return x
 
 
-    def symbolic_build_from_local_batch(model, iterator=None, data_batch=None):
-        """Keras 3.15's fit reduces the whole distributed (x, y) batch in one strategy.reduce just to
-        learn its shapes; MultiWorkerMirroredStrategy reduces one value at a time and fails. The
-        first local batch has the same shapes."""
-        if data_batch is None:
-            for _, _, it in iterator:
-                batch = next(it)
-                data_batch = tf.nest.map_structure(
-                    lambda v: model.distribute_strategy.experimental_local_results(v)[0], batch)
-                break
-        with model.distribute_strategy.scope():
-            model._symbolic_build(data_batch=data_batch)
-
-
-    def reduce_scalars_without_axis(values, strategy, reduction):
-        """Keras 3.15 averages every log across workers with axis=0, which a scalar loss lacks."""
-        if tf_trainer._collective_all_reduce_multi_worker(strategy) and reduction in ("auto", "mean"):
-            def mean(v):
-                rank = strategy.experimental_local_results(v)[0].shape.rank
-                return strategy.reduce("MEAN", v, axis=0 if rank else None)
-            return tf.nest.map_structure(mean, values)
-        return keras_reduce_per_replica(values, strategy, reduction)
-
-
     def build():
         inputs = keras.Input((8,))
         x = keras.layers.Dense(16, activation="tanh")(RecordBatch()(inputs))
-        model = keras.Model(inputs, keras.layers.Dense(1)(x))
-        if patched:
-            model._maybe_symbolic_build = types.MethodType(symbolic_build_from_local_batch, model)
-        return model
+        return keras.Model(inputs, keras.layers.Dense(1)(x))
 
 
     def data():
@@ -129,10 +101,15 @@ WORKER = textwrap.dedent(
         single = run_fit(None)
         mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         out = {"single": single, "mirrored": run_fit(mirrored), "replicas": mirrored.num_replicas_in_sync}
+    elif mode == "worker" and bare:  # Keras alone, without training.fit's workarounds
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            model = build()
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=False)
+        x, y = data()
+        out = {"run": {"loss": model.fit(x, y, batch_size=16, epochs=3, shuffle=False,
+                                         verbose=0).history["loss"]}}
     elif mode == "worker":
-        if patched:
-            keras_reduce_per_replica = tf_trainer.reduce_per_replica
-            tf_trainer.reduce_per_replica = reduce_scalars_without_axis
         out = {"run": run_fit(strategy), "replicas": strategy.num_replicas_in_sync,
                "chief": strategy.cluster_resolver.task_id == 0}
     elif mode == "pix2pix":
@@ -238,7 +215,7 @@ def test_fit_under_mirrored_strategy_splits_each_batch_and_matches_one_device(mi
 
 
 def test_fit_under_multi_worker_strategy_matches_one_device(worker: Path, mirrored: dict) -> None:
-    runs = _run_workers(worker, "--patch-keras")
+    runs = _run_workers(worker)
     assert [code for code, _, _ in runs] == [0, 0], runs[0][2][-2000:] + runs[1][2][-2000:]
     results = [_result(out, err) for _, out, err in runs]
     assert [r["chief"] for r in results] == [True, False] and {r["replicas"] for r in results} == {2}
@@ -254,9 +231,9 @@ def test_fit_under_multi_worker_strategy_matches_one_device(worker: Path, mirror
 
 @pytest.mark.xfail(strict=True, reason="Keras 3.15's fit under MultiWorkerMirroredStrategy: strategy.reduce "
                                        "on the whole (x, y) batch in _maybe_symbolic_build, and scalar logs "
-                                       "averaged with axis=0 (the patches in WORKER)")
-def test_fit_under_multi_worker_strategy_without_the_keras_patches(worker: Path) -> None:
-    runs = _run_workers(worker)
+                                       "averaged with axis=0 (training.fit works around both)")
+def test_bare_keras_fit_under_multi_worker_strategy(worker: Path) -> None:
+    runs = _run_workers(worker, "--bare-keras")
     assert [code for code, _, _ in runs] == [0, 0], runs[0][2][-1000:]
 
 
