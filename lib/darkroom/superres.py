@@ -1103,9 +1103,11 @@ def score_rows(
         upscaler, blend = candidate if isinstance(candidate, tuple) else (candidate, "gaussian")
         result = upscaler if isinstance(upscaler, training.TrainResult) else None
         model = result.model if result is not None else upscaler
-        row: dict[str, float | str | None] = {"method": name, **evaluate(photos, model, scale, blend=blend)}
+        scores = evaluate(photos, model, scale, blend=blend)
+        row: dict[str, float | str | None] = {"method": name, "mae": scores["mae"], "psnr": scores["psnr"]}
         if ref is not None:
-            row[f"dB_vs_{reference}"] = row["psnr"] - ref
+            row[f"dB_vs_{reference}"] = scores["psnr"] - ref
+        row["ssim"] = scores["ssim"]
         row["train_s"] = None if result is None else result.seconds
         row["mp_per_s"] = None if bench_size is None else throughput(model, bench_size, scale, blend=blend)
         rows[name] = row
