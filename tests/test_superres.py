@@ -222,6 +222,9 @@ def test_train_upscaler_stops_early_on_a_validation_plateau():
                             learning_rate=0.01, validation_data=noise, early_stopping=1)
     assert res.stop_reason == "early stopping" and res.epochs_run < 30
     assert res.best_epoch is not None and res.best_epoch <= res.epochs_run
+    huge = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=30, batch_size=16,
+                             validation_data=(x, y), early_stopping=1, min_delta=10.0)
+    assert huge.epochs_run == 2  # no epoch improves by 10: a plateau after the first
 
 
 # ----------------------------------------------------------------------------- upscale
@@ -414,9 +417,9 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     photo = rng.random((45, 45)).astype(np.float32)
     settings = {"base": {}, "sigmoid": {"activation": "sigmoid"}, "keep 0.5": {"keep_prob": 0.5},
                 "gd": {"optimizer": "sgd", "learning_rate": 0.5}, "patch 8": {"patch": 8},
-                "gauss": {"initializer": "gaussian_0.01"}}
+                "gauss": {"initializer": "gaussian_0.01"}, "whole": {"patch": "whole"}}
     rows = sr.compare_settings(settings, *pairs, [photo], hidden=(8,), epochs=4, patience=0, stride=4, patches=24,
-                               val_patches=20)
+                               val_patches=20, min_delta=1e-3)
     assert [r["setting"] for r in rows] == list(settings)
     assert set(rows[0]) == {"setting", "mae", "psnr", "ssim", "r2_test", "r2_val", "epochs_run", "best_epoch",
                             "train_s"}
@@ -424,7 +427,8 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     assert built[1][1]["activation"] == "sigmoid" and built[1][1]["output_activation"] is None
     assert built[2][1]["keep_prob"] == 0.5 and built[4][0] == (8, 12)
     assert built[5][1]["initializer"].stddev == 0.01
-    assert all(t["early_stopping"] == 0 and t["epochs"] == 4 for t in trained)
+    assert built[6][0] == (24, 36) and len(trained[6]["validation_data"][0]) == 2  # one patch per image
+    assert all(t["early_stopping"] == 0 and t["epochs"] == 4 and t["min_delta"] == 1e-3 for t in trained)
     assert trained[0]["validation_data"][0].shape[1:] == (10, 10, 1) and len(trained[0]["validation_data"][0]) == 20
     assert trained[4]["validation_data"][1].shape[1:] == (12, 12, 1)
     assert len(trained[0]["validation_data"][0]) == 20

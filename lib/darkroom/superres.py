@@ -622,6 +622,7 @@ def train_upscaler(
     decay_rate: float = 0.1,
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     early_stopping: int | None = None,
+    min_delta: float = 0.0,
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
     desc: str = "training",
@@ -632,7 +633,8 @@ def train_upscaler(
     ("rmsprop" is the post's choice, "sgd" (plain gradient descent) and "adadelta" the two it tried);
     ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``, by
     default once over the whole run) or "cosine". ``early_stopping`` (a patience in epochs) stops
-    when the loss on ``validation_data`` stops falling and keeps the best epoch's weights.
+    when the loss on ``validation_data`` has not fallen by more than ``min_delta`` for that many
+    epochs, and keeps the best epoch's weights.
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
@@ -646,7 +648,8 @@ def train_upscaler(
         opt = training.optimizer(optimizer, rate)
     return training.fit(
         build, (x, y), loss=LOSSES[loss], optimizer=opt, epochs=epochs, batch_size=batch_size,
-        validation_data=validation_data, early_stopping=early_stopping, seed=seed, strategy=strategy, desc=desc,
+        validation_data=validation_data, early_stopping=early_stopping, min_delta=min_delta, seed=seed,
+        strategy=strategy, desc=desc,
     )
 
 
@@ -1291,6 +1294,7 @@ def compare_settings(
     stride: int = 4,
     epochs: int = 10,
     patience: int = 1,
+    min_delta: float = 0.0,
     batch_size: int = 64,
     learning_rate: float = 5e-4,
     schedule: str = "exponential",
@@ -1304,8 +1308,8 @@ def compare_settings(
     Image pairs in [-1, 1] (as from :func:`prepare_pairs`) give the patch pairs for each setting's
     patch size (``stride`` apart, at most ``patches`` / ``val_patches`` of them). The base recipe is
     ``hidden`` tanh layers, Xavier, RMSProp at ``learning_rate`` with ``schedule``, MSE; each run
-    stops after ``epochs`` or when the validation loss has not fallen for ``patience`` epochs (the
-    post stopped on such a plateau), keeping the best epoch. Rows: ``setting``, mae / psnr / ssim on
+    stops after ``epochs`` or when the validation loss has not fallen by more than ``min_delta`` for
+    ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows: ``setting``, mae / psnr / ssim on
     the held-out ``photos`` (:func:`evaluate`, blended), the post's r2 (:func:`writeup_r2`) on
     ``test_pairs`` and on ``val_pairs``, ``epochs_run``, ``best_epoch`` and ``train_s``.
     """
@@ -1320,7 +1324,7 @@ def compare_settings(
             optimizer=str(change.get("optimizer", "rmsprop")),
             learning_rate=float(change.get("learning_rate", learning_rate)),  # type: ignore[arg-type]
             schedule=str(change.get("schedule", schedule)), validation_data=val, early_stopping=patience,
-            seed=seed, desc=name[:24],
+            min_delta=min_delta, seed=seed, desc=name[:24],
         )
         r2 = {f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
               for k, pairs in (("test", test_pairs), ("val", val_pairs))}
