@@ -11,7 +11,10 @@ pixel difference. This module holds every piece that experiment needs, plus what
   any method or model, colour handled on luminance);
 - the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
   sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
-- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded.
+- training through :func:`darkroom.training.fit` (:func:`train_upscaler`) and the post's own grid of
+  choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
+- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded, target first;
+- the post's clean-up pass (:func:`refine`) and its text example (:func:`text_image`).
 
 Conventions: public functions take images in [0, 1] (float) or uint8; models see and produce
 pixels in [-1, 1], as in the post. A scale such as 1.5 is handled as the fraction p/q = 3/2: a
@@ -26,7 +29,7 @@ import math
 import os
 import time
 from fractions import Fraction
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -1081,7 +1084,7 @@ def throughput(
 
 
 #: What :func:`score_rows` scores: a method name, a model or a training result, or a pair (one of those, blend).
-Candidate = Union[str, keras.Model, training.TrainResult, tuple]
+Candidate = str | keras.Model | training.TrainResult | tuple
 
 
 def score_rows(
