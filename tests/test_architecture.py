@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,93 @@ def test_importing_darkroom_does_not_import_tensorflow() -> None:
 
     code = "import sys, darkroom, darkroom.paths, darkroom.profiles; print('tensorflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- notebooks and benchmarks
+
+ROOT = PACKAGE.parents[1]
+MODULES = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+FOUNDATION = MODULES - TOPICS - BESIDE
+CLIENTS = sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("benchmarks/*.py"))
+
+
+def _client_tree(path: Path) -> ast.Module:
+    """The Python of a benchmark, or of a notebook's code cells (IPython's ``!`` and ``%`` lines blanked)."""
+    if path.suffix == ".py":
+        return ast.parse(path.read_text())
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    lines = [
+        "" if line.lstrip().startswith(("!", "%")) else line
+        for cell in cells
+        for line in ("".join(cell["source"]) + "\n").splitlines()
+    ]
+    return ast.parse("\n".join(lines))
+
+
+def _darkroom_bindings(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
+    """(darkroom modules imported, {local name: darkroom module it is bound to})."""
+    modules: set[str] = set()
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("darkroom."):
+                    module = alias.name.split(".")[1]
+                    modules.add(module)
+                    if alias.asname:
+                        names[alias.asname] = module
+        elif isinstance(node, ast.ImportFrom) and node.module == "darkroom":
+            for alias in node.names:
+                # `from darkroom import seed_everything` names a function, not a module
+                if alias.name in MODULES or alias.name[0].islower() and alias.name not in _PACKAGE_NAMES:
+                    modules.add(alias.name)
+                    names[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("darkroom."):
+            modules.add(node.module.split(".")[1])
+    return modules, names
+
+
+def _package_names() -> set[str]:
+    """Names ``darkroom/__init__.py`` defines itself (functions, constants), which are not modules."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    found = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            found |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return found
+
+
+_PACKAGE_NAMES = _package_names()
+
+
+@pytest.mark.parametrize("path", CLIENTS, ids=lambda p: p.name)
+def test_notebooks_and_benchmarks_import_only_darkroom_modules_that_exist(path: Path) -> None:
+    modules, _ = _darkroom_bindings(_client_tree(path))
+    assert modules, f"{path.name} imports no darkroom module"
+    assert modules <= MODULES, f"{path.name} imports darkroom.{sorted(modules - MODULES)}, which do not exist"
+
+
+def _topic_reaches(tree: ast.Module, names: dict[str, str]) -> list[str]:
+    """Every `<topic>.<foundation module>` attribute chain, e.g. `colorize.metrics.colorfulness`."""
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and names.get(node.value.id) in TOPICS and node.attr in FOUNDATION):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("path", CLIENTS, ids=lambda p: p.name)
+def test_notebooks_and_benchmarks_reach_foundation_modules_directly(path: Path) -> None:
+    tree = _client_tree(path)
+    _, names = _darkroom_bindings(tree)
+    reaches = _topic_reaches(tree, names)
+    assert not reaches, f"{path.name} reaches foundation modules through a topic: {reaches}"
+
+
+def test_the_topic_reach_scan_finds_a_reach() -> None:
+    # The control: the scan sees the pattern the issue names, and not a direct use.
+    tree = ast.parse("from darkroom import colorize, metrics\ncolorize.metrics.colorfulness(x)\nmetrics.psnr(a, b)")
+    assert _topic_reaches(tree, _darkroom_bindings(tree)[1]) == ["line 2: colorize.metrics"]
+    tree = ast.parse("from darkroom import nosuch, training")
+    assert _darkroom_bindings(tree)[0] - MODULES == {"nosuch"}

@@ -113,7 +113,7 @@ def test_early_stopping_stops_on_a_plateau_and_restores_the_best_weights() -> No
     result = training.fit(model_ref[0], (X, Y), loss="mse", optimizer="sgd", learning_rate=0.05, epochs=30,
                           batch_size=8, shuffle=False, validation_data=(X, -2 * X), early_stopping=2,
                           callbacks=[keep])
-    assert result.epochs_run == 3 < 30 and result.stop_reason == "early stopping"
+    assert result.epochs_run == 3 and result.stop_reason == "early stopping"  # of 30 epochs
     assert result.best_epoch == 1
     assert int(np.argmin(result.history["val_loss"])) + 1 == result.best_epoch
     for kept, best, last in zip(result.model.get_weights(), snapshots[0], snapshots[-1]):
@@ -265,10 +265,9 @@ def test_train_result_and_plot_history() -> None:
         training.plot_history(result.history, keys=["val_loss"])
 
 
-def test_stopwatch_measures_the_clock_between_enter_and_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stopwatch_measures_the_clock_between_enter_and_exit() -> None:
     ticks = iter([100.0, 102.5])
-    monkeypatch.setattr(training.time, "perf_counter", lambda: next(ticks))
-    with training.Stopwatch() as sw:
+    with training.Stopwatch(clock=lambda: next(ticks)) as sw:
         assert sw.seconds == 0.0
     assert sw.seconds == 2.5
 
@@ -292,3 +291,22 @@ def test_quiet_first_xla_compile_hides_only_the_xla_announcement() -> None:
     assert runs["quiet"].stdout.strip() == runs["loud"].stdout.strip() == "3.0"
 
 
+
+
+def test_plot_graph_draws_every_kept_op() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    def f(x):
+        with tf.name_scope("scale"):
+            return tf.multiply(x, 3.0, name="triple")
+
+    graph_def = training.trace_graph(f, tf.TensorSpec((None,), tf.float32))
+    nodes, edges = training.graph_edges(graph_def)
+    assert nodes == {"x": "Placeholder", "scale/triple": "Mul"} and edges == [("x", "scale/triple", "data")]
+    ax = training.plot_graph(graph_def)
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text())  # arrows are empty annotations
+    assert labels == ["triple\n(Mul)", "x\n(Placeholder)"] and len(ax.texts) == 3
+    with pytest.raises(ValueError, match="no ops left"):
+        training.plot_graph(graph_def, hide=("Placeholder", "Mul", "Const", "Identity", "NoOp"))

@@ -40,6 +40,8 @@ __all__ = [
     "throughput",
     "log_path",
     "trace_graph",
+    "graph_edges",
+    "plot_graph",
     "headless",
     "progress",
     "keras_progress",
@@ -262,18 +264,19 @@ def quiet_first_xla_compile(jit_compile: bool) -> Iterator[None]:
 
 
 class Stopwatch:
-    """``with Stopwatch() as sw: ...`` then ``sw.seconds`` (wall time, perf_counter)."""
+    """``with Stopwatch() as sw: ...`` then ``sw.seconds`` (wall time of ``clock``, default perf_counter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.seconds = 0.0
+        self._clock = clock
         self._start = 0.0
 
     def __enter__(self) -> Stopwatch:
-        self._start = time.perf_counter()
+        self._start = self._clock()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self._start
+        self.seconds = self._clock() - self._start
 
 
 def recalibrate_batchnorm(model: keras.Model, inputs: Any, batch_size: int = 16) -> int:
@@ -404,9 +407,11 @@ class TimeBudget(keras.callbacks.Callback):
         self._epoch = 0
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
+        """Start the clock."""
         self._start, self.stopped = time.perf_counter(), False
 
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Remember which epoch is running."""
         self._epoch = epoch
 
     def _spent(self) -> bool:
@@ -417,12 +422,14 @@ class TimeBudget(keras.callbacks.Callback):
         self.stopped = self.stopped or not last
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Stop if the budget is spent (``check='batch'``)."""
         if self.check == "batch" and self._spent():
             steps = self.params.get("steps")
             last_epoch = self._epoch + 1 >= self.params.get("epochs", 1)
             self._stop(last_epoch and steps is not None and batch + 1 >= steps)
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Stop if the budget is spent (``check='epoch'``)."""
         if self.check == "epoch" and self._spent():
             self._stop(epoch + 1 >= self.params.get("epochs", 1))
 
@@ -445,9 +452,11 @@ class TargetReached(keras.callbacks.Callback):
         self._start = 0.0
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
+        """Start the clock and forget any earlier run's hit."""
         self._start, self.epoch, self.seconds = time.perf_counter(), None, None
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Note the first epoch whose ``monitor`` reaches the target."""
         value = (logs or {}).get(self.monitor)
         if self.epoch is not None or value is None:
             return
@@ -619,7 +628,8 @@ def fit(build: keras.Model | Callable[[], keras.Model], data: Any, *, loss: Any 
 
     ``build`` is a builder called under ``strategy.scope()`` (preferred) or a model built under the
     same strategy; with ``loss`` it is compiled with ``optimizer`` (a name from :data:`OPTIMIZERS`
-    or an optimizer) at ``learning_rate`` following ``schedule``, else it must be compiled already.
+    or an optimizer instance, used as given) at ``learning_rate`` following ``schedule``; without
+    ``loss`` it must be compiled already and keeps its own optimizer.
     ``data`` is a ``tf.data.Dataset`` of ``(x, y)`` or a tuple ``(x, y)`` of arrays (batched by
     ``batch_size``; for a dataset ``batch_size`` only tells the examples/s figure a step's size).
     Training stops after ``epochs``, once ``time_budget_s`` is spent (checked per ``budget_check``),
@@ -709,3 +719,93 @@ def throughput(model: keras.Model, data: Any, steps: int = 5, warmup: int = 1) -
             model.train_on_batch(x, y)
             examples += len(tf.nest.flatten(x)[0])
     return examples / watch.seconds
+
+
+# --------------------------------------------------------------------------- graph figures
+
+#: Ops a graph figure leaves out: tf.function's output plumbing and constant operands (axes, exponents).
+HIDDEN_OPS: tuple[str, ...] = ("Identity", "NoOp", "Const")
+
+
+def graph_edges(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS
+                ) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """``({node name: op type}, [(source, target, kind), ...])`` of a GraphDef, kind "data" or "control".
+
+    Output indices (``name:1``) are dropped; a ``^name`` input is a control edge (run after, no value
+    passed). Nodes whose op is in ``hide`` are left out with their edges.
+    """
+    nodes = {n.name: n.op for n in graph_def.node if n.op not in hide}
+    edges = []
+    for node in graph_def.node:
+        if node.name not in nodes:
+            continue
+        for source in node.input:
+            kind = "control" if source.startswith("^") else "data"
+            source = source.lstrip("^").split(":")[0]
+            if source in nodes:
+                edges.append((source, node.name, kind))
+    return nodes, edges
+
+
+def _graph_layout(nodes: Mapping[str, str], edges: Sequence[tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
+    """Column = longest path (data or control) from an input; rows spread evenly within a column."""
+    parents: dict[str, list[str]] = {name: [] for name in nodes}
+    for source, target, _ in edges:
+        parents[target].append(source)
+    depth: dict[str, int] = {}
+
+    def level(name: str) -> int:
+        if name not in depth:
+            depth[name] = 1 + max((level(p) for p in parents[name]), default=-1)
+        return depth[name]
+
+    columns: dict[int, list[str]] = {}
+    for name in nodes:
+        columns.setdefault(level(name), []).append(name)
+    return {name: (float(col), (len(names) - 1) / 2 - row)
+            for col, names in columns.items() for row, name in enumerate(names)}
+
+
+def _node_label(name: str, op: str) -> str:
+    """The name below its top-level scope (the colour says the scope), one path part per line, and the op."""
+    parts = name.split("/")[1:] or [name]
+    return "/\n".join(parts) + ("" if parts[-1] == op else f"\n({op})")
+
+
+def plot_graph(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS, ax: Any = None, title: str | None = None) -> Any:
+    """Draw a GraphDef's ops left to right (inputs first), coloured by top-level name scope; return the Axes.
+
+    A still picture of what TensorBoard's Graphs tab shows, for pages that cannot embed TensorBoard.
+    Each box reads ``name`` over ``(op type)``; the legend maps colours to name scopes; dashed
+    arrows are control dependencies (run after, no value passed).
+    """
+    import matplotlib.pyplot as plt
+
+    nodes, edges = graph_edges(graph_def, hide)
+    if not nodes:
+        raise ValueError(f"plot_graph: no ops left to draw after hiding {list(hide)}")
+    where = _graph_layout(nodes, edges)
+    width = max(x for x, _ in where.values()) + 1
+    height = max(abs(y) for _, y in where.values()) * 2 + 1
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.0, 1.35 * width), max(2.5, 0.8 * height + 1)))
+    scopes = sorted({n.split("/")[0] if "/" in n else "(no scope)" for n in nodes})
+    colours = dict(zip(scopes, plt.get_cmap("tab10").colors))
+    for source, target, kind in edges:
+        ax.annotate("", xy=where[target], xytext=where[source],
+                    arrowprops=dict(arrowstyle="->", color="0.55", shrinkA=22, shrinkB=22, lw=0.8,
+                                    ls="--" if kind == "control" else "-"))
+    for name, op in nodes.items():
+        scope = name.split("/")[0] if "/" in name else "(no scope)"
+        label = _node_label(name, op)
+        ax.text(*where[name], label, ha="center", va="center", fontsize=7,
+                bbox=dict(boxstyle="round,pad=0.3", fc=colours[scope], alpha=0.35, ec="0.3"))
+    for scope in scopes:
+        ax.plot([], [], "s", ms=9, color=colours[scope], alpha=0.5, label=scope)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="name scope")
+    ax.set_xlim(-0.6, width - 0.4)
+    ax.set_ylim(-height / 2, height / 2)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
