@@ -179,3 +179,39 @@ def test_chroma_and_squeeze_refuse_bad_shapes() -> None:
         color.chroma(np.zeros((2, 2)))
     with pytest.raises(ValueError, match="finite"):
         color.squeeze_lab(np.array([[np.nan, 0.0, 0.0]]))
+
+
+def test_to_luminance_of_rgb_gray_and_uint8() -> None:
+    rgb = np.random.default_rng(3).random((6, 5, 3), dtype=np.float32)
+    np.testing.assert_allclose(color.to_luminance(rgb), rgb @ np.array(color.GRAY_WEIGHTS["rec709"]), atol=1e-6)
+    gray = rgb[..., 0]
+    np.testing.assert_array_equal(color.to_luminance(gray), gray)
+    np.testing.assert_array_equal(color.to_luminance(gray[..., None]), gray)
+    u8 = np.array([[0, 255]], dtype=np.uint8)
+    np.testing.assert_array_equal(color.to_luminance(u8), [[0.0, 1.0]])
+    rgba = np.concatenate([rgb, np.zeros((6, 5, 1), np.float32)], -1)  # alpha is dropped, not averaged in
+    np.testing.assert_array_equal(color.to_luminance(rgba), color.to_luminance(rgb))
+    with pytest.raises(ValueError, match=r"received shape \(2, 2, 2\)"):
+        color.to_luminance(np.zeros((2, 2, 2)))
+
+
+def test_ycbcr_round_trip_and_known_values(rgb: np.ndarray) -> None:
+    ycc = color.rgb_to_ycbcr(rgb)
+    np.testing.assert_allclose(ycc[..., 0], color.to_gray(rgb), atol=1e-6)
+    np.testing.assert_allclose(color.ycbcr_to_rgb(ycc), rgb, atol=1e-5)
+    grays = color.rgb_to_ycbcr(np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [1.0, 1.0, 1.0]], np.float32))
+    np.testing.assert_allclose(grays[:, 1:], 0.0, atol=1e-7)  # no chroma in grays
+    blue, red = color.rgb_to_ycbcr(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], np.float32))
+    assert blue[1] == pytest.approx(0.5) and red[2] == pytest.approx(0.5)  # full-range extremes
+
+
+def test_ycbcr_rec601_with_offset_is_jpegs_conversion(rgb: np.ndarray) -> None:
+    from PIL import Image
+
+    u8 = (rgb[0] * 255).round().astype(np.uint8)
+    pil = np.asarray(Image.fromarray(u8).convert("YCbCr"), np.float32) / 255.0
+    ours = color.rgb_to_ycbcr(u8, "rec601", chroma_offset=0.5)
+    assert np.abs(ours - pil).max() < 1.5 / 255  # PIL rounds to integers
+    np.testing.assert_allclose(color.ycbcr_to_rgb(ours, "rec601", 0.5), u8 / 255.0, atol=1e-5)
+    with pytest.raises(ValueError, match=r"Y, Cb, Cr channels last"):
+        color.ycbcr_to_rgb(np.zeros((4, 2)))

@@ -197,3 +197,28 @@ def test_16_bit_colour_png_round_trips_at_16_bits(tmp_path: Path) -> None:
         assert bits == 16 and pixels.shape == x.shape
         # 8 bits could not get closer than 1/510; 16 bits are within 1/131070
         np.testing.assert_allclose(pixels, x, atol=1 / 65535)
+
+
+def test_resize_tensorflow_backend_matches_tf_kernels_and_takes_batches() -> None:
+    import tensorflow as tf
+
+    x = np.random.default_rng(4).random((2, 9, 12, 1)).astype(np.float32)
+    expected = tf.image.resize(x, (18, 24), method="bicubic").numpy()
+    out = images.resize(x, (18, 24), backend="tensorflow", clip=False)
+    np.testing.assert_array_equal(out, expected)  # Keys cubic, not skimage's spline
+    assert np.abs(images.resize(x[0], (18, 24)) - expected[0]).max() > 1e-3
+    assert images.resize(x[0, :, :, 0], (6, 8), "area", backend="tensorflow").shape == (6, 8)
+    shrunk = images.resize(x[0], (3, 4), backend="tensorflow")  # antialias on by default when shrinking
+    np.testing.assert_allclose(shrunk, np.clip(tf.image.resize(x[0], (3, 4), "bicubic", antialias=True), 0, 1), atol=1e-6)
+    with pytest.raises(ValueError, match="'area' for backend 'skimage'"):
+        images.resize(x[0], (3, 4), "area")
+    with pytest.raises(ValueError, match="backend 'tensorflow'"):
+        images.resize(x, (3, 4))
+
+
+def test_resize_clip_and_uint8() -> None:
+    signed = np.linspace(-0.5, 0.5, 16, dtype=np.float32).reshape(4, 4)
+    assert images.resize(signed, (8, 8), backend="tensorflow", clip=False).min() < 0  # chroma keeps its sign
+    assert images.resize(signed, (8, 8), backend="tensorflow").min() == 0.0
+    u8 = np.full((4, 4, 3), 255, np.uint8)
+    np.testing.assert_allclose(images.resize(u8, (8, 8)), 1.0, atol=1e-6)  # divided by 255 once, not clipped from 255

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from darkroom import color, images
 from darkroom import superres as sr
 
 
@@ -158,28 +159,71 @@ def test_mlp_is_the_posts_network():
         (lambda: sr.build_residual_subpixel(filters=8, num_layers=3), (4, 12, 12, 1), (4, 18, 18, 1)),
     ],
 )
-def test_one_training_step_lowers_the_loss(build, x_shape, y_shape):
-    keras.utils.set_random_seed(0)
+def test_train_upscaler_lowers_the_loss(build, x_shape, y_shape):
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, x_shape).astype(np.float32)
     y = rng.uniform(-0.5, 0.5, y_shape).astype(np.float32)
-    model = build()
-    model.compile(keras.optimizers.Adam(1e-3), loss="mse")
-    before = float(model.evaluate(x, y, verbose=0))
-    model.train_on_batch(x, y)
-    assert float(model.evaluate(x, y, verbose=0)) < before
+    res = sr.train_upscaler(build, x, y, epochs=3, batch_size=len(x), learning_rate=1e-3, seed=0)
+    keras.utils.set_random_seed(0)
+    fresh = build()  # the same seed gives the same starting weights train_upscaler began from
+    fresh.compile(loss="mse")
+    before = float(fresh.evaluate(x, y, verbose=0))
+    assert res.history["loss"][0] == pytest.approx(before, rel=1e-5)
+    assert float(res.model.evaluate(x, y, verbose=0)) < before
 
 
-def test_train_model_returns_history_and_timing():
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (32, 8, 8, 1)).astype(np.float32)
-    y = rng.uniform(-1, 1, (32, 12, 12, 1)).astype(np.float32)
-    res = sr.train_model(
+def _pairs(n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, 8, 8, 1)).astype(np.float32)
+    y = rng.uniform(-1, 1, (n, 12, 12, 1)).astype(np.float32)
+    return x, y
+
+
+def test_train_upscaler_returns_history_and_timing():
+    x, y = _pairs()
+    res = sr.train_upscaler(
         lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=2, batch_size=16, loss="l1", schedule="cosine"
     )
     assert len(res.history["loss"]) == 2 and res.seconds > 0 and res.examples_per_second > 0
-    with pytest.raises(ValueError, match="loss"):
-        sr.train_model(sr.build_espcn, x, y, loss="huber")
+    with pytest.raises(ValueError, match="huber"):
+        sr.train_upscaler(sr.build_espcn, x, y, loss="huber")
+
+
+def test_train_upscaler_loss_option_takes_effect():
+    x, y = _pairs()
+    fit = dict(epochs=2, batch_size=16, seed=0)
+    l1 = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, loss="l1", **fit)
+    mse = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, loss="mse", **fit)
+    again = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, loss="l1", **fit)
+    for a, b in zip(l1.model.get_weights(), again.model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # same seed, same loss: same weights
+    assert any(not np.allclose(a, b) for a, b in zip(l1.model.get_weights(), mse.model.get_weights()))
+    pred = l1.model.predict(x, verbose=0)
+    assert l1.history["loss"][-1] == pytest.approx(float(np.mean(np.abs(pred - y))), rel=0.2)  # L1 is the MAE
+
+
+@pytest.mark.parametrize("schedule,final_rate", [("constant", 0.01), ("exponential", 0.01 * 0.1),
+                                                  ("cosine", 0.01 * 0.01)])
+def test_train_upscaler_schedule_takes_effect(schedule, final_rate):
+    x, y = _pairs()  # 2 epochs of 2 steps
+    res = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=2, batch_size=16,
+                            optimizer="rmsprop", learning_rate=0.01, schedule=schedule)
+    opt = res.model.optimizer
+    assert int(opt.iterations) == 4
+    # after the run's last step: exponential has decayed tenfold, cosine to 1% of the start
+    assert float(opt.learning_rate) == pytest.approx(final_rate, rel=1e-5)
+
+
+def test_train_upscaler_stops_early_on_a_validation_plateau():
+    x, y = _pairs(seed=1)
+    noise = _pairs(seed=2)  # nothing to learn about these: the validation loss soon stops falling
+    res = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=30, batch_size=16,
+                            learning_rate=0.01, validation_data=noise, early_stopping=1)
+    assert res.stop_reason == "early stopping" and res.epochs_run < 30
+    assert res.best_epoch is not None and res.best_epoch <= res.epochs_run
+    huge = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=30, batch_size=16,
+                             validation_data=(x, y), early_stopping=1, min_delta=10.0)
+    assert huge.epochs_run == 2  # no epoch improves by 10: a plateau after the first
 
 
 # ----------------------------------------------------------------------------- upscale
@@ -251,9 +295,9 @@ def test_score_excludes_the_border_and_matches_scikit_image():
     target = rng.random((40, 40)).astype(np.float32)
     pred = target.copy()
     pred[:8] = 1 - pred[:8]  # damage only the border
-    assert sr.score(pred, target)["mae"] == 0.0
+    assert sr.score(target, pred)["mae"] == 0.0
     noisy = np.clip(target + rng.normal(0, 0.05, target.shape), 0, 1).astype(np.float32)
-    s = sr.score(noisy, target, border=8)
+    s = sr.score(target, noisy, border=8)
     inner = (slice(8, 32), slice(8, 32))
     assert s["mae"] == pytest.approx(np.abs(noisy - target)[inner].mean(), rel=1e-6)
     assert s["psnr"] == pytest.approx(peak_signal_noise_ratio(target[inner], noisy[inner], data_range=1), rel=1e-4)
@@ -263,11 +307,18 @@ def test_score_excludes_the_border_and_matches_scikit_image():
     assert s["ssim"] == pytest.approx(reference, abs=1e-4)
 
 
+def test_score_takes_target_then_prediction():
+    target, prediction = np.zeros((40, 40), np.float32), np.zeros((20, 20), np.float32)
+    with pytest.raises(ValueError, match=r"target and prediction .* \(40, 40\) and \(20, 20\)"):
+        sr.score(target, prediction)
+    assert sr.score(target=np.zeros((20, 20)), prediction=np.ones((20, 20)), border=0)["mae"] == 1.0
+
+
 def test_evaluate_ranks_the_baselines_on_a_photo():
     from darkroom import images
 
     photo = images.sample_image("camera")[:192, :192]
-    scores = {m: sr.evaluate(m, [photo], 1.5) for m in sr.METHODS}
+    scores = {m: sr.evaluate([photo], m, 1.5) for m in sr.METHODS}
     assert scores["nearest"]["psnr"] < scores["bilinear"]["psnr"] < scores["bicubic"]["psnr"]
     assert scores["bicubic"]["mae"] < scores["nearest"]["mae"]
 
@@ -293,14 +344,16 @@ def test_mlp_output_activation_as_the_posts_code():
 
 
 @pytest.mark.parametrize("name,cls", [("sgd", "SGD"), ("adadelta", "Adadelta"), ("rmsprop", "RMSprop")])
-def test_train_model_chooses_the_posts_optimizers(name, cls):
+def test_train_upscaler_chooses_the_posts_optimizers(name, cls):
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (16, 10, 10, 1)).astype(np.float32)
     y = rng.uniform(-1, 1, (16, 15, 15, 1)).astype(np.float32)
-    res = sr.train_model(lambda: sr.build_mlp(hidden=(8,)), x, y, epochs=1, batch_size=16, optimizer=name, lr=0.01)
+    res = sr.train_upscaler(lambda: sr.build_mlp(hidden=(8,)), x, y, epochs=1, batch_size=16, optimizer=name,
+                            learning_rate=0.01)
     assert type(res.model.optimizer).__name__ == cls
-    with pytest.raises(ValueError, match="adadelta"):
-        sr.train_model(lambda: sr.build_mlp(hidden=(8,)), x, y, optimizer="adagrad")
+    assert float(res.model.optimizer.learning_rate) == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="'nadam'.*adadelta"):
+        sr.train_upscaler(lambda: sr.build_mlp(hidden=(8,)), x, y, optimizer="nadam")
 
 
 def _nearest_patch_model() -> keras.Model:
@@ -310,62 +363,99 @@ def _nearest_patch_model() -> keras.Model:
 
 def test_writeup_r2_is_the_mean_squared_difference_on_aligned_patches():
     lr = np.random.default_rng(11).uniform(-1, 1, (3, 24, 24)).astype(np.float32)
-    hr = sr.resize_to(lr[..., None], (36, 36), "nearest")[..., 0]  # labels a nearest model predicts exactly
+    hr = images.resize(lr[..., None], (36, 36), "nearest", backend="tensorflow", clip=False)[..., 0]  # labels a nearest model predicts exactly
     model = _nearest_patch_model()
-    assert sr.writeup_r2(model, lr, hr, 1.5, patches_per_image=5) == pytest.approx(0.0, abs=1e-12)
+    assert sr.writeup_r2(lr, hr, model, 1.5, patches_per_image=5) == pytest.approx(0.0, abs=1e-12)
     shifted = np.roll(hr, 1, axis=2)
-    assert sr.writeup_r2(model, lr, shifted, 1.5, patches_per_image=5) > 0.05
+    assert sr.writeup_r2(lr, shifted, model, 1.5, patches_per_image=5) > 0.05
     constant = np.full_like(hr, 0.5)
     zero = sr.build_mlp(hidden=(4,))
     zero.set_weights([np.zeros_like(w) for w in zero.get_weights()])  # predicts tanh(0) = 0 everywhere
-    assert sr.writeup_r2(zero, lr, constant, 1.5) == pytest.approx(0.25)
+    assert sr.writeup_r2(lr, constant, zero, 1.5) == pytest.approx(0.25)
     with pytest.raises(ValueError, match="patch model"):
-        sr.writeup_r2(sr.build_espcn(filters=(4, 4)), lr, hr, 1.5)
+        sr.writeup_r2(lr, hr, sr.build_espcn(filters=(4, 4)), 1.5)
 
 
-def test_score_row_is_evaluate_plus_timings():
+def test_score_rows_are_evaluate_plus_reference_and_timings():
     photo = np.random.default_rng(12).random((48, 48)).astype(np.float32)
-    row = sr.score_row("bicubic", "bicubic", [photo], 1.5, train_s=3.0)
-    assert row["method"] == "bicubic" and row["train_s"] == 3.0 and row["mp_per_s"] is None
-    assert {k: row[k] for k in ("mae", "psnr", "ssim")} == sr.evaluate("bicubic", [photo], 1.5)
-    assert sr.score_row("nearest", "nearest", [photo], 1.5, bench_size=30)["mp_per_s"] > 0
+    x, y = _pairs(16)
+    trained = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=1, batch_size=16)
+    rows = sr.score_rows([photo], {"bicubic": "bicubic", "near": "nearest", "net": trained}, 1.5)
+    assert list(rows) == ["bicubic", "near", "net"]
+    assert rows["near"]["method"] == "near" and rows["near"]["train_s"] is None and rows["near"]["mp_per_s"] is None
+    assert {k: rows["near"][k] for k in ("mae", "psnr", "ssim")} == sr.evaluate([photo], "nearest", 1.5)
+    assert rows["bicubic"]["dB_vs_bicubic"] == 0.0
+    assert rows["near"]["dB_vs_bicubic"] == pytest.approx(rows["near"]["psnr"] - rows["bicubic"]["psnr"])
+    assert rows["net"]["train_s"] == trained.seconds
+    mlp = sr.build_mlp(hidden=(4,))
+    blends = sr.score_rows([photo], {"t": (mlp, "tile"), "g": (mlp, "gaussian")}, 1.5, reference=None, bench_size=30)
+    assert blends["t"]["mae"] == sr.evaluate([photo], mlp, 1.5, blend="tile")["mae"] != blends["g"]["mae"]
+    assert "dB_vs_bicubic" not in blends["t"] and blends["t"]["mp_per_s"] > 0
 
 
-def test_try_mlp_choices_builds_each_choice(monkeypatch):
+def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     built = []
     original = sr.build_mlp
 
-    def recording(**kwargs):
-        built.append(kwargs)
-        return original(**kwargs)
+    def recording(*args, **kwargs):
+        built.append((args, kwargs))
+        return original(*args, **kwargs)
+
+    trained = []
+    train = sr.train_upscaler
+
+    def recording_training(*args, **kwargs):
+        trained.append(kwargs)
+        return train(*args, **kwargs)
 
     monkeypatch.setattr(sr, "build_mlp", recording)
+    monkeypatch.setattr(sr, "train_upscaler", recording_training)
     rng = np.random.default_rng(13)
-    x = rng.uniform(-1, 1, (32, 10, 10, 1)).astype(np.float32)
-    y = rng.uniform(-1, 1, (32, 15, 15, 1)).astype(np.float32)
+    pairs = [(rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32), rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32))
+             for _ in range(3)]
     photo = rng.random((45, 45)).astype(np.float32)
-    choices = {"base": {}, "sigmoid": {"activation": "sigmoid"}, "keep 0.5": {"keep_prob": 0.5}}
-    rows = sr.try_mlp_choices(choices, x, y, [photo], hidden=(8,), r2_pairs=(x[:2, ..., 0], y[:2, ..., 0]))
-    assert [r["choice"] for r in rows] == ["base", "sigmoid", "keep 0.5"]
-    assert set(rows[0]) == {"choice", "mae", "psnr", "ssim", "r2", "final_loss", "train_s"}
-    assert built[0] == {"hidden": (8,)}
-    assert built[1] == {"hidden": (8,), "activation": "sigmoid", "output_activation": None}
-    assert built[2] == {"hidden": (8,), "keep_prob": 0.5}
+    settings = {"base": {}, "sigmoid": {"activation": "sigmoid"}, "keep 0.5": {"keep_prob": 0.5},
+                "gd": {"optimizer": "sgd", "learning_rate": 0.5}, "patch 8": {"patch": 8},
+                "gauss": {"initializer": "gaussian_0.01"}, "whole": {"patch": "whole"}}
+    rows = sr.compare_settings(settings, *pairs, [photo], hidden=(8,), epochs=4, patience=0, stride=4, patches=24,
+                               val_patches=20, min_delta=1e-3)
+    assert [r["setting"] for r in rows] == list(settings)
+    assert set(rows[0]) == {"setting", "mae", "psnr", "ssim", "r2_test", "r2_val", "epochs_run", "best_epoch",
+                            "train_s"}
+    assert built[0] == ((10, 15), {"hidden": (8,), "initializer": "glorot_uniform"})
+    assert built[1][1]["activation"] == "sigmoid" and built[1][1]["output_activation"] is None
+    assert built[2][1]["keep_prob"] == 0.5 and built[4][0] == (8, 12)
+    assert built[5][1]["initializer"].stddev == 0.01
+    assert built[6][0] == (24, 36) and len(trained[6]["validation_data"][0]) == 2  # one patch per image
+    assert all(t["early_stopping"] == 0 and t["epochs"] == 4 and t["min_delta"] == 1e-3 for t in trained)
+    assert trained[0]["validation_data"][0].shape[1:] == (10, 10, 1) and len(trained[0]["validation_data"][0]) == 20
+    assert trained[4]["validation_data"][1].shape[1:] == (12, 12, 1)
+    assert len(trained[0]["validation_data"][0]) == 20
+    assert trained[3]["optimizer"] == "sgd" and trained[3]["learning_rate"] == 0.5
+    assert all(1 <= r["epochs_run"] <= 4 for r in rows)
     with pytest.raises(ValueError, match="momentum"):
-        sr.try_mlp_choices({"bad": {"momentum": 0.9}}, x, y, [photo], hidden=(8,))
+        sr.compare_settings({"bad": {"momentum": 0.9}}, *pairs, [photo], hidden=(8,))
 
 
-def test_the_posts_choices_cover_what_it_tried():
+def test_writeup_settings_cover_what_the_post_tried():
     from darkroom import writeups
 
-    changes = list(sr.writeup_mlp_choices().values())
-    assert {c.get("activation", "tanh") for c in changes} == {"sigmoid", "tanh", "relu"}
-    assert {c.get("optimizer", "rmsprop") for c in changes} == {"sgd", "adadelta", "rmsprop"}
-    assert {c.get("keep_prob", 1.0) for c in changes} == {writeups.value("sr_keep_prob_low"),
-                                                           writeups.value("sr_keep_prob_high"), 1.0}
-    assert {c.get("initializer", "glorot_uniform") for c in changes} == {"glorot_uniform", "truncated_normal"}
-    assert (4096, 2048, 1024, 512) in {c.get("hidden") for c in changes}
-    assert writeups.value("sr_learning_rate") in {c.get("lr") for c in changes}
+    for grid in sr.GRIDS:
+        changes = list(sr.writeup_settings(grid).values())
+        assert changes[0] == {}
+        assert {c.get("activation", "tanh") for c in changes} == {"sigmoid", "tanh", "relu"}
+        assert {c.get("optimizer", "rmsprop") for c in changes} == {"sgd", "adadelta", "rmsprop"}
+        assert {c.get("keep_prob", 1.0) for c in changes} == {writeups.value("sr_keep_prob_low"),
+                                                               writeups.value("sr_keep_prob_high"), 1.0}
+        assert {c.get("schedule", "exponential") for c in changes} == {"constant", "exponential"}
+        assert {c.get("patch", 10) for c in changes} >= {8, 10, 16}
+        assert writeups.value("sr_learning_rate") in {c.get("learning_rate") for c in changes}
+        assert () in {c.get("hidden") for c in changes}
+    full = list(sr.writeup_settings("full").values())
+    assert (4096, 2048, 1024, 512) in {c.get("hidden") for c in full} and {"patch": "whole"} in full
+    assert (2048, 1024, 512, 256) in {c.get("hidden") for c in sr.writeup_settings("default").values()}
+    with pytest.raises(ValueError, match="'huge'"):
+        sr.writeup_settings("huge")
 
 
 def test_seam_contrast_finds_a_tile_grid():
@@ -393,6 +483,51 @@ def test_plot_scores_draws_gains_over_a_reference():
         sr.plot_scores([])
 
 
+def test_plot_settings_draws_both_panels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [{"setting": "a", "psnr": 31.0, "r2_test": 0.02}, {"setting": "b", "psnr": 29.0, "r2_test": 0.03}]
+    fig = sr.plot_settings(rows, 30.0, title="t")
+    left, right = fig.axes
+    assert sorted(b.get_width() for b in left.patches) == pytest.approx([-1.0, 1.0])
+    assert sorted(b.get_width() for b in right.patches) == pytest.approx([0.02, 0.03])
+
+
+# ----------------------------------------------------------------------------- clean-up pass and text
+def test_refine_runs_a_same_size_model_without_enlarging():
+    inputs = keras.Input((15, 15, 1))
+    identity = keras.Model(inputs, keras.layers.Identity()(inputs))
+    gray = np.random.default_rng(20).random((37, 41)).astype(np.float32)
+    np.testing.assert_allclose(sr.refine(gray, identity), gray, atol=1e-6)
+    np.testing.assert_allclose(sr.refine(np.stack([gray] * 3, -1), identity, blend="tile"), gray, atol=1e-6)
+    with pytest.raises(ValueError, match="same size in and out"):
+        sr.refine(gray, sr.build_mlp(hidden=(4,)))
+
+
+def test_cleanup_rows_see_noise_and_blur():
+    from skimage.filters import gaussian
+
+    clean = gaussian(np.kron(np.random.default_rng(21).random((8, 8)), np.ones((12, 12))), sigma=1).astype(np.float32)
+    noisy = np.clip(clean + np.random.default_rng(22).normal(0, 0.05, clean.shape), 0, 1).astype(np.float32)
+    blurred = gaussian(clean, sigma=3).astype(np.float32)
+    rows = {r["image"]: r for r in sr.cleanup_rows(clean, {"same": clean, "noisy": noisy, "blurred": blurred})}
+    assert rows["same"]["noise"] == 0.0 and rows["same"]["edges"] == pytest.approx(1.0)
+    assert rows["noisy"]["noise"] == pytest.approx(0.05, rel=0.2)
+    assert rows["blurred"]["edges"] < 0.7 < rows["noisy"]["edges"]
+    assert rows["noisy"]["psnr"] == sr.score(clean, noisy)["psnr"]
+
+
+def test_text_image_draws_dark_glyphs_on_white():
+    image = sr.text_image("5B", height=30, pad=10)
+    assert image.shape[0] == 50 and image.dtype == np.float32
+    assert image[:5].min() == pytest.approx(1.0) and image.min() < 0.1  # white margin, black ink
+    assert 0.05 < float((image < 0.5).mean()) < 0.5
+    assert not np.array_equal(sr.text_image("5", 30, 10), sr.text_image("B", 30, 10))
+    with pytest.raises(ValueError, match="visible text"):
+        sr.text_image("  ")
+
+
 # ----------------------------------------------------------------------------- users' images, tiles, shipped models
 def _perturbed_resub(scale: int) -> keras.Model:
     """A residual sub-pixel net whose head is not zero, so it differs from bicubic everywhere."""
@@ -405,7 +540,7 @@ def _perturbed_resub(scale: int) -> keras.Model:
 
 @pytest.mark.parametrize("scale", [2, 3])
 def test_tiled_upscale_matches_untiled(scale: int) -> None:
-    photo = sr.to_luminance(sr.photo_splits("embedded")["test"][0])[:70, :90]
+    photo = color.to_luminance(sr.photo_splits("embedded")["test"][0])[:70, :90]
     rgb = np.stack([photo, photo[::-1], photo[:, ::-1]], -1)
     model = _perturbed_resub(scale)
     whole = sr.upscale(rgb, model, scale)
@@ -439,8 +574,8 @@ def test_shipped_upscalers_load_and_beat_bicubic_on_a_held_out_photo() -> None:
     for scale in sr.SHIPPED_SCALES:
         assert sr.shipped_model_path(scale).stat().st_size < 1_000_000
         model = sr.load_upscaler(None, scale)
-        ours = sr.evaluate(model, [photo], scale)["psnr"]
-        bicubic = sr.evaluate("bicubic", [photo], scale)["psnr"]
+        ours = sr.evaluate([photo], model, scale)["psnr"]
+        bicubic = sr.evaluate([photo], "bicubic", scale)["psnr"]
         assert ours > bicubic + 0.3, (scale, ours, bicubic)
     lr = sr.degrade(photo[:60, :60], 2)
     np.testing.assert_array_equal(sr.upscale(lr, scale=2), sr.upscale(lr, sr.load_upscaler("resub_x2", 2), 2))

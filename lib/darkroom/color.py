@@ -30,6 +30,9 @@ __all__ = [
     "squeeze_lab",
     "chroma",
     "to_gray",
+    "to_luminance",
+    "rgb_to_ycbcr",
+    "ycbcr_to_rgb",
     "skimage_gray_weights",
     "lightness_correlations",
     "split_lab",
@@ -196,6 +199,50 @@ def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> n
     """
     x = as_float_rgb(rgb, "rgb", gray_ok=False)
     return np.clip(x @ _weights(weights), 0.0, 1.0).astype(np.float32)
+
+
+def to_luminance(image: Any, weights: str | tuple[float, float, float] = "rec709") -> np.ndarray:
+    """Gray (H, W) float32 in [0, 1] of any image: the weighted sum of RGB (alpha dropped), or the gray itself.
+
+    Accepts uint8 or float in [0, 1]; (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Gray passes through
+    (as float32) whatever its weights, so a gray photo and its RGB copy give the same luminance.
+    """
+    x = np.asarray(image)
+    if x.ndim == 3 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim == 2:
+        return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
+    if x.ndim == 3 and x.shape[-1] in (3, 4):
+        return to_gray(as_float_rgb(x[..., :3], name="image"), weights)
+    raise ValueError(f"image: expected gray (H, W) / (H, W, 1) or RGB(A) (H, W, 3|4), received {_describe(x)}")
+
+
+def rgb_to_ycbcr(rgb: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0) -> np.ndarray:
+    """Full-range Y'CbCr of RGB in [0, 1] (or uint8), shape (..., 3): Y in [0, 1], Cb and Cr in
+    [-0.5, 0.5] plus ``chroma_offset`` (0.5 gives JPEG / PIL's convention).
+
+    Y is :func:`to_gray` with the same ``weights`` (``"rec709"``, ``"rec601"`` as JPEG, or (r, g, b)),
+    so a model trained on :func:`to_luminance` sees the same Y. Inverse: :func:`ycbcr_to_rgb`.
+    """
+    x = as_float_rgb(rgb, "rgb", gray_ok=False)
+    kr, kg, kb = (float(w) for w in _weights(weights).astype(np.float64))
+    y = kr * x[..., 0] + kg * x[..., 1] + kb * x[..., 2]
+    cb = (x[..., 2] - y) / (2 * (1 - kb)) + chroma_offset
+    cr = (x[..., 0] - y) / (2 * (1 - kr)) + chroma_offset
+    return np.stack([y, cb, cr], -1).astype(np.float32)
+
+
+def ycbcr_to_rgb(ycc: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0) -> np.ndarray:
+    """RGB in [0, 1] (clipped) from Y'CbCr made by :func:`rgb_to_ycbcr` with the same ``weights`` and offset."""
+    x = np.asarray(ycc, dtype=np.float32)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise ValueError(f"ycc: expected Y, Cb, Cr channels last (..., 3), received {_describe(x)}")
+    kr, kg, kb = (float(w) for w in _weights(weights).astype(np.float64))
+    y, cb, cr = x[..., 0], x[..., 1] - chroma_offset, x[..., 2] - chroma_offset
+    r = y + 2 * (1 - kr) * cr
+    b = y + 2 * (1 - kb) * cb
+    g = (y - kr * r - kb * b) / kg
+    return np.clip(np.stack([r, g, b], -1), 0.0, 1.0).astype(np.float32)
 
 
 def skimage_gray_weights() -> tuple[float, float, float]:

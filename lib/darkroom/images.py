@@ -30,6 +30,7 @@ __all__ = [
     "write_image",
     "WRITABLE_SUFFIXES",
     "check_writable",
+    "RESIZE_METHODS",
     "resize",
     "center_crop",
     "show_images",
@@ -338,24 +339,60 @@ def _umask() -> int:
 
 
 _ORDER = {"nearest": 0, "bilinear": 1, "bicubic": 3}
+#: What each backend of :func:`resize` offers.
+RESIZE_METHODS: dict[str, tuple[str, ...]] = {
+    "skimage": tuple(_ORDER),
+    "tensorflow": ("nearest", "bilinear", "bicubic", "area"),
+}
 
 
-def resize(image: Any, shape: tuple[int, int], method: str = "bicubic") -> np.ndarray:
-    """Resize an (H, W[, C]) image to ``shape`` = (height, width) with anti-aliasing when shrinking."""
-    from skimage.transform import resize as _resize
+def resize(
+    image: Any,
+    shape: tuple[int, int],
+    method: str = "bicubic",
+    *,
+    antialias: bool | None = None,
+    backend: str = "skimage",
+    clip: bool = True,
+) -> np.ndarray:
+    """Resize an (H, W[, C]) image to ``shape`` = (height, width); float32 out.
 
-    if method not in _ORDER:
-        raise ValueError(f"unknown resize method {method!r}: expected one of {sorted(_ORDER)}")
-    x = np.asarray(image, dtype=np.float32)
+    ``backend="skimage"`` (spline interpolation, reflected borders) suits photos shown on a page;
+    ``"tensorflow"`` uses ``tf.image.resize``'s kernels (Keys cubic for bicubic, as in the
+    super-resolution literature and in models that resize inside the graph), adds ``"area"``
+    and also takes a batch (N, H, W, C). ``antialias`` filters before sampling; None means "when
+    shrinking" (never for nearest). ``clip`` keeps the result in [0, 1] (bicubic overshoots at
+    edges); pass False for signed data such as chroma. uint8 input is divided by 255 once.
+    """
+    if backend not in RESIZE_METHODS:
+        raise ValueError(f"unknown resize backend {backend!r}: expected one of {sorted(RESIZE_METHODS)}")
+    if method not in RESIZE_METHODS[backend]:
+        raise ValueError(f"unknown resize method {method!r} for backend {backend!r}: "
+                         f"expected one of {sorted(RESIZE_METHODS[backend])}")
+    x = np.asarray(image)
+    x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
     h, w = int(shape[0]), int(shape[1])
     if h < 1 or w < 1:
         raise ValueError(f"resize: target shape must be positive, received {shape}")
-    shrinking = h < x.shape[0] or w < x.shape[1]
-    out = _resize(
-        x, (h, w) + x.shape[2:], order=_ORDER[method], mode="reflect",
-        anti_aliasing=shrinking and method != "nearest", preserve_range=True,
-    )
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    if x.ndim not in ((2, 3, 4) if backend == "tensorflow" else (2, 3)):
+        raise ValueError(f"resize: expected an (H, W[, C]) image (or (N, H, W, C) with backend "
+                         f"'tensorflow'), received shape {x.shape}")
+    batch = x.ndim == 4
+    old_h, old_w = x.shape[1:3] if batch else x.shape[:2]
+    if antialias is None:
+        antialias = (h < old_h or w < old_w) and method != "nearest"
+    if backend == "skimage":
+        from skimage.transform import resize as _resize
+
+        out = _resize(x, (h, w) + x.shape[2:], order=_ORDER[method], mode="reflect",
+                      anti_aliasing=antialias, preserve_range=True)
+    else:
+        import tensorflow as tf
+
+        nhwc = x if batch else (x[None] if x.ndim == 3 else x[None, :, :, None])
+        out = tf.image.resize(nhwc, (h, w), method=method, antialias=antialias).numpy()
+        out = out if batch else (out[0] if x.ndim == 3 else out[0, :, :, 0])
+    return (np.clip(out, 0.0, 1.0) if clip else out).astype(np.float32)
 
 
 def center_crop(image: Any, size: int | tuple[int, int]) -> np.ndarray:

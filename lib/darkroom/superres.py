@@ -11,7 +11,10 @@ pixel difference. This module holds every piece that experiment needs, plus what
   any method or model, colour handled on luminance);
 - the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
   sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
-- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded.
+- training through :func:`darkroom.training.fit` (:func:`train_upscaler`) and the post's own grid of
+  choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
+- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded, target first;
+- the post's clean-up pass (:func:`refine`) and its text example (:func:`text_image`).
 
 Conventions: public functions take images in [0, 1] (float) or uint8; models see and produce
 pixels in [-1, 1], as in the post. A scale such as 1.5 is handled as the fraction p/q = 3/2: a
@@ -32,17 +35,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, metrics, training, writeups
+from darkroom import color, images, metrics, training, writeups
 
 __all__ = [
     "METHODS",
     "BORDER",
     "scale_fraction",
-    "to_luminance",
     "to_signed",
     "from_signed",
     "degrade",
-    "resize_to",
     "patch_positions",
     "extract_patches",
     "reassemble",
@@ -55,11 +56,17 @@ __all__ = [
     "build_srcnn",
     "build_espcn",
     "build_residual_subpixel",
-    "OPTIMIZERS",
-    "train_model",
-    "writeup_mlp_choices",
-    "try_mlp_choices",
+    "LOSSES",
+    "train_upscaler",
+    "SETTING_KEYS",
+    "GRIDS",
+    "writeup_settings",
+    "compare_settings",
+    "plot_settings",
     "upscale",
+    "refine",
+    "cleanup_rows",
+    "text_image",
     "SHIPPED_SCALES",
     "shipped_model_path",
     "load_upscaler",
@@ -70,7 +77,7 @@ __all__ = [
     "score",
     "evaluate",
     "evaluate_pairs",
-    "score_row",
+    "score_rows",
     "writeup_r2",
     "seam_contrast",
     "plot_scores",
@@ -96,26 +103,6 @@ def scale_fraction(scale: float | Fraction) -> Fraction:
     return frac
 
 
-def to_luminance(image: np.ndarray) -> np.ndarray:
-    """Gray (H, W) float32 in [0, 1]: relative luminance (Rec. 709 weights) of RGB, or the gray itself.
-
-    Accepts uint8 or float in [0, 1]; (H, W), (H, W, 1) or (H, W, 3).
-    """
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim == 2:
-        if image.dtype == np.uint8:
-            return image.astype(np.float32) / 255.0
-        if image.dtype == bool:
-            return image.astype(np.float32)
-        return image.astype(np.float32)
-    if image.ndim == 3 and image.shape[-1] in (3, 4):
-        rgb = color.as_float_rgb(image[..., :3], name="image")
-        return np.asarray(color.to_gray(rgb, weights="rec709"), np.float32)
-    raise ValueError(f"image must be gray (H, W) / (H, W, 1) or RGB (H, W, 3), got shape {image.shape}")
-
-
 def to_signed(x: np.ndarray) -> np.ndarray:
     """Map pixels from [0, 1] to the post's [-1, 1]."""
     return (np.asarray(x, np.float32) * 2.0 - 1.0).astype(np.float32)
@@ -138,13 +125,10 @@ def _as_batch(image: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.
     raise ValueError(f"image must have 2, 3 or 4 dimensions, got shape {arr.shape}")
 
 
-def resize_to(image: np.ndarray, size: tuple[int, int], method: str = "bicubic", antialias: bool = False) -> np.ndarray:
-    """Resize a float image (H, W), (H, W, C) or (N, H, W, C) to ``size`` with TensorFlow's kernels."""
-    if method not in METHODS + ("area",):
-        raise ValueError(f"method must be one of {METHODS + ('area',)}, got {method!r}")
-    batch, restore = _as_batch(image)
-    out = tf.image.resize(batch, size, method=method, antialias=antialias).numpy()
-    return restore(out.astype(np.float32))
+def _tf_resize(image: np.ndarray, size: tuple[int, int], method: str = "bicubic", *,
+               antialias: bool | None = None, clip: bool = True) -> np.ndarray:
+    """:func:`darkroom.images.resize` with TensorFlow's kernels, the ones the models apply in the graph."""
+    return images.resize(image, size, method, antialias=antialias, backend="tensorflow", clip=clip)
 
 
 def degrade(image: np.ndarray, scale: float = 1.5) -> np.ndarray:
@@ -161,8 +145,7 @@ def degrade(image: np.ndarray, scale: float = 1.5) -> np.ndarray:
     batch, restore = _as_batch(arr)
     h, w = batch.shape[1:3]
     size = (max(1, round(h / float(frac))), max(1, round(w / float(frac))))
-    out = tf.image.resize(batch, size, method="bicubic", antialias=True).numpy()
-    return restore(np.clip(out, 0.0, 1.0).astype(np.float32))
+    return restore(_tf_resize(batch, size, "bicubic", antialias=True))
 
 
 # ----------------------------------------------------------------------------- patches
@@ -319,7 +302,7 @@ def prepare_pairs(
     rng = np.random.default_rng(seed)
     labels = []
     for photo in photos:
-        gray = to_luminance(photo)
+        gray = color.to_luminance(photo)
         squares = [_center_square(gray)]
         side = min(gray.shape)
         for _ in range(crops_per_image - 1):
@@ -327,9 +310,7 @@ def prepare_pairs(
             top = int(rng.integers(0, gray.shape[0] - s + 1))
             left = int(rng.integers(0, gray.shape[1] - s + 1))
             squares.append(gray[top : top + s, left : left + s])
-        for sq in squares:
-            antialias = sq.shape[0] > label_size
-            labels.append(np.clip(resize_to(sq, (label_size, label_size), "bicubic", antialias), 0, 1))
+        labels += [_tf_resize(sq, (label_size, label_size)) for sq in squares]
     y = np.stack(labels).astype(np.float32)
     x = degrade(y[..., None], scale)[..., 0]
     return to_signed(x), to_signed(y)
@@ -404,7 +385,7 @@ def random_crop_pairs(
     rng = np.random.default_rng(seed)
     pairs = []
     for photo in photos:
-        hr = _crop_to_multiple(to_luminance(photo), p)
+        hr = _crop_to_multiple(color.to_luminance(photo), p)
         if min(hr.shape) < crop_size:
             continue
         pairs.append((hr, degrade(hr, float(frac))))
@@ -626,26 +607,10 @@ def build_residual_subpixel(
 
 
 # ----------------------------------------------------------------------------- training
-OPTIMIZERS: dict[str, Callable[..., keras.optimizers.Optimizer]] = {
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,  # plain gradient descent: no momentum, as TF1's GradientDescentOptimizer
-    "adadelta": keras.optimizers.Adadelta,
-    "adam": keras.optimizers.Adam,
-}
-
-def _schedule(lr: float, schedule: str, total_steps: int, decay_steps: int | None, decay_rate: float):
-    if schedule == "constant":
-        return lr
-    if schedule == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(
-            lr, decay_steps or max(1, total_steps), decay_rate, staircase=False
-        )
-    if schedule == "cosine":
-        return keras.optimizers.schedules.CosineDecay(lr, max(1, total_steps), alpha=0.01)
-    raise ValueError(f"schedule must be 'constant', 'exponential' or 'cosine', got {schedule!r}")
+LOSSES = {"mse": "mse", "l1": "mae"}  # the post's squared error, and L1 (sharper edges in SR work)
 
 
-def train_model(
+def train_upscaler(
     build: Callable[[], keras.Model],
     x: np.ndarray,
     y: np.ndarray,
@@ -654,55 +619,40 @@ def train_model(
     batch_size: int = 64,
     loss: str = "mse",
     optimizer: str = "adam",
-    lr: float = 1e-3,
+    learning_rate: float = 1e-3,
     schedule: str = "constant",
     decay_steps: int | None = None,
     decay_rate: float = 0.1,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    early_stopping: int | None = None,
+    min_delta: float = 0.0,
     seed: int = 0,
     strategy: tf.distribute.Strategy | None = None,
     desc: str = "training",
 ) -> training.TrainResult:
-    """Build a model with ``build()`` and fit it on (x, y) pairs in [-1, 1] with Keras ``fit``.
+    """Build an upscaler with ``build()`` and train it on (x, y) pairs in [-1, 1] with :func:`training.fit`.
 
-    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` one of :data:`OPTIMIZERS`: "rmsprop"
-    (the post's choice), "sgd" (plain gradient descent) and "adadelta" (the two it tried), "adam";
-    ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``,
-    by default once over the whole run) or
-    "cosine". Shows one progress bar over epochs. Returns a TrainResult (model, history,
-    seconds, examples_per_second).
+    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` any name of :data:`darkroom.training.OPTIMIZERS`
+    ("rmsprop" is the post's choice, "sgd" (plain gradient descent) and "adadelta" the two it tried);
+    ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``, by
+    default once over the whole run) or "cosine". ``early_stopping`` (a patience in epochs) stops
+    when the loss on ``validation_data`` has not fallen by more than ``min_delta`` for that many
+    epochs, and keeps the best epoch's weights.
     """
-    if loss not in ("mse", "l1"):
-        raise ValueError(f"loss must be 'mse' or 'l1', got {loss!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
     x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
-    keras.utils.set_random_seed(seed)
     steps = epochs * math.ceil(len(x) / batch_size)
+    rate = training.learning_rate_schedule(learning_rate, schedule, total_steps=steps,
+                                           decay_steps=decay_steps, decay_rate=decay_rate)
     with training.strategy_scope(strategy):
-        model = build()
-        rate = _schedule(lr, schedule, steps, decay_steps, decay_rate)
-        opt = OPTIMIZERS[optimizer](rate)
-        model.compile(opt, loss="mae" if loss == "l1" else "mse")
-    with training.Stopwatch() as watch:
-        hist = model.fit(
-            x,
-            y,
-            batch_size=batch_size,
-            epochs=epochs,
-            validation_data=validation,
-            shuffle=True,
-            verbose=0,
-            callbacks=[training.keras_progress(epochs, desc)],
-        )
-    seconds = watch.seconds
-    return training.TrainResult(
-        model=model,
-        history={k: [float(v) for v in vals] for k, vals in hist.history.items()},
-        seconds=seconds,
-        examples_per_second=epochs * len(x) / max(seconds, 1e-9),
+        opt = training.optimizer(optimizer, rate)
+    return training.fit(
+        build, (x, y), loss=LOSSES[loss], optimizer=opt, epochs=epochs, batch_size=batch_size,
+        validation_data=validation_data, early_stopping=early_stopping, min_delta=min_delta, seed=seed,
+        strategy=strategy, desc=desc,
     )
 
 
@@ -730,10 +680,16 @@ def _upscale_with_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, 
     in_size, out_size = _patch_model_sizes(model)
     if in_size == out_size:  # a refiner of the bicubic enlargement (the post's side experiment)
         h, w = gray.shape
-        gray = np.clip(resize_to(gray, (round(h * float(frac)), round(w * float(frac))), "bicubic"), 0, 1)
+        gray = _tf_resize(gray, (round(h * float(frac)), round(w * float(frac))))
         frac = Fraction(1)
     elif Fraction(out_size, in_size) != frac:
         raise ValueError(f"the model maps {in_size}px patches to {out_size}px (x{out_size / in_size:g}), not x{float(frac):g}")
+    return _run_patches(gray, model, frac, blend, stride)
+
+
+def _run_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+    """A patch model over a whole gray image (padded to the patch grid): the result in [-1, 1]."""
+    in_size, out_size = _patch_model_sizes(model)
     q = frac.denominator
     if stride is None:
         stride = in_size if blend == "tile" else max(q, (in_size // 2) // q * q)
@@ -747,8 +703,63 @@ def _upscale_with_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, 
     patches = extract_patches(to_signed(padded), in_size, stride)[..., None]
     pred = _predict(model, patches, 1024)[..., 0]
     hr_stride = int(stride * frac)
-    out = reassemble(pred, (int(hp * frac), int(wp * frac)), out_size, hr_stride, blend=blend)
-    return out
+    return reassemble(pred, (int(hp * frac), int(wp * frac)), out_size, hr_stride, blend=blend)
+
+
+def refine(image: np.ndarray, model: keras.Model, blend: str = "gaussian", stride: int | None = None) -> np.ndarray:
+    """Run a same-size patch model (the post's bicubic-input MLP) over ``image`` without enlarging it:
+    the post's "image pass, to clean up images". Gray (H, W) float32 in [0, 1] out (colour in: its luminance)."""
+    sizes = _patch_model_sizes(model)
+    if sizes is None or sizes[0] != sizes[1]:
+        raise ValueError(f"refine needs a patch model with the same size in and out (build_mlp(15, 15)), "
+                         f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}")
+    gray = color.to_luminance(image)
+    return from_signed(_run_patches(gray, model, Fraction(1), blend, stride)[: gray.shape[0], : gray.shape[1]])
+
+
+def cleanup_rows(clean: np.ndarray, passes: dict[str, np.ndarray], border: int = BORDER,
+                 edge_share: float = 0.1) -> list[dict[str, float | str]]:
+    """How well each image in ``passes`` cleans up toward ``clean`` (gray or colour, by luminance).
+
+    Rows: ``image`` (the name), :func:`score` against ``clean`` (mae, psnr, ssim), ``noise`` (the
+    standard deviation of the difference from ``clean`` where ``clean`` is flat: its smallest half of
+    gradients) and ``edges`` (the mean gradient at ``clean``'s strongest ``edge_share`` of gradients,
+    over ``clean``'s own there: 1 keeps edges as sharp, below 1 blurs them).
+    """
+    truth = _shave(color.to_luminance(clean), border)
+    grad = _gradient(truth)
+    flat, edge = grad <= np.quantile(grad, 0.5), grad >= np.quantile(grad, 1 - edge_share)
+    rows: list[dict[str, float | str]] = []
+    for name, image in passes.items():
+        row: dict[str, float | str] = {"image": name, **score(clean, image, border)}
+        img = _shave(color.to_luminance(image), border)
+        row["noise"] = float(np.std((img - truth)[flat]))
+        row["edges"] = float(_gradient(img)[edge].mean() / max(grad[edge].mean(), 1e-12))
+        rows.append(row)
+    return rows
+
+
+def _gradient(gray: np.ndarray) -> np.ndarray:
+    gy, gx = np.gradient(gray.astype(np.float64))
+    return np.hypot(gx, gy)
+
+
+def text_image(text: str = "5B", height: int = 48, pad: int = 16) -> np.ndarray:
+    """Black ``text`` on white, drawn by matplotlib (its default font) ``height`` pixels tall plus
+    ``pad`` around: a gray (H, W) float32 image in [0, 1] with the sharp edges the post's "5" and "B" had."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not text.strip() or height < 8 or pad < 0:
+        raise ValueError(f"text_image needs visible text, height >= 8 and pad >= 0, got {text!r}, {height}, {pad}")
+    dpi = 100
+    h, w = height + 2 * pad, int(0.75 * height * len(text)) + 2 * pad
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor="white")
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=height * 72 / dpi, color="black")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())[..., :3]
+    return color.to_luminance(rgba)
 
 
 def _upscale_with_convnet(gray: np.ndarray, model: keras.Model, frac: Fraction) -> np.ndarray:
@@ -772,7 +783,7 @@ def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str,
     if isinstance(method_or_model, str):
         if method_or_model not in METHODS:
             raise ValueError(f"method must be one of {METHODS} or a keras.Model, got {method_or_model!r}")
-        return np.clip(resize_to(gray, size, method_or_model), 0.0, 1.0)
+        return _tf_resize(gray, size, method_or_model)
     if not isinstance(method_or_model, keras.Model):
         raise TypeError(f"method_or_model must be one of {METHODS} or a keras.Model, got {type(method_or_model).__name__}")
     if _patch_model_sizes(method_or_model) is not None:
@@ -780,25 +791,6 @@ def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str,
     else:
         signed = _upscale_with_convnet(gray, method_or_model, frac)
     return from_signed(signed[: size[0], : size[1]])
-
-
-# Y'CbCr with the same Rec. 709 weights as to_luminance, so a model trained on gray sees the same Y.
-_KR, _KB = 0.2126, 0.0722
-
-
-def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    y = _KR * rgb[..., 0] + (1 - _KR - _KB) * rgb[..., 1] + _KB * rgb[..., 2]
-    cb = (rgb[..., 2] - y) / (2 * (1 - _KB))
-    cr = (rgb[..., 0] - y) / (2 * (1 - _KR))
-    return np.stack([y, cb, cr], -1)
-
-
-def _ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
-    y, cb, cr = ycc[..., 0], ycc[..., 1], ycc[..., 2]
-    r = y + 2 * (1 - _KR) * cr
-    b = y + 2 * (1 - _KB) * cb
-    g = (y - _KR * r - _KB * b) / (1 - _KR - _KB)
-    return np.clip(np.stack([r, g, b], -1), 0.0, 1.0).astype(np.float32)
 
 
 def _check_finite(arr: np.ndarray) -> None:
@@ -856,7 +848,7 @@ def upscale(
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim == 2:
-        return _upscale_gray(to_luminance(arr), method_or_model, frac, blend, stride)
+        return _upscale_gray(color.to_luminance(arr), method_or_model, frac, blend, stride)
     if arr.ndim != 3 or arr.shape[-1] != 3:
         raise ValueError(f"image must be gray (H, W), RGB (H, W, 3) or with alpha (2 or 4 channels), got shape {arr.shape}")
     rgb = color.as_float_rgb(arr[..., :3], name="image")
@@ -864,11 +856,11 @@ def upscale(
         if method_or_model not in METHODS:
             raise ValueError(f"method must be one of {METHODS} or a keras.Model, got {method_or_model!r}")
         size = (round(rgb.shape[0] * float(frac)), round(rgb.shape[1] * float(frac)))
-        return np.clip(resize_to(rgb, size, method_or_model), 0.0, 1.0)
-    ycc = _rgb_to_ycbcr(rgb)
+        return _tf_resize(rgb, size, method_or_model)
+    ycc = color.rgb_to_ycbcr(rgb)
     y = _upscale_gray(np.clip(ycc[..., 0], 0, 1), method_or_model, frac, blend, stride)
-    chroma = resize_to(ycc[..., 1:], y.shape, "bicubic")
-    return _ycbcr_to_rgb(np.concatenate([y[..., None], chroma], -1))
+    chroma = _tf_resize(ycc[..., 1:], y.shape, clip=False)
+    return color.ycbcr_to_rgb(np.concatenate([y[..., None], chroma], -1))
 
 
 def _as_unit(channel: np.ndarray) -> np.ndarray:
@@ -917,8 +909,9 @@ def tile_count(shape: Sequence[int], tile: int) -> int:
 # ----------------------------------------------------------------------------- shipped models
 SHIPPED_SCALES = (2, 3, 4)
 #: How the shipped upscalers were made (``make models``): the residual sub-pixel net, small.
-# lr 5e-4: at 1e-3 the x4 net's ReLUs died on seed 0 (it stayed at bicubic); seeds 0 and 1 at 5e-4 learned.
-SHIPPED_RECIPE = dict(filters=32, num_layers=6, crops=3000, epochs=20, batch_size=16, lr=5e-4, min_std=0.05, seed=0)
+# learning rate 5e-4: at 1e-3 the x4 net's ReLUs died on seed 0 (it stayed at bicubic); seeds 0 and 1 at 5e-4 learned.
+SHIPPED_RECIPE = dict(filters=32, num_layers=6, crops=3000, epochs=20, batch_size=16, learning_rate=5e-4, min_std=0.05,
+                      seed=0)
 _loaded: dict[str, keras.Model] = {}
 
 
@@ -985,9 +978,10 @@ def train_shipped(scale: int, recipe: dict | None = None, photos: Sequence[np.nd
     if photos is None:
         photos = photo_splits("embedded")["train"]
     x, y = random_crop_pairs(photos, r["crops"], 24 * scale, scale, min_std=r["min_std"], seed=r["seed"])
-    return train_model(
+    return train_upscaler(
         lambda: build_residual_subpixel(scale, r["filters"], r["num_layers"], name=f"resub_x{scale}"),
-        x, y, epochs=r["epochs"], batch_size=r["batch_size"], loss="l1", lr=r["lr"], schedule="cosine",
+        x, y, epochs=r["epochs"], batch_size=r["batch_size"], loss="l1", learning_rate=r["learning_rate"],
+        schedule="cosine",
         seed=r["seed"], desc=f"upscaler x{scale}",
     )
 
@@ -1001,8 +995,8 @@ def quality_table(models: dict[int, keras.Model], photos: Sequence[np.ndarray] |
     for scale, model in sorted(models.items()):
         row: dict = {"scale": f"x{scale}"}
         for method in METHODS:
-            row[method] = evaluate(method, photos, scale)["psnr"]
-        row["model"] = evaluate(model, photos, scale)["psnr"]
+            row[method] = evaluate(photos, method, scale)["psnr"]
+        row["model"] = evaluate(photos, model, scale)["psnr"]
         row["gain_vs_bicubic"] = row["model"] - row["bicubic"]
         rows.append(row)
     return rows
@@ -1013,13 +1007,14 @@ def _shave(image: np.ndarray, border: int) -> np.ndarray:
     return image[border : image.shape[0] - border, border : image.shape[1] - border] if border else image
 
 
-def score(prediction: np.ndarray, target: np.ndarray, border: int = BORDER) -> dict[str, float]:
+def score(target: np.ndarray, prediction: np.ndarray, border: int = BORDER) -> dict[str, float]:
     """MAE (the post's mean absolute difference, on [0, 1]), PSNR (dB, peak 1) and SSIM
-    (:func:`darkroom.metrics.ssim`: 11x11 Gaussian window, sigma 1.5) of two gray images in
-    [0, 1], with ``border`` pixels excluded on every side before any of them is computed."""
-    pred, true = to_luminance(prediction), to_luminance(target)
+    (:func:`darkroom.metrics.ssim`: 11x11 Gaussian window, sigma 1.5) of ``prediction`` against
+    ``target`` (gray, or colour by luminance, in [0, 1]), with ``border`` pixels excluded on every
+    side before any of them is computed."""
+    true, pred = color.to_luminance(target), color.to_luminance(prediction)
     if pred.shape != true.shape:
-        raise ValueError(f"prediction and target must have the same shape, got {pred.shape} and {true.shape}")
+        raise ValueError(f"target and prediction must have the same shape, got {true.shape} and {pred.shape}")
     pred, true = _shave(pred, border), _shave(true, border)
     return {
         "mae": float(np.mean(np.abs(pred - true))),
@@ -1029,8 +1024,8 @@ def score(prediction: np.ndarray, target: np.ndarray, border: int = BORDER) -> d
 
 
 def evaluate(
-    method_or_model: str | keras.Model,
     photos: Sequence[np.ndarray],
+    method_or_model: str | keras.Model,
     scale: float = 1.5,
     blend: str = "gaussian",
     border: int = BORDER,
@@ -1040,16 +1035,16 @@ def evaluate(
     frac = scale_fraction(scale)
     rows = []
     for photo in photos:
-        hr = _crop_to_multiple(to_luminance(photo), frac.numerator)
+        hr = _crop_to_multiple(color.to_luminance(photo), frac.numerator)
         sr = upscale(degrade(hr, float(frac)), method_or_model, float(frac), blend=blend)
-        rows.append(score(sr, hr, border))
+        rows.append(score(hr, sr, border))
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
 def evaluate_pairs(
-    method_or_model: str | keras.Model,
     inputs: np.ndarray,
     labels: np.ndarray,
+    method_or_model: str | keras.Model,
     scale: float = 1.5,
     blend: str = "gaussian",
     border: int = BORDER,
@@ -1062,7 +1057,7 @@ def evaluate_pairs(
     rows = []
     for lr, hr in zip(inputs, labels):
         sr = upscale(from_signed(np.squeeze(lr)), method_or_model, scale, blend=blend)
-        rows.append(score(sr, from_signed(np.squeeze(hr)), border))
+        rows.append(score(from_signed(np.squeeze(hr)), sr, border))
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
@@ -1088,29 +1083,47 @@ def throughput(
     return out.size / 1e6 / best
 
 
-def score_row(
-    label: str,
-    method_or_model: str | keras.Model,
+#: What :func:`score_rows` scores: a method name, a model or a training result, or a pair (one of those, blend).
+Candidate = str | keras.Model | training.TrainResult | tuple
+
+
+def score_rows(
     photos: Sequence[np.ndarray],
+    candidates: dict[str, Candidate],
     scale: float = 1.5,
     *,
-    blend: str = "gaussian",
-    train_s: float | None = None,
     bench_size: int | None = None,
-) -> dict[str, float | str | None]:
-    """One row of a score table: ``method``, the :func:`evaluate` scores (mae, psnr, ssim),
-    ``train_s`` as given, and ``mp_per_s`` (:func:`throughput` at ``bench_size``; None if not given)."""
-    row: dict[str, float | str | None] = {"method": label}
-    row.update(evaluate(method_or_model, photos, scale, blend=blend))
-    row["train_s"] = train_s
-    row["mp_per_s"] = None if bench_size is None else throughput(method_or_model, bench_size, scale, blend=blend)
-    return row
+    reference: str | None = "bicubic",
+) -> dict[str, dict[str, float | str | None]]:
+    """The score table's rows, one per candidate: ``{name: row}``, in the order given.
+
+    A candidate is a method name, a model, a :class:`darkroom.training.TrainResult` (its model, and its
+    ``seconds`` as ``train_s``) or a pair (any of those, blend) for patch models. A row holds
+    ``method`` (the name), the :func:`evaluate` scores (mae, psnr, ssim) on ``photos``,
+    ``dB_vs_<reference>`` (PSNR minus that method's; omitted when ``reference`` is None),
+    ``train_s`` and ``mp_per_s`` (:func:`throughput` at ``bench_size``; None when not given).
+    """
+    ref = None if reference is None else evaluate(photos, reference, scale)["psnr"]
+    rows = {}
+    for name, candidate in candidates.items():
+        upscaler, blend = candidate if isinstance(candidate, tuple) else (candidate, "gaussian")
+        result = upscaler if isinstance(upscaler, training.TrainResult) else None
+        model = result.model if result is not None else upscaler
+        scores = evaluate(photos, model, scale, blend=blend)
+        row: dict[str, float | str | None] = {"method": name, "mae": scores["mae"], "psnr": scores["psnr"]}
+        if ref is not None:
+            row[f"dB_vs_{reference}"] = scores["psnr"] - ref
+        row["ssim"] = scores["ssim"]
+        row["train_s"] = None if result is None else result.seconds
+        row["mp_per_s"] = None if bench_size is None else throughput(model, bench_size, scale, blend=blend)
+        rows[name] = row
+    return rows
 
 
 def writeup_r2(
-    model: keras.Model,
     inputs: np.ndarray,
     labels: np.ndarray,
+    model: keras.Model,
     scale: float = 1.5,
     patches_per_image: int = 1,
     seed: int = 0,
@@ -1151,7 +1164,7 @@ def seam_contrast(image: np.ndarray, period: int) -> float:
     mean step between neighbours inside the tiles: about 1 when the image has no grid there (steps
     across a border are like any other), above 1 where tiles meet at seams.
     """
-    gray = to_luminance(image)
+    gray = color.to_luminance(image)
     if period < 2 or min(gray.shape) <= period:
         raise ValueError(f"period must be at least 2 and smaller than the image {gray.shape}, got {period}")
     dx, dy = np.abs(np.diff(gray, axis=1)), np.abs(np.diff(gray, axis=0))
@@ -1189,84 +1202,150 @@ def plot_scores(
 
 
 # ----------------------------------------------------------------------------- the post's choices
-_CHOICE_KEYS = {"hidden", "activation", "initializer", "keep_prob", "optimizer", "lr", "schedule"}
+SETTING_KEYS = ("hidden", "activation", "initializer", "keep_prob", "optimizer", "learning_rate", "schedule", "patch")
+GRIDS = ("default", "full")
 
 
-def writeup_mlp_choices() -> dict[str, dict[str, object]]:
-    """What the post tried for its MLP, as changes to its final pick (two tanh layers, Xavier,
-    RMSProp with a decaying rate, no dropout), for :func:`try_mlp_choices`.
+def writeup_settings(grid: str = "default") -> dict[str, dict[str, object]]:
+    """What the post tried for its MLP, one factor at a time, as changes to its final pick (two tanh
+    layers, Xavier, RMSProp with a decaying rate, no dropout, 10 -> 15 patches): for :func:`compare_settings`.
 
-    Depth (a single fully connected layer, the post's first attempt; four hidden layers of
-    4096-2048-1024-512), activation (sigmoid, ReLU), Gaussian
-    initialisation (TensorFlow's truncated normal, the post's, at Keras' default spread 0.05),
-    optimiser (plain gradient descent, AdaDelta), RMSProp at the post's 0.01, a constant rate, and
-    dropout at the post's two keep_prob values. Widths, rates and keep_prob come from
+    Depth (one fully connected layer, the post's first attempt; four hidden layers), activation
+    (sigmoid, ReLU), Gaussian initialisation (TensorFlow's truncated normal, the post's), optimiser
+    (plain gradient descent, AdaDelta), RMSProp at the post's rate, a constant rate, dropout at the
+    post's two keep_prob values, and the post's other input patch sides (8 and 16, enlarged x1.5 here).
+    ``"default"`` halves the four-layer widths (a CPU budget); ``"full"`` uses the post's widths and
+    adds whole-image patches and a second Gaussian spread. Widths, rates and keep_prob come from
     :mod:`darkroom.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
     only RMSProp's): AdaDelta's 1.0 is its paper's; gradient descent's 1.0 learned fastest of 0.01,
     0.1 and 1.0 on notebook 08's patches (one epoch of 12,000, default profile).
     """
-    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) for i in range(1, 5))
+    if grid not in GRIDS:
+        raise ValueError(f"grid must be one of {GRIDS}, got {grid!r}")
+    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) // (1 if grid == "full" else 2) for i in range(1, 5))
     keep_low, keep_high = writeups.value("sr_keep_prob_low"), writeups.value("sr_keep_prob_high")
     post_lr = writeups.value("sr_learning_rate")
-    return {
-        "the post's pick (tanh, Xavier, RMSProp, decaying rate)": {},
-        "a single fully connected layer": {"hidden": ()},
-        f"four hidden layers ({'-'.join(map(str, deep))})": {"hidden": deep},
-        "sigmoid (hidden and output)": {"activation": "sigmoid"},
-        "ReLU (hidden and output)": {"activation": "relu"},
-        "Gaussian initialisation": {"initializer": "truncated_normal"},
-        "plain gradient descent": {"optimizer": "sgd", "lr": 1.0},
-        "AdaDelta": {"optimizer": "adadelta", "lr": 1.0},
-        f"RMSProp at the post's rate ({post_lr:g})": {"lr": post_lr},
-        "constant learning rate": {"schedule": "constant"},
-        f"dropout (keep_prob {keep_high:g})": {"keep_prob": keep_high},
-        f"dropout (keep_prob {keep_low:g})": {"keep_prob": keep_low},
+    small, large = int(writeups.value("sr_patch_8_in")), int(writeups.value("sr_patch_16_in"))
+    settings: dict[str, dict[str, object]] = {
+        "the post's pick": {},
+        "depth: one layer": {"hidden": ()},
+        f"depth: four hidden ({'-'.join(map(str, deep))})": {"hidden": deep},
+        "activation: sigmoid": {"activation": "sigmoid"},
+        "activation: ReLU": {"activation": "relu"},
+        "init: Gaussian": {"initializer": "truncated_normal"},
+        "optimiser: plain GD": {"optimizer": "sgd", "learning_rate": 1.0},
+        "optimiser: AdaDelta": {"optimizer": "adadelta", "learning_rate": 1.0},
+        f"rate: RMSProp at {post_lr:g}": {"learning_rate": post_lr},
+        "rate: constant": {"schedule": "constant"},
+        f"dropout: keep_prob {keep_high:g}": {"keep_prob": keep_high},
+        f"dropout: keep_prob {keep_low:g}": {"keep_prob": keep_low},
+        f"patch: {small} in": {"patch": small},
+        f"patch: {large} in": {"patch": large},
     }
+    if grid == "full":
+        settings["init: Gaussian, spread 0.01"] = {"initializer": "gaussian_0.01"}
+        settings["patch: whole image"] = {"patch": "whole"}
+    return settings
 
 
-def try_mlp_choices(
-    choices: dict[str, dict[str, object]],
-    x: np.ndarray,
-    y: np.ndarray,
+def _initializer(name: str) -> str | keras.initializers.Initializer:
+    """A Keras initializer name, or ``gaussian_<std>``: TensorFlow's truncated normal at that spread."""
+    if name.startswith("gaussian_"):
+        return keras.initializers.TruncatedNormal(stddev=float(name.split("_", 1)[1]))
+    return name
+
+
+def _setting_build(change: dict[str, object], in_size: int, out_size: int, hidden: Sequence[int]) -> Callable[[], keras.Model]:
+    build: dict[str, object] = {k: change[k] for k in ("activation", "keep_prob") if k in change}
+    if "activation" in change:
+        build["output_activation"] = None  # as the post's code: the output uses the same activation
+    init = _initializer(str(change.get("initializer", "glorot_uniform")))
+    layers = tuple(change.get("hidden", hidden))  # type: ignore[arg-type]
+    return functools.partial(build_mlp, in_size, out_size, hidden=layers, initializer=init, **build)
+
+
+def _subsample(pairs: tuple[np.ndarray, np.ndarray], limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    x, y = pairs
+    if limit is None or len(x) <= limit:
+        return x, y
+    keep = np.random.default_rng(seed).permutation(len(x))[:limit]
+    return x[keep], y[keep]
+
+
+def _setting_patches(change: dict[str, object], train_pairs, val_pairs, scale: float, stride: int,
+                     limits: tuple[int | None, int | None], seed: int):
+    """(in, out) sides and the train / validation patch pairs for one setting's patch size."""
+    frac = scale_fraction(scale)
+    patch = change.get("patch", int(writeups.value("sr_patch_in")))
+    in_size = int(np.shape(train_pairs[0])[1]) if patch == "whole" else int(patch)  # type: ignore[arg-type]
+    step = in_size if patch == "whole" else stride
+    train = patch_pairs(*train_pairs, in_size, scale, stride=step)
+    val = patch_pairs(*val_pairs, in_size, scale, stride=step)
+    return (in_size, int(in_size * frac)), _subsample(train, limits[0], seed), _subsample(val, limits[1], seed + 1)
+
+
+def compare_settings(
+    settings: dict[str, dict[str, object]],
+    train_pairs: tuple[np.ndarray, np.ndarray],
+    val_pairs: tuple[np.ndarray, np.ndarray],
+    test_pairs: tuple[np.ndarray, np.ndarray],
     photos: Sequence[np.ndarray],
     *,
     hidden: Sequence[int] = (2048, 1024),
-    epochs: int = 1,
+    patches: int | None = None,
+    val_patches: int | None = None,
+    stride: int = 4,
+    epochs: int = 10,
+    patience: int = 1,
+    min_delta: float = 0.0,
     batch_size: int = 64,
-    lr: float = 5e-4,
+    learning_rate: float = 5e-4,
     schedule: str = "exponential",
     scale: float = 1.5,
-    r2_pairs: tuple[np.ndarray, np.ndarray] | None = None,
     r2_patches: int = 4,
     seed: int = 0,
-) -> list[dict[str, float | str]]:
-    """Train the post's MLP once per entry of ``choices`` (a name -> changes to the base recipe)
-    on the same patch pairs and seed, and score each on held-out ``photos``.
+) -> list[dict[str, float | str | int | None]]:
+    """Train the post's MLP once per entry of ``settings`` (name -> changes, see
+    :func:`writeup_settings`) from the same seed and score each: the comparison the post made.
 
-    The base is ``hidden`` tanh layers, Glorot, RMSProp at ``lr`` with ``schedule``, no dropout; a
-    change may set ``hidden``, ``activation`` (applied to the output too, as the post's code did),
-    ``initializer``, ``keep_prob``, ``optimizer``, ``lr`` or ``schedule`` (see
-    :func:`writeup_mlp_choices`). Returns one row
-    per choice: ``choice``, mae / psnr / ssim (:func:`evaluate`), ``r2`` (:func:`writeup_r2` on
-    ``r2_pairs`` with ``r2_patches`` per pair, when given), the last training loss and ``train_s``.
+    Image pairs in [-1, 1] (as from :func:`prepare_pairs`) give the patch pairs for each setting's
+    patch size (``stride`` apart, at most ``patches`` / ``val_patches`` of them). The base recipe is
+    ``hidden`` tanh layers, Xavier, RMSProp at ``learning_rate`` with ``schedule``, MSE; each run
+    stops after ``epochs`` or when the validation loss has not fallen by more than ``min_delta`` for
+    ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows: ``setting``, mae / psnr / ssim on
+    the held-out ``photos`` (:func:`evaluate`, blended), the post's r2 (:func:`writeup_r2`) on
+    ``test_pairs`` and on ``val_pairs``, ``epochs_run``, ``best_epoch`` and ``train_s``.
     """
-    rows: list[dict[str, float | str]] = []
-    for name, change in choices.items():
-        unknown = sorted(set(change) - _CHOICE_KEYS)
+    rows: list[dict[str, float | str | int | None]] = []
+    for name, change in settings.items():
+        unknown = sorted(set(change) - set(SETTING_KEYS))
         if unknown:
-            raise ValueError(f"choice {name!r}: unknown settings {unknown}; expected some of {sorted(_CHOICE_KEYS)}")
-        build = {k: change[k] for k in ("activation", "initializer", "keep_prob") if k in change}
-        layers = tuple(change.get("hidden", hidden))
-        if "activation" in change:
-            build["output_activation"] = None
-        res = train_model(
-            functools.partial(build_mlp, hidden=layers, **build), x, y, epochs=epochs, batch_size=batch_size,
-            loss="mse", optimizer=str(change.get("optimizer", "rmsprop")), lr=float(change.get("lr", lr)),
-            schedule=str(change.get("schedule", schedule)), seed=seed, desc=name[:24],
+            raise ValueError(f"setting {name!r}: unknown keys {unknown}; expected some of {list(SETTING_KEYS)}")
+        sizes, train, val = _setting_patches(change, train_pairs, val_pairs, scale, stride, (patches, val_patches), seed)
+        res = train_upscaler(
+            _setting_build(change, *sizes, hidden), *train, epochs=epochs, batch_size=batch_size, loss="mse",
+            optimizer=str(change.get("optimizer", "rmsprop")),
+            learning_rate=float(change.get("learning_rate", learning_rate)),  # type: ignore[arg-type]
+            schedule=str(change.get("schedule", schedule)), validation_data=val, early_stopping=patience,
+            min_delta=min_delta, seed=seed, desc=name[:24],
         )
-        row: dict[str, float | str] = {"choice": name, **evaluate(res.model, photos, scale)}
-        if r2_pairs is not None:
-            row["r2"] = writeup_r2(res.model, *r2_pairs, scale, patches_per_image=r2_patches, seed=seed)
-        row.update(final_loss=res.final("loss"), train_s=res.seconds)
-        rows.append(row)
+        r2 = {f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
+              for k, pairs in (("test", test_pairs), ("val", val_pairs))}
+        rows.append({"setting": name, **evaluate(photos, res.model, scale), **r2,
+                     "epochs_run": res.epochs_run, "best_epoch": res.best_epoch, "train_s": res.seconds})
     return rows
+
+
+def plot_settings(rows: Sequence[dict], reference_psnr: float, title: str | None = None):
+    """Two panels for :func:`compare_settings` rows: PSNR against ``reference_psnr`` (dB, e.g.
+    bicubic's) and the post's r2 on the test pairs (lower is better). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.2), sharey=True)
+    plot_scores(rows, "psnr", "setting", reference=reference_psnr, ax=left, title="PSNR against bicubic (dB)")
+    plot_scores(rows, "r2_test", "setting", ax=right, title="the post's r2 on test patches (lower is better)")
+    right.set_xlabel("r2 (MSE on [-1, 1])")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
