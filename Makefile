@@ -7,13 +7,14 @@ PROFILE ?= default
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.darkroom-installed
 
-.PHONY: help install run-all book test lab bench models clean distclean
+.PHONY: help install run-all book test lab tensorboard bench models clean distclean
 
 help:
 	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/, then build the book"
 	@echo "make book                                  outputs/book/index.html from the executed notebooks (no re-run)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
+	@echo "make tensorboard                           TensorBoard over outputs/logs (training.fit(log_dir=...) runs)"
 	@echo "make models                                retrain the shipped x2/x3/x4 upscalers (lib/darkroom/models/; minutes)"
 	@echo "make bench                                 every benchmarks/bench_*.py (ratios, printed; tens of minutes)"
 	@echo "make clean | distclean                     remove outputs/ | and .venv"
@@ -41,6 +42,10 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# TensorBoard ships with tensorflow; every training.fit(log_dir="<run>") writes to outputs/logs/<run>.
+tensorboard: $(STAMP)
+	$(BIN)/tensorboard --logdir outputs/logs
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

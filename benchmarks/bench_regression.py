@@ -48,7 +48,7 @@ def main() -> None:
 
     reg.fit_gd(x, y, 0.5, 10, "adam")
     gd = reg.fit_gd(x, y, 0.5, args.keras_epochs, "adam")
-    keras_fit = reg.fit_keras_dense(x, y, 0.5, args.keras_epochs, "adam", progress=False)
+    keras_fit = reg.fit_keras_dense(x, y, 0.5, args.keras_epochs, "adam")
     print(f"full-batch Adam, {args.keras_epochs} epochs (whole calls, tracing and model build included)")
     print(f"  compiled loop (fit_gd)      {gd.seconds / args.keras_epochs * 1e3:8.3f} ms/epoch")
     print(f"  Keras Dense(1) model.fit    {keras_fit.seconds / args.keras_epochs * 1e3:8.3f} ms/epoch"

@@ -150,6 +150,25 @@ def test_train_autoencoder_counts_steps_and_times_the_first_apart() -> None:
     assert columns["steps"] == 6 and columns["later steps (ms)"] == pytest.approx(1000 * result.step_seconds)
 
 
+def test_train_autoencoder_goes_through_training_fit() -> None:
+    # Every optimizer of training.OPTIMIZERS and fit's time budget reach the autoencoder trainer.
+    train, val = circles.circle_splits(24, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
+    build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3))  # noqa: E731
+    result = circles.train_autoencoder(build, train, val, optimizer="adadelta", epochs=5, time_budget_s=0.0)
+    assert result.steps == 1 and result.epochs_run == 1 and result.stop_reason == "time budget"
+    assert isinstance(result.model.optimizer, keras.optimizers.Adadelta)
+    with pytest.raises(ValueError, match="'nadam'"):
+        circles.train_autoencoder(build, train, val, optimizer="nadam", epochs=1)
+
+
+def test_architecture_sweep_rows() -> None:
+    train, val = circles.circle_splits(16, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
+    builds = {"tiny": lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3))}
+    rows = circles.architecture_sweep(builds, train, val, [1e-3, 1e-2], epochs=1)
+    assert [r["learning rate"] for r in rows] == [1e-3, 1e-2]
+    assert all(r["images/s"] > 0 and r["architecture"] == "tiny" for r in rows)
+
+
 def _result(steps: int) -> circles.AutoencoderResult:
     return circles.AutoencoderResult(model=None, steps=steps, first_step_seconds=1.5, step_seconds=0.02)
 

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -160,7 +161,9 @@ def test_full_batch_sgd_above_the_stability_limit_diverges(xy):
 
 
 def test_keras_dense_fit_is_a_line(xy):
-    fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30, progress=False)
+    fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30, optimizer="adadelta")
+    assert isinstance(fit.model.optimizer, keras.optimizers.Adadelta)  # from training.optimizer
+    fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30)
     assert len(fit.history) == 30 and fit.history[-1] < fit.history[0]
     pred = fit.model.predict(np.array([[10.0]], np.float32), verbose=0)[0, 0]
     assert pred == pytest.approx(fit.predict([10.0])[0], rel=1e-5)
@@ -207,7 +210,7 @@ def test_bad_inputs_raise_clear_errors(xy):
         reg.fit_exact(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="learning_rate"):
         reg.fit_sgd_per_sample(*xy, learning_rate=0.0)
-    with pytest.raises(ValueError, match="optimizer must be one of"):
+    with pytest.raises(ValueError, match="'newton'.*sgd, momentum, rmsprop, adadelta"):
         reg.fit_gd(*xy, optimizer="newton")
     with pytest.raises(ValueError, match="huber"):
         reg.fit_robust(*xy, loss="l3")
@@ -284,7 +287,7 @@ def test_steps_sweep_refuses_bad_settings(xy):
         reg.sweep_steps(*xy, steps=(0, 10))
     with pytest.raises(ValueError, match="batch_size"):
         reg.sweep_steps(*xy, steps=(10,), batch_size=0)
-    with pytest.raises(ValueError, match="optimizer must be one of"):
+    with pytest.raises(ValueError, match="'newton'.*sgd, momentum, rmsprop, adadelta"):
         reg.sweep_steps(*xy, steps=(10,), optimizer="newton")
 
 
@@ -319,3 +322,22 @@ def test_first_within_finds_the_first_close_step_count(xy):
     assert sweep.relative_error()[0] > 0.1
     assert sweep.first_within(1e-2) == 3_000
     assert sweep.first_within(1e-12) is None
+
+
+def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
+    from darkroom import training
+
+    named, graph = reg.exact_graph(*xy, log_dir=tmp_path / "named")
+    exact = reg.fit_exact(*xy)
+    assert (named.slope, named.intercept) == pytest.approx((exact.slope, exact.intercept), rel=1e-12)
+    names = {node.name for node in graph.node}
+    assert {"means/Xavg", "least_squares/numerator", "least_squares/slope", "variables/slope",
+            "model/prediction", "loss/mse"} <= names
+    assert list((tmp_path / "named").glob("events.out.tfevents.*"))
+    _, overloaded = reg.exact_graph(*xy, named=False)
+    plain = {node.name for node in overloaded.node}
+    assert {"sub", "pow", "truediv", "numerator"} <= plain and not any("/" in n for n in plain - {"pow/y"})
+    nodes, edges = training.graph_edges(graph)
+    assert ("least_squares/numerator", "least_squares/slope", "data") in edges
+    assert ("variables/slope", "model/slope_X/ReadVariableOp", "control") in edges
+    assert "Const" not in nodes.values() and "Identity" not in nodes.values()

@@ -16,10 +16,9 @@ the toy half of notebook 03) needs:
 
 from __future__ import annotations
 
-import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -48,7 +47,6 @@ __all__ = [
     "evaluate_autoencoder",
     "masked_examples",
     "inpainting_report",
-    "measure_throughput",
     "dataset_size",
     "gradient_report",
     "plot_filters",
@@ -436,61 +434,22 @@ class DiscIoU(keras.metrics.Metric):
 
 @dataclass
 class AutoencoderResult(training.TrainResult):
-    """:class:`training.TrainResult` plus per-epoch wall times and when a target IoU was first met.
+    """:class:`training.TrainResult` plus when a target IoU was first met.
 
-    ``steps`` counts the optimizer steps taken. ``first_step_seconds`` is the wall time of the first
-    step, which includes tracing and compiling the training graph; ``step_seconds`` is the median
-    time of the later steps, so two losses can be compared at equal steps with compile time apart.
+    ``steps``, ``first_step_seconds`` (tracing and compiling included) and ``step_seconds`` (median
+    of the later steps) come from :func:`training.fit`, so two losses can be compared at equal steps
+    with compile time apart.
     """
 
-    epoch_end_seconds: list[float] = field(default_factory=list)
     seconds_to_target: float | None = None
     epochs_to_target: int | None = None
-    steps: int = 0
-    first_step_seconds: float | None = None
-    step_seconds: float | None = None
 
 
-class _Clock(keras.callbacks.Callback):
-    """Records wall time at each epoch end, stops on a time budget, notes when val IoU hits a target."""
-
-    def __init__(self, time_budget_s: float | None, target_iou: float | None, key: str) -> None:
-        super().__init__()
-        self.budget, self.target, self.key = time_budget_s, target_iou, key
-        self.epoch_end: list[float] = []
-        self.batches = 0
-        self.step_times: list[float] = []
-        self.step_start = 0.0
-        self.hit: tuple[float, int] | None = None
-        self.start = 0.0
-
-    def on_train_begin(self, logs=None) -> None:
-        self.start = time.perf_counter()
-
-    def on_train_batch_begin(self, batch, logs=None) -> None:
-        self.step_start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None) -> None:
-        self.batches += 1
-        self.step_times.append(time.perf_counter() - self.step_start)
-        if self.budget is not None and time.perf_counter() - self.start > self.budget:
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None) -> None:
-        now = time.perf_counter() - self.start
-        self.epoch_end.append(now)
-        value = (logs or {}).get(self.key)
-        if self.target is not None and self.hit is None and value is not None and value >= self.target:
-            self.hit = (now, epoch + 1)
-
-
-def _optimizer(name: str | keras.optimizers.Optimizer, learning_rate: float) -> keras.optimizers.Optimizer:
-    if isinstance(name, keras.optimizers.Optimizer):
-        return name
-    table = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
-    if name not in table:
-        raise ValueError(f"optimizer must be one of {sorted(table)} or a keras Optimizer; received {name!r}")
-    return table[name](learning_rate=learning_rate)
+def _autoencoder_metrics(iou_threshold: float | None) -> list[keras.metrics.Metric]:
+    metrics: list[keras.metrics.Metric] = [keras.metrics.MeanSquaredError(name="mse")]
+    if iou_threshold is not None:
+        metrics.append(DiscIoU(iou_threshold))
+    return metrics
 
 
 def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
@@ -499,45 +458,29 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
                       epochs: int = 10, time_budget_s: float | None = None, seed: int = 0,
                       strategy: tf.distribute.Strategy | None = None, iou_threshold: float | None = 0.5,
                       target_iou: float | None = None, desc: str = "autoencoder") -> AutoencoderResult:
-    """Build a model with ``build()`` under the strategy scope, train it with ``fit`` and time it.
+    """Train ``build()`` on ``train`` with :func:`darkroom.training.fit` and note when IoU hits a target.
 
-    ``loss`` is a name from :data:`darkroom.losses.LOSSES` or any Keras loss. Training stops
-    after ``epochs`` or once ``time_budget_s`` is spent (checked every batch). The history
-    holds ``loss``, ``mse`` and ``iou`` (and their ``val_`` forms); ``iou_threshold`` is 0.5
-    for [0, 1] images and 50 for LAB lightness; ``None`` leaves IoU out (the colour toy). ``seconds_to_target`` is the wall time at
-    the end of the first epoch whose validation IoU reached ``target_iou``.
+    ``loss`` is a name from :data:`darkroom.losses.LOSSES` or any Keras loss; ``optimizer`` a name
+    from :data:`darkroom.training.OPTIMIZERS`. Training stops after ``epochs`` or once
+    ``time_budget_s`` is spent (checked every batch). The history holds ``loss``, ``mse`` and ``iou``
+    (and their ``val_`` forms); ``iou_threshold`` is 0.5 for [0, 1] images and 50 for LAB lightness;
+    ``None`` leaves IoU out (the colour toy). ``seconds_to_target`` is the wall time at the end of
+    the first epoch whose validation IoU reached ``target_iou``.
     """
     from darkroom import losses
 
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1; received {epochs}")
-    keras.utils.set_random_seed(seed)
     loss_fn = losses.get(loss) if isinstance(loss, str) else loss
     with training.strategy_scope(strategy):
-        model = build()
-        metrics = [keras.metrics.MeanSquaredError(name="mse")]
-        if iou_threshold is not None:
-            metrics.append(DiscIoU(iou_threshold))
-        model.compile(optimizer=_optimizer(optimizer, learning_rate), loss=loss_fn, metrics=metrics)
+        metrics = _autoencoder_metrics(iou_threshold)
     key = "val_iou" if validation is not None else "iou"
-    clock = _Clock(time_budget_s, target_iou, key)
-    start = time.perf_counter()
-    hist = model.fit(train, validation_data=validation, epochs=epochs, verbose=0, shuffle=False,
-                     callbacks=[clock, training.keras_progress(epochs, desc)])
-    seconds = time.perf_counter() - start
-    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    target = training.TargetReached(key, target_iou) if target_iou is not None else None
     size = dataset_size(train)
-    examples = None if size is None else min(clock.batches * size[1], size[0] * len(clock.epoch_end))
-    return AutoencoderResult(
-        model=model, history=history, seconds=seconds,
-        examples_per_second=examples / seconds if examples and seconds > 0 else None,
-        epoch_end_seconds=clock.epoch_end,
-        seconds_to_target=clock.hit[0] if clock.hit else None,
-        epochs_to_target=clock.hit[1] if clock.hit else None,
-        steps=clock.batches,
-        first_step_seconds=clock.step_times[0] if clock.step_times else None,
-        step_seconds=float(np.median(clock.step_times[1:])) if len(clock.step_times) > 1 else None,
-    )
+    result = training.fit(build, train, loss=loss_fn, optimizer=optimizer, learning_rate=learning_rate,
+                          metrics=metrics, epochs=epochs, batch_size=size[1] if size else None,
+                          validation_data=validation, time_budget_s=time_budget_s, seed=seed,
+                          strategy=strategy, desc=desc, callbacks=[target] if target else [])
+    return AutoencoderResult(**vars(result), seconds_to_target=target.seconds if target else None,
+                             epochs_to_target=target.epoch if target else None)
 
 
 def budget_columns(result: AutoencoderResult) -> dict[str, Any]:
@@ -617,24 +560,6 @@ def inpainting_report(model: keras.Model, damaged: Any, clean: Any, hole: Any,
             {"what": "model output", **_hole_scores(pred, clean, hole)}]
 
 
-def measure_throughput(model: keras.Model, batch_size: int = 16, steps: int = 5, loss: Any = "mean_squared_error",
-                       learning_rate: float = 1e-3, seed: int = 0) -> float:
-    """Training images per second of ``model`` on random inputs (one warm-up step excluded)."""
-    from darkroom import losses
-
-    keras.utils.set_random_seed(seed)
-    shape_in = (batch_size, *model.input_shape[1:])
-    shape_out = (batch_size, *model.output_shape[1:])
-    x = tf.random.uniform(shape_in)
-    y = tf.random.uniform(shape_out)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=losses.get(loss) if isinstance(loss, str) else loss)
-    model.train_on_batch(x, y)
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(x, y)
-    return batch_size * steps / (time.perf_counter() - start)
-
-
 # --------------------------------------------------------------------------- analysis
 
 def gradient_report(model: keras.Model, x: Any, y: Any, loss: Any = "mean_squared_error") -> dict[str, float]:
@@ -682,12 +607,15 @@ def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.d
                        strategy: tf.distribute.Strategy | None = None) -> list[dict[str, Any]]:
     """Train every architecture at every learning rate on the same data and budget.
 
-    Each row holds the training rate (images per second, a throughput measured on
-    random batches) and the learning rate's effect (validation MSE and IoU reached).
+    Each row holds the training rate (images per second of :func:`darkroom.training.throughput`
+    on one training batch, Adam, MSE) and the learning rate's effect (validation MSE and IoU reached).
     """
     rows = []
+    batch = next(iter(train))
     for name, build in builds.items():
-        speed = measure_throughput(build(), batch_size=16, steps=3, seed=seed)
+        model = build()
+        model.compile(optimizer=training.optimizer("adam"), loss="mean_squared_error")
+        speed = training.throughput(model, batch, steps=3)
         for lr in learning_rates:
             res = train_autoencoder(build, train, validation, learning_rate=lr, epochs=epochs,
                                     time_budget_s=time_budget_s, seed=seed, strategy=strategy, desc=f"{name} lr={lr:g}")

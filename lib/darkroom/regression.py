@@ -42,6 +42,7 @@ __all__ = [
     "mse",
     "fit_exact",
     "fit_lstsq",
+    "exact_graph",
     "fit_sgd_per_sample",
     "fit_sgd_per_sample_eager",
     "sgd_path",
@@ -64,8 +65,6 @@ __all__ = [
 # darkroom.writeups under "fire_theft_*"; this module computes and never restates them.
 # The upper-right point that pulls a parabola through it.
 OUTLIER = (39.7, 147.0)
-
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adagrad", "ftrl")
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,6 +339,82 @@ def fit_lstsq(x: np.ndarray, y: np.ndarray) -> LineFit:
     return LineFit(
         float(slope), float(intercept), time.perf_counter() - start, method="lstsq (NumPy)"
     )
+
+
+def _exact_ops_named(X: Any, Y: Any) -> tuple[Any, Any]:
+    """The closed form with every op named and grouped, so TensorBoard's graph reads like the formula."""
+    import tensorflow as tf
+
+    with tf.name_scope("means"):
+        x_avg = tf.reduce_mean(X, name="Xavg")
+        y_avg = tf.reduce_mean(Y, name="Yavg")
+    with tf.name_scope("least_squares"):
+        dx = tf.subtract(X, x_avg, name="dx")
+        dy = tf.subtract(Y, y_avg, name="dy")
+        numerator = tf.reduce_sum(tf.multiply(dx, dy, name="dx_dy"), name="numerator")
+        denominator = tf.reduce_sum(tf.square(dx, name="dx_squared"), name="denominator")
+        slope = tf.divide(numerator, denominator, name="slope")
+        intercept = tf.subtract(y_avg, tf.multiply(slope, x_avg, name="slope_Xavg"), name="intercept")
+    return slope, intercept
+
+
+def _exact_ops_overloaded(X: Any, Y: Any) -> tuple[Any, Any]:
+    """The write-up's code: Python operators, so only the reductions it named get names."""
+    import tensorflow as tf
+
+    x_avg = tf.reduce_mean(X, name="Xavg")
+    y_avg = tf.reduce_mean(Y, name="Yavg")
+    numerator = tf.reduce_sum((X - x_avg) * (Y - y_avg), name="numerator")
+    denominator = tf.reduce_sum((X - x_avg) ** 2, name="denominator")
+    slope = numerator / denominator
+    return slope, y_avg - slope * x_avg
+
+
+def _named_model_and_loss(X: Any, Y: Any, slope: Any, intercept: Any, w: Any, b: Any) -> None:
+    """Store the line in the named variables, then the model's prediction and its MSE, each named."""
+    import tensorflow as tf
+
+    with tf.name_scope("variables"):
+        w.assign(slope, name="slope")
+        b.assign(intercept, name="intercept")
+    with tf.name_scope("model"):
+        prediction = tf.add(tf.multiply(w, X, name="slope_X"), b, name="prediction")
+    with tf.name_scope("loss"):
+        tf.reduce_mean(tf.square(tf.subtract(Y, prediction, name="residual"), name="squared"), name="mse")
+
+
+def exact_graph(x: np.ndarray, y: np.ndarray, named: bool = True,
+                log_dir: str | os.PathLike[str] | None = None) -> tuple[LineFit, Any]:
+    """The closed-form least-squares line as a traced TensorFlow graph: ``(fit, GraphDef)``.
+
+    ``named=True`` names every op (``tf.name_scope`` groups ``means`` and ``least_squares``; the
+    line is stored in the variables ``slope`` and ``intercept``, then ``model/prediction`` and
+    ``loss/mse`` follow); ``named=False`` is the write-up's operator-overloading code, whose
+    subtractions and powers get TensorFlow's default names (``sub``, ``pow``). With ``log_dir`` (a
+    run name goes to ``outputs/logs/<name>``) the graph is written for TensorBoard's Graphs tab.
+    """
+    import tensorflow as tf
+
+    from darkroom import training
+
+    x, y = _check_xy(x, y)
+    ops = _exact_ops_named if named else _exact_ops_overloaded
+    w = tf.Variable(0.0, dtype=tf.float64, name="slope")
+    b = tf.Variable(0.0, dtype=tf.float64, name="intercept")
+
+    def line(X: Any, Y: Any) -> tuple[Any, Any]:
+        slope, intercept = ops(X, Y)
+        if named:
+            _named_model_and_loss(X, Y, slope, intercept, w, b)
+        return slope, intercept
+
+    function = tf.function(line)
+    start = time.perf_counter()
+    X, Y = tf.constant(x, tf.float64, name="X"), tf.constant(y, tf.float64, name="Y")
+    graph_def = training.trace_graph(function, X, Y, log_dir=log_dir)
+    slope, intercept = (float(v) for v in function(X, Y))
+    fit = LineFit(slope, intercept, time.perf_counter() - start, method="exact (traced graph)")
+    return fit, graph_def
 
 
 def fit_quadratic(x: np.ndarray, y: np.ndarray) -> QuadFit:
@@ -666,22 +741,6 @@ def sweep_sgd(
 # Full-batch gradient descent with a Keras optimizer, compiled
 
 
-def _make_optimizer(name: str, learning_rate: float) -> Any:
-    import keras
-
-    table = {
-        "sgd": lambda: keras.optimizers.SGD(learning_rate),
-        "momentum": lambda: keras.optimizers.SGD(learning_rate, momentum=0.9),
-        "adam": lambda: keras.optimizers.Adam(learning_rate),
-        "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate),
-        "adagrad": lambda: keras.optimizers.Adagrad(learning_rate),
-        "ftrl": lambda: keras.optimizers.Ftrl(learning_rate),
-    }
-    if name not in table:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    return table[name]()
-
-
 def fit_gd(
     x: np.ndarray,
     y: np.ndarray,
@@ -693,10 +752,10 @@ def fit_gd(
 ) -> LineFit:
     """Full-batch gradient descent on the mean squared error, one step per epoch.
 
-    ``optimizer`` names a Keras optimizer (``"sgd"``, ``"momentum"``, ``"adam"``, ``"rmsprop"``,
-    ``"adagrad"``, ``"ftrl"``); ``w`` and ``b`` start at 0 in float32 and all epochs run inside
-    one ``tf.function`` loop. ``history`` is the loss before each step. ``seed`` is accepted for
-    the shared training signature (the start is deterministic); ``strategy`` places the variables.
+    ``optimizer`` is a name from :data:`darkroom.training.OPTIMIZERS`; ``w`` and ``b`` start at 0
+    in float32 and all epochs run inside one ``tf.function`` loop. ``history`` is the loss before
+    each step. ``seed`` is accepted for the shared training signature (the start is deterministic);
+    ``strategy`` places the variables.
     For plain SGD on this data, learning rates above about 0.0037 diverge (twice the inverse of
     the largest curvature of the loss).
     """
@@ -712,7 +771,7 @@ def fit_gd(
     with training.strategy_scope(strategy):
         w = tf.Variable(0.0, dtype=tf.float32, name="slope")
         b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
-        opt = _make_optimizer(optimizer, learning_rate)
+        opt = training.optimizer(optimizer, learning_rate)
         opt.build([w, b])
     X = tf.constant(x, tf.float32)
     Y = tf.constant(y, tf.float32)
@@ -764,7 +823,9 @@ def sweep_steps(
     _check_positive("learning_rate", learning_rate)
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be None (full batch) or >= 1, got {batch_size!r}")
-    opt = _make_optimizer(optimizer, learning_rate)
+    from darkroom import training
+
+    opt = training.optimizer(optimizer, learning_rate)
     start = time.perf_counter()
     w = tf.Variable(0.0, dtype=tf.float32, name="slope")
     b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
@@ -809,6 +870,15 @@ def sweep_steps(
     )
 
 
+def _dense_line() -> Any:
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros")],
+        name="dense_line",
+    )
+
+
 def fit_keras_dense(
     x: np.ndarray,
     y: np.ndarray,
@@ -818,50 +888,32 @@ def fit_keras_dense(
     batch_size: int | None = None,
     seed: int = 0,
     strategy: Any = None,
-    progress: bool = True,
 ) -> LineFit:
-    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` with ``model.fit`` on the MSE.
+    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` on the MSE with :func:`darkroom.training.fit`.
 
     This is today's stand-in for ``tf.contrib.learn.LinearRegressor`` (removed from TensorFlow).
     The kernel and bias start at zero like the other fits; ``batch_size=None`` means the full
-    batch (one step per epoch). ``history`` is Keras' per-epoch training loss. The model is
-    returned in ``LineFit.model``.
+    batch (one step per epoch); samples stay in file order. ``history`` is Keras' per-epoch
+    training loss. The model is returned in ``LineFit.model``.
     """
-    import keras
-
     from darkroom import training
 
     x, y = _check_xy(x, y)
     _check_schedule(learning_rate, epochs)
-    keras.utils.set_random_seed(seed)
     start = time.perf_counter()
-    with training.strategy_scope(strategy):
-        model = keras.Sequential(
-            [
-                keras.Input((1,)),
-                keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros"),
-            ],
-            name="dense_line",
-        )
-        model.compile(optimizer=_make_optimizer(optimizer, learning_rate), loss="mse")
-    callbacks = [training.keras_progress(int(epochs), "Dense(1)")] if progress else []
-    fitted = model.fit(
-        x.astype(np.float32)[:, None],
-        y.astype(np.float32),
-        batch_size=batch_size or len(x),
-        epochs=int(epochs),
-        shuffle=False,
-        verbose=0,
-        callbacks=callbacks,
+    result = training.fit(
+        _dense_line, (x.astype(np.float32)[:, None], y.astype(np.float32)), loss="mse",
+        optimizer=optimizer, learning_rate=learning_rate, epochs=int(epochs),
+        batch_size=batch_size or len(x), shuffle=False, seed=seed, strategy=strategy, desc="Dense(1)",
     )
-    kernel, bias = model.layers[-1].get_weights()
+    kernel, bias = result.model.layers[-1].get_weights()
     return LineFit(
         float(kernel.ravel()[0]),
         float(bias.ravel()[0]),
         time.perf_counter() - start,
-        [float(v) for v in fitted.history["loss"]],
+        result.history["loss"],
         method=f"Keras Dense(1) {optimizer} (lr={learning_rate:g}, {epochs} epochs)",
-        model=model,
+        model=result.model,
     )
 
 
