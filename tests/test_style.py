@@ -219,3 +219,17 @@ def test_public_names_cover_what_the_notebooks_use() -> None:
     assert used, "no notebook calls darkroom.style"
     assert sorted(used - set(style.__all__)) == []
     assert all(hasattr(style, name) for name in style.__all__)
+
+
+def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
+    """The scorer any method's result can be compared with gives stylize's own best loss back."""
+    swirls = data.procedural_style("swirls", 64)
+    r = style.stylize(content, swirls, iterations=10, optimizer="lbfgs", initial=content, weights="multiscale",
+                      progress=False)
+    parts = vgg.perceptual_parts(r.image, content, swirls, weights="multiscale")
+    assert parts["loss"] == pytest.approx(r.loss, rel=1e-3)
+    assert parts["loss"] == pytest.approx(parts["content"] + parts["style"] + parts["tv"], rel=1e-6)
+    photo = vgg.perceptual_parts(content, content, swirls, weights="multiscale")
+    assert photo["content"] == 0.0 and photo["style"] > parts["style"]
+    with pytest.raises(ValueError, match="one image"):
+        vgg.perceptual_parts(content[None], content, swirls)

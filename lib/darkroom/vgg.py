@@ -66,6 +66,7 @@ __all__ = [
     "style_layer_weights",
     "loss_layers",
     "PerceptualLoss",
+    "perceptual_parts",
     "estimate_memory_bytes",
     "warn_if_huge",
 ]
@@ -604,6 +605,38 @@ class PerceptualLoss:
         tv = tv_loss(image)
         content, style, tv = self.content_w * content, self.style_w * style, self.tv_w * tv
         return content + style + tv, content, style, tv
+
+
+def perceptual_parts(image: Any, content: Any, style_image: Any, *, weights: str | os.PathLike | None = "auto",
+                     seed: int = 0, **loss_kwargs: Any) -> dict[str, float]:
+    """neural-style's loss of ``image`` as ``content`` painted in ``style_image``'s style, by part.
+
+    The score :func:`darkroom.style.stylize` minimises, with its defaults (``loss_kwargs`` go to
+    :class:`PerceptualLoss`): ``content`` is resized to ``image``'s size and the style to its width,
+    as ``stylize`` does, so results of any method at one size compare.  Returns ``loss``, ``content``,
+    ``style`` and ``tv``, each weighted.
+    """
+    import tensorflow as tf
+
+    from darkroom import images
+
+    img = color.as_float_rgb(image, "image")
+    if img.ndim != 3:
+        raise ValueError(f"image: expected one image (H, W, 3), received shape {img.shape}")
+    hw = img.shape[:2]
+    photo = color.as_float_rgb(content, "content")
+    sty = color.as_float_rgb(style_image, "style_image")
+    sty_hw = (max(MIN_SIDE, round(sty.shape[0] * hw[1] / sty.shape[1])), hw[1])
+    photo = photo if photo.shape[:2] == hw else images.resize(photo, hw)
+    sty = sty if sty.shape[:2] == sty_hw else images.resize(sty, sty_hw)
+    c_layers = loss_kwargs.pop("content_layers", tuple(zip(CONTENT_LAYERS, (1.0, 0.0))))
+    style_layers = loss_kwargs.pop("style_layers", STYLE_LAYERS)
+    extractor = vgg_features(weights, loss_kwargs.pop("pooling", "max"), loss_layers(style_layers, c_layers),
+                             seed=seed)
+    loss = PerceptualLoss(extractor, [preprocess(sty)], content_layers=c_layers, style_layers=style_layers,
+                          **loss_kwargs)
+    parts = loss(tf.constant(preprocess(img)[None]), loss.content_targets(preprocess(photo)[None]))
+    return dict(zip(("loss", "content", "style", "tv"), (float(p) for p in parts)))
 
 
 # --------------------------------------------------------------------------- memory
