@@ -35,21 +35,21 @@ import darkroom  # first: it quiets TensorFlow before TensorFlow is imported
 
 
 def _setup(size: int, weights: str):
-    from darkroom import images, style
+    from darkroom import data, images, style
 
     content = images.resize(images.sample_image("astronaut"), (size, size))
-    swirl = style.procedural_style("swirls", size)
+    swirl = data.procedural_style("swirls", size)
     return style, content, swirl
 
 
-def _objective(style, extractor, content, swirl):
-    """neural-style's loss with the default weights, evaluated through ``extractor``."""
-    layer_w = style.style_layer_weights(len(style.STYLE_LAYERS), 1.0)
-    return style._Objective(
-        extractor, style.preprocess(content), [style.preprocess(swirl)], content_w=5.0, style_w=500.0,
-        blend=[1.0], layer_w=layer_w, tv_w=100.0, style_layers=list(style.STYLE_LAYERS),
-        content_layers=[("relu4_2", 1.0), ("relu5_2", 0.0)], jit_compile=False,
-    )
+def _objective(extractor, content, swirl):
+    """neural-style's loss with the default weights, evaluated through ``extractor``: (image) -> parts."""
+    from darkroom import vgg
+
+    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirl)], content_weight=5.0, style_weight=500.0,
+                              tv_weight=100.0, content_layers=[("relu4_2", 1.0), ("relu5_2", 0.0)])
+    targets = loss.content_targets(vgg.preprocess(content)[None])
+    return lambda image: loss(image, targets)
 
 
 def vgg19_weights(requested: str) -> str:
@@ -58,9 +58,9 @@ def vgg19_weights(requested: str) -> str:
     ``weights="auto"`` falls back to the multi-scale random filters offline, which have no VGG19 to
     time; an iteration's cost is the network's, not its weights', so random VGG19 times ImageNet's.
     """
-    from darkroom import style
+    from darkroom import vgg
 
-    return "random" if style.resolve_weights(requested).kind == "multiscale" else requested
+    return "random" if vgg.resolve_weights(requested).kind == "multiscale" else requested
 
 
 def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
@@ -68,18 +68,20 @@ def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
     import keras
     import tensorflow as tf
 
-    style, content, swirl = _setup(size, weights)
+    from darkroom import vgg
+
+    _, content, swirl = _setup(size, weights)
     start = time.perf_counter()
-    full = style.vgg_features(weights, layers=style.STYLE_LAYERS + style.CONTENT_LAYERS + ("pool5",))
-    obj = _objective(style, full, content, swirl)
-    mean = tf.constant(style.VGG_MEAN_RGB)
+    full = vgg.vgg_features(weights, layers=vgg.STYLE_LAYERS + vgg.CONTENT_LAYERS + ("pool5",))
+    parts = _objective(full, content, swirl)
+    mean = tf.constant(vgg.VGG_MEAN_RGB)
     image = tf.Variable(content[None])
     opt = keras.optimizers.Adam(learning_rate=0.02, beta_1=0.99, epsilon=1e-1)
 
     @tf.function
     def train_step():
         with tf.GradientTape() as tape:
-            loss = obj._parts(image * 255.0 - mean)[0]
+            loss = parts(image * 255.0 - mean)[0]
         grad = tape.gradient(loss, image)
         opt.apply_gradients([(grad, image)])
         image.assign(tf.clip_by_value(image, 0.0, 1.0))
@@ -89,7 +91,7 @@ def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
     for _ in range(iterations):
         losses.append(float(train_step()))
         times.append(time.perf_counter() - start)
-    final = float(obj.parts(image * 255.0 - mean)[0])
+    final = float(parts(image * 255.0 - mean)[0])
     seconds = time.perf_counter() - start
     steady = (times[-1] - times[0]) / max(len(times) - 1, 1)
     return dict(final_loss=final, seconds=seconds, seconds_per_iteration=steady, weights=full.weights_description)

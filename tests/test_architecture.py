@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "darkroom"
-TOPICS = {"regression", "circles", "style", "colorize", "superres"}
+TOPICS = {"regression", "circles", "style", "fast_style", "colorize", "superres"}
+# Foundation modules topics share (DESIGN.md); each must exist and stay free of topic imports.
+FOUNDATION = {"color", "images", "data", "metrics", "losses", "training", "vgg", "writeups", "inspect", "tables"}
 # DESIGN.md: the `darkroom` command sits beside the library; it may import anything, nothing imports it.
 BESIDE = {"cli", "__main__"}
 
@@ -40,6 +42,11 @@ def test_imports_follow_the_module_map(path: Path) -> None:
         assert not imported & TOPICS, f"topic {path.stem} imports topic(s) {imported & TOPICS}"
     else:
         assert not imported & TOPICS, f"foundation {path.stem} imports topic(s) {imported & TOPICS}"
+
+
+def test_the_foundation_modules_exist_and_are_not_topics() -> None:
+    assert sorted(m for m in FOUNDATION if not (PACKAGE / f"{m}.py").is_file()) == []
+    assert FOUNDATION.isdisjoint(TOPICS) and FOUNDATION.isdisjoint(BESIDE)
 
 
 def test_importing_darkroom_does_not_import_tensorflow() -> None:

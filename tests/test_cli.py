@@ -98,6 +98,22 @@ def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) ->
     assert again.returncode == 1 and "art.jpg: exists" in again.stderr
 
 
+def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
+    from darkroom import fast_style
+
+    fast_style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
+    out = darkroom("stylize", "--content", "photo.png", "--model", "tiny.keras", "--output", "fast.png",
+                   "--width", "30", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "fast.png")[0].shape == (25, 30, 3) and "one pass" in out.stderr
+    missing = darkroom("stylize", "--content", "photo.png", "--model", "style_fast_nothing", "--output", "f2.png",
+                       cwd=folder)
+    assert missing.returncode == 1 and "style_fast_nothing.keras: no such model file" in missing.stderr
+    both = darkroom("stylize", "--content", "photo.png", "--model", "tiny.keras", "--styles", "style.png",
+                    "--output", "f3.png", cwd=folder)
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
 @pytest.mark.parametrize("flags,message", [
     (["--network", "imagenet-vgg-verydeep-19.mat"], "MatConvNet"),
     (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),

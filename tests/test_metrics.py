@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from darkroom import metrics
+from darkroom import data, images, metrics
 
 
 def _noisy_pair(shape=(48, 40, 3), noise=0.1, seed=0):
@@ -103,3 +103,20 @@ def test_colorfulness_orders_saturation():
 def test_bad_dtype_is_refused():
     with pytest.raises(TypeError, match="uint8"):
         metrics.psnr(np.zeros((4, 4), np.int32), np.zeros((4, 4), np.int32))
+
+
+def test_filter_bank_gram_and_style_distance() -> None:
+    swirls = data.procedural_style("swirls", 128)
+    g = metrics.filter_bank_gram(swirls)
+    assert g.shape == (43, 43) and np.allclose(g, g.T)
+    assert metrics.style_distance(swirls, swirls) == pytest.approx(0.0, abs=1e-9)
+    # The same style drawn with another seed is far closer than another style or a photo.
+    same_kind = metrics.style_distance(swirls, data.procedural_style("swirls", 128, seed=5))
+    photo = images.resize(images.sample_image("astronaut"), (128, 128))
+    assert same_kind < 0.5 * metrics.style_distance(swirls, data.procedural_style("mosaic", 128))
+    assert same_kind < 0.5 * metrics.style_distance(swirls, photo)
+    # The style is resized to the image's width first, as stylize does.
+    big = data.procedural_style("stripes", 256)
+    assert metrics.style_distance(big, images.resize(big, (64, 64))) < 0.05
+    with pytest.raises(ValueError, match="one image"):
+        metrics.filter_bank_gram(np.zeros((2, 8, 8, 3), np.float32))

@@ -46,7 +46,11 @@ def _add_stylize(sub: Any) -> None:
     p = sub.add_parser("stylize", help="paint a photo in the style of others (neural-style's flags)",
                        description="Style transfer (Gatys et al.) with neural-style's flags; see the README's table.")
     p.add_argument("--content", required=True, help="content image")
-    p.add_argument("--styles", required=True, nargs="+", help="one or more style images")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--styles", nargs="+", help="one or more style images (optimise the image)")
+    which.add_argument("--model", default=None,
+                       help="a trained fast-style network instead: a name in outputs/models (style_fast_swirls) "
+                            "or a .keras path; one forward pass, the optimisation flags do not apply")
     p.add_argument("--output", required=True, help="output image (format from the suffix)")
     p.add_argument("--iterations", type=_positive_int, default=1000, help="iterations (default %(default)s)")
     p.add_argument("--print-iterations", type=_positive_int, default=None,
@@ -255,8 +259,46 @@ def _write_progress(args: argparse.Namespace, history: dict[str, list[float]], f
         _say(args, f"wrote {path}")
 
 
+def _working_size(pixels: Any, width: int | None, max_side: int | None) -> Any:
+    """``pixels`` resized to ``width`` (keeping the aspect) and shrunk to ``max_side``, as stylize sizes a photo."""
+    h, w = pixels.shape[:2]
+    if width is not None:
+        h, w = max(1, round(h * width / w)), width
+    if max_side is not None and max(h, w) > max_side:
+        h, w = max(1, round(h * max_side / max(h, w))), max(1, round(w * max_side / max(h, w)))
+    return pixels if (h, w) == pixels.shape[:2] else images.resize(pixels, (h, w))
+
+
+def _stylize_with_model(args: argparse.Namespace) -> int:
+    """Paint the content with a trained fast-style network: one forward pass."""
+    output = images.check_writable(args.output, args.overwrite)
+    content, bits = _read_rgb(args.content)
+    path = Path(args.model)
+    if path.suffix != ".keras":
+        from darkroom.paths import models_dir
+
+        path = models_dir() / f"{args.model}.keras"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file (expected a .keras network from darkroom.fast_style)")
+    import time
+
+    import keras
+
+    from darkroom import fast_style
+
+    with _muted(args.quiet):
+        model = keras.models.load_model(path)
+        start = time.perf_counter()
+        painted = fast_style.apply_style(model, _working_size(content, args.width, args.max_side))
+    images.write_image(output, painted, bits=bits, overwrite=args.overwrite)
+    _say(args, f"wrote {output} ({path.stem}, one pass, {time.perf_counter() - start:.2f} s)")
+    return 0
+
+
 def cmd_stylize(args: argparse.Namespace) -> int:
-    """neural-style's command: optimise an image, write it (and checkpoints, progress)."""
+    """neural-style's command: optimise an image, write it (and checkpoints, progress); or one pass of --model."""
+    if args.model is not None:
+        return _stylize_with_model(args)
     pattern = _checkpoint_pattern(args)
     options = _stylize_options(args)
     output = images.check_writable(args.output, args.overwrite)

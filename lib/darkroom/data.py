@@ -62,6 +62,8 @@ __all__ = [
     "cached",
     "caltech256",
     "split_by_image",
+    "PROCEDURAL_STYLES",
+    "procedural_style",
 ]
 
 # ----------------------------------------------------------------------------------------
@@ -821,3 +823,72 @@ def split_by_image(
         "val": picked[n_test : n_test + n_val],
         "train": picked[n_test + n_val :],
     }
+
+
+# ----------------------------------------------------------------------------------------
+# Procedural style images (stand-ins for paintings that no package ships)
+# ----------------------------------------------------------------------------------------
+
+PROCEDURAL_STYLES: tuple[str, ...] = ("swirls", "mosaic", "stripes")
+
+
+def _palette(colors: Sequence[str]) -> np.ndarray:
+    return np.array([[int(c[i : i + 2], 16) / 255.0 for i in (1, 3, 5)] for c in colors], np.float32)
+
+
+def _interp_palette(t: np.ndarray, pal: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0, 1) * (len(pal) - 1)
+    i = np.minimum(t.astype(int), len(pal) - 2)
+    f = (t - i)[..., None]
+    return pal[i] * (1 - f) + pal[i + 1] * f
+
+
+def _swirls(size: int, rng: np.random.Generator) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64) / size
+    u, v = x.copy(), y.copy()
+    for _ in range(7):  # each vortex rotates space around its centre, strongest at the core
+        cx, cy = rng.random(2)
+        strength = rng.uniform(-6, 6)
+        radius = rng.uniform(0.08, 0.25)
+        du, dv = u - cx, v - cy
+        ang = strength * np.exp(-(du**2 + dv**2) / radius**2)
+        c, s = np.cos(ang), np.sin(ang)
+        u, v = cx + c * du - s * dv, cy + s * du + c * dv
+    field_ = 0.5 + 0.25 * np.sin(28 * u + 3 * np.sin(9 * v)) + 0.25 * np.sin(23 * v + 2 * np.cos(7 * u))
+    pal = _palette(["#0b1d51", "#1f4e9c", "#5b8fd6", "#f2d45c", "#fbf3c2"])
+    return _interp_palette(field_, pal)
+
+
+def _mosaic(size: int, rng: np.random.Generator) -> np.ndarray:
+    n = max(12, size * size // 500)
+    pts = rng.random((n, 2)) * size
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    d = np.sqrt((x[..., None] - pts[:, 0]) ** 2 + (y[..., None] - pts[:, 1]) ** 2)
+    part = np.partition(d, 1, axis=-1)
+    nearest = np.argmin(d, axis=-1)
+    pal = _palette(["#c0392b", "#e67e22", "#f1c40f", "#16a085", "#2980b9", "#8e44ad", "#ecf0f1"])
+    tiles = pal[rng.integers(0, len(pal), n)] * rng.uniform(0.8, 1.1, (n, 1))
+    img = tiles[nearest]
+    grout = (part[..., 1] - part[..., 0]) < max(1.5, size / 128)
+    img[grout] = (0.12, 0.1, 0.09)
+    return np.clip(img, 0, 1)
+
+
+def _stripes(size: int, rng: np.random.Generator) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64) / size
+    theta = rng.uniform(0, np.pi)
+    t = x * np.cos(theta) + y * np.sin(theta)
+    t += 0.04 * np.sin(2 * np.pi * 3 * (x * np.sin(theta) - y * np.cos(theta)))
+    pal = _palette(["#1b1b1b", "#e63946", "#f1faee", "#457b9d", "#ffb703"])
+    band = np.floor(t * 14).astype(int) % len(pal)
+    return pal[band]
+
+
+def procedural_style(name: str, size: int = 256, seed: int = 0) -> np.ndarray:
+    """A generated style image, float32 RGB (size, size, 3): "swirls", "mosaic" or "stripes"."""
+    makers = {"swirls": _swirls, "mosaic": _mosaic, "stripes": _stripes}
+    if name not in makers:
+        raise ValueError(f"procedural_style: expected one of {PROCEDURAL_STYLES}, received {name!r}")
+    if size < 16:  # the smallest image VGG19 features accept
+        raise ValueError(f"size: expected >= 16 px, received {size}")
+    return makers[name](int(size), np.random.default_rng(seed)).astype(np.float32)

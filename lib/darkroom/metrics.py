@@ -1,4 +1,4 @@
-"""Image quality metrics: PSNR, SSIM, ab error and colourfulness (NumPy).
+"""Image quality metrics: PSNR, SSIM, ab error, colourfulness and a style distance (NumPy).
 
 Images are float RGB in [0, 1] (uint8 is converted once by dividing by 255); the data
 range is an argument, never guessed from the values. A batch (N, H, W, C) scores as the
@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["psnr", "ssim", "ab_mae", "colorfulness"]
+from darkroom import color, images
+
+__all__ = ["psnr", "ssim", "ab_mae", "colorfulness", "filter_bank_gram", "style_distance"]
 
 
 def _as_float(x: Any, name: str) -> np.ndarray:
@@ -132,3 +134,49 @@ def colorfulness(rgb: Any) -> float:
         rg.mean(axis=1) ** 2 + yb.mean(axis=1) ** 2
     )
     return float(np.mean(values))
+
+
+# --------------------------------------------------------------------------- texture statistics
+
+# Scale-normalised Gaussian derivatives (x, y, xx, yy, xy) of the lightness at four scales.
+_BANK_SIGMAS = (1.0, 2.0, 4.0, 8.0)
+_BANK_ORDERS = ((0, 1), (1, 0), (0, 2), (2, 0), (1, 1))
+
+
+def filter_bank_gram(image: Any) -> np.ndarray:
+    """Gram matrix (43 x 43) of a fixed, hand-made filter bank: a texture description no network shares.
+
+    Channels: lightness and two opponent colours (r-g, (r+g)/2-b), blurred at 1 px, then the
+    positive and negative parts of Gaussian derivatives of the lightness (5 orders x 4 scales,
+    1..8 px).  Correlations over all pixels, divided by their number, so sizes compare.
+    """
+    from scipy import ndimage
+
+    img = color.as_float_rgb(image, "image")
+    if img.ndim != 3:
+        raise ValueError(f"image: expected one image (H, W, 3), received shape {img.shape}")
+    lum = img.mean(axis=-1)
+    opp = (img[..., 0] - img[..., 1], 0.5 * (img[..., 0] + img[..., 1]) - img[..., 2])
+    chans = [ndimage.gaussian_filter(c, 1.0) for c in (lum, *opp)]
+    for sigma in _BANK_SIGMAS:
+        for order in _BANK_ORDERS:
+            r = ndimage.gaussian_filter(lum, sigma, order=order) * sigma ** sum(order)
+            chans += [np.maximum(r, 0.0), np.maximum(-r, 0.0)]
+    f = np.stack(chans, axis=-1).reshape(-1, len(chans)).astype(np.float64)
+    return f.T @ f / f.shape[0]
+
+
+def style_distance(style_image: Any, image: Any) -> float:
+    """How far ``image``'s texture statistics are from ``style_image``'s (the target), under :func:`filter_bank_gram`.
+
+    ||G(image) - G(style)|| / ||G(style)|| (Frobenius), with the style first resized to the
+    image's width, as ``darkroom.style.stylize`` resizes it (``style_scales=1``).  0 is a perfect
+    match.  No network enters it, so it can judge the results of any feature set.
+    """
+    img = color.as_float_rgb(image, "image")
+    sty = color.as_float_rgb(style_image, "style_image")
+    width = img.shape[1]
+    hw = (max(1, round(sty.shape[0] * width / sty.shape[1])), width)
+    sty = sty if sty.shape[:2] == hw else images.resize(sty, hw)
+    target = filter_bank_gram(sty)
+    return float(np.linalg.norm(filter_bank_gram(img) - target) / np.linalg.norm(target))
