@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from darkroom import data, fast_style, images, training, vgg
+from darkroom import data, fast_style, images, layers, training, vgg
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def tiny() -> object:
 
 def test_instance_normalization_by_hand() -> None:
     x = np.random.default_rng(0).normal(3.0, 2.0, size=(2, 5, 7, 3)).astype(np.float32)
-    layer = fast_style.InstanceNormalization(epsilon=0.0)
+    layer = layers.InstanceNormalization(epsilon=0.0)
     y = np.asarray(layer(x))
     np.testing.assert_allclose(y.mean(axis=(1, 2)), 0.0, atol=1e-5)  # per image and channel
     np.testing.assert_allclose(y.std(axis=(1, 2)), 1.0, atol=1e-4)
@@ -28,7 +28,7 @@ def test_instance_normalization_by_hand() -> None:
 
 def test_reflection_padding_mirrors_the_inside() -> None:
     x = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
-    y = np.asarray(fast_style.ReflectionPadding2D(1)(x))[0, ..., 0]
+    y = np.asarray(layers.ReflectionPadding2D(1)(x))[0, ..., 0]
     assert y.shape == (5, 5)
     np.testing.assert_array_equal(y[0, 1:4], [3, 4, 5])  # row 1 mirrored above row 0
     np.testing.assert_array_equal(y[1:4, 0], [1, 4, 7])
@@ -106,3 +106,23 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
         fast_style.train_fast_style(swirls, photos, style_name="my style!", weights="multiscale")
     with pytest.raises(ValueError, match="size"):
         fast_style.train_fast_style(swirls, photos, style_name="ok", size=8, weights="multiscale")
+
+
+def test_saved_model_loads_after_importing_only_style(tiny, tmp_path) -> None:
+    # Issue 13: a style_fast_* file must load in a fresh process that imported darkroom.style alone.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "style_fast_tiny.keras"
+    tiny.save(path)
+    script = ("import keras, darkroom.style, numpy as np\n"
+              f"m = keras.models.load_model({str(path)!r})\n"
+              "print(m(np.zeros((1, 9, 13, 3), 'float32')).shape)\n")
+    lib = str(Path(__file__).resolve().parents[1] / "lib")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (lib, os.environ.get("PYTHONPATH"))))}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "(1, 9, 13, 3)"

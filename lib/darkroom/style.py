@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from darkroom import color, data, images, metrics, training, vgg
+# Importing layers registers what style_fast_* models use, so they load after `import darkroom.style`.
+from darkroom import layers as _layers  # noqa: F401
 from darkroom.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
@@ -103,22 +105,6 @@ def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) 
 
 COLOR_SPACES: tuple[str, ...] = ("lab", "ycbcr")
 
-# Full-range (JPEG / PIL) YCbCr with Rec. 601 luma, the conversion neural-style calls through PIL.
-_YCBCR_FROM_RGB = np.array([[0.299, 0.587, 0.114],
-                            [-0.168736, -0.331264, 0.5],
-                            [0.5, -0.418688, -0.081312]], np.float64)
-_RGB_FROM_YCBCR = np.linalg.inv(_YCBCR_FROM_RGB)
-
-
-def _rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
-    """RGB in [0, 1] -> Y in [0, 1], Cb and Cr centred on 0.5."""
-    return rgb.astype(np.float64) @ _YCBCR_FROM_RGB.T + np.array([0.0, 0.5, 0.5])
-
-
-def _ycbcr_to_rgb(ycc: np.ndarray) -> np.ndarray:
-    return np.clip((ycc - np.array([0.0, 0.5, 0.5])) @ _RGB_FROM_YCBCR.T, 0.0, 1.0)
-
-
 def preserve_colors_space(preserve_colors: bool | str | None) -> str | None:
     """``preserve_colors`` as a colour space: False/None -> None, True -> "lab", or "lab" / "ycbcr"."""
     if preserve_colors is None or preserve_colors is False:
@@ -146,9 +132,10 @@ def transfer_luminance(styled: Any, content: Any, space: str = "lab") -> np.ndar
     if content.shape[:2] != styled.shape[:2]:
         content = _at_size(content, styled.shape[:2])
     if space == "ycbcr":
-        ycc = _rgb_to_ycbcr(content)
-        ycc[..., 0] = _rgb_to_ycbcr(styled)[..., 0]
-        return _ycbcr_to_rgb(ycc).astype(np.float32)
+        # Full-range (JPEG / PIL) YCbCr with Rec. 601 luma: the conversion neural-style calls through PIL.
+        ycc = color.rgb_to_ycbcr(content, "rec601", chroma_offset=0.5)
+        ycc[..., 0] = color.rgb_to_ycbcr(styled, "rec601")[..., 0]
+        return color.ycbcr_to_rgb(ycc, "rec601", chroma_offset=0.5)
     L, _ = color.split_lab(color.rgb_to_lab(styled))
     _, ab = color.split_lab(color.rgb_to_lab(content))
     return color.lab_to_rgb(color.join_lab(L, ab)).astype(np.float32)
