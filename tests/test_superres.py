@@ -9,6 +9,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from darkroom import color, images
 from darkroom import superres as sr
+from darkroom.superres import choices
 
 
 @pytest.fixture(scope="module")
@@ -408,8 +409,9 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
         trained.append(kwargs)
         return train(*args, **kwargs)
 
-    monkeypatch.setattr(sr, "build_mlp", recording)
-    monkeypatch.setattr(sr, "train_upscaler", recording_training)
+    # compare_settings looks both up in its own module, the package's choices.py
+    monkeypatch.setattr(choices, "build_mlp", recording)
+    monkeypatch.setattr(choices, "train_upscaler", recording_training)
     rng = np.random.default_rng(13)
     pairs = [(rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32), rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32))
              for _ in range(3)]

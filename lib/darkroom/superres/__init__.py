@@ -1,0 +1,102 @@
+"""Super-resolution: enlarge grayscale (and colour) photos with learned models.
+
+The image-scaling write-up (Caltech-256, 2016) trained a multilayer perceptron that maps 10x10
+grayscale patches to 15x15 ones (x1.5) and beat nearest-neighbour upscaling on mean absolute
+pixel difference. This module holds every piece that experiment needs, plus what it left undone:
+
+- data preparation as the post did it (centre-crop square, 150x150 labels, 100x100 inputs, gray
+  by relative luminance, pixels in [-1, 1], split by image) and random aligned crops for conv nets;
+- patch extraction and reassembly (tiles, or overlapping patches blended with a Gaussian);
+- ``degrade`` (the one definition of "make it low resolution") and ``upscale`` (any image,
+  any method or model, colour handled on luminance);
+- the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
+  sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
+- training through :func:`darkroom.training.fit` (:func:`train_upscaler`) and the post's own grid of
+  choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
+- scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded, target first;
+- the post's clean-up pass (:func:`refine`) and its text example (:func:`text_image`).
+
+Conventions: public functions take images in [0, 1] (float) or uint8; models see and produce
+pixels in [-1, 1], as in the post. A scale such as 1.5 is handled as the fraction p/q = 3/2: a
+low-resolution block of q x q pixels becomes a p x p block, so sizes that are multiples of q on
+the low-resolution side line up exactly with multiples of p on the high-resolution side.
+
+The package's modules, each named for what it holds: ``pixels`` (scale, pixel ranges, ``degrade``,
+patches), ``pairs`` (photo splits and training pairs), ``models`` (custom layers and builders),
+``train``, ``shipped`` (the packaged upscalers), ``upscaling``, ``scores`` and ``choices`` (the post's
+grid). Every public name is re-exported here: ``from darkroom import superres; superres.upscale(...)``.
+"""
+
+from __future__ import annotations
+
+from darkroom.superres.choices import GRIDS, SETTING_KEYS, compare_settings, plot_settings, writeup_settings
+from darkroom.superres.models import (
+    BicubicResize, DepthToSpace, SpaceToDepth, build_espcn, build_mlp, build_residual_subpixel,
+    build_srcnn,
+)
+from darkroom.superres.pairs import patch_pairs, photo_splits, prepare_pairs, random_crop_pairs, text_image
+from darkroom.superres.pixels import (
+    degrade, extract_patches, from_signed, gaussian_window, patch_positions, reassemble, scale_fraction,
+    to_signed,
+)
+from darkroom.superres.scores import (
+    BORDER, cleanup_rows, evaluate, evaluate_pairs, plot_scores, quality_table, score, score_rows,
+    seam_contrast, throughput, writeup_r2,
+)
+from darkroom.superres.shipped import SHIPPED_SCALES, load_upscaler, save_upscaler, shipped_model_path
+from darkroom.superres.train import LOSSES, train_shipped, train_upscaler
+from darkroom.superres.upscaling import METHODS, refine, tile_count, upscale
+
+# public names the module had outside __all__ (documented in train_shipped and score_rows), still reachable
+from darkroom.superres.scores import Candidate  # noqa: E402,F401
+from darkroom.superres.train import SHIPPED_RECIPE  # noqa: E402,F401
+
+__all__ = [
+    "METHODS",
+    "BORDER",
+    "scale_fraction",
+    "to_signed",
+    "from_signed",
+    "degrade",
+    "patch_positions",
+    "extract_patches",
+    "reassemble",
+    "gaussian_window",
+    "photo_splits",
+    "prepare_pairs",
+    "patch_pairs",
+    "random_crop_pairs",
+    "build_mlp",
+    "build_srcnn",
+    "build_espcn",
+    "build_residual_subpixel",
+    "LOSSES",
+    "train_upscaler",
+    "SETTING_KEYS",
+    "GRIDS",
+    "writeup_settings",
+    "compare_settings",
+    "plot_settings",
+    "upscale",
+    "refine",
+    "cleanup_rows",
+    "text_image",
+    "SHIPPED_SCALES",
+    "shipped_model_path",
+    "load_upscaler",
+    "train_shipped",
+    "save_upscaler",
+    "quality_table",
+    "tile_count",
+    "score",
+    "evaluate",
+    "evaluate_pairs",
+    "score_rows",
+    "writeup_r2",
+    "seam_contrast",
+    "plot_scores",
+    "throughput",
+    "BicubicResize",
+    "SpaceToDepth",
+    "DepthToSpace",
+]

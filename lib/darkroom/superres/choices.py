@@ -1,0 +1,166 @@
+"""The post's grid of choices for its MLP, trained one at a time and compared."""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+
+from darkroom import writeups
+from darkroom.superres.models import build_mlp
+from darkroom.superres.pairs import patch_pairs
+from darkroom.superres.pixels import scale_fraction
+from darkroom.superres.scores import evaluate, plot_scores, writeup_r2
+from darkroom.superres.train import train_upscaler
+
+
+# ----------------------------------------------------------------------------- the post's choices
+SETTING_KEYS = ("hidden", "activation", "initializer", "keep_prob", "optimizer", "learning_rate", "schedule", "patch")
+GRIDS = ("default", "full")
+
+
+def writeup_settings(grid: str = "default") -> dict[str, dict[str, object]]:
+    """What the post tried for its MLP, one factor at a time, as changes to its final pick (two tanh
+    layers, Xavier, RMSProp with a decaying rate, no dropout, 10 -> 15 patches): for :func:`compare_settings`.
+
+    Depth (one fully connected layer, the post's first attempt; four hidden layers), activation
+    (sigmoid, ReLU), Gaussian initialisation (TensorFlow's truncated normal, the post's), optimiser
+    (plain gradient descent, AdaDelta), RMSProp at the post's rate, a constant rate, dropout at the
+    post's two keep_prob values, and the post's other input patch sides (8 and 16, enlarged x1.5 here).
+    ``"default"`` halves the four-layer widths (a CPU budget); ``"full"`` uses the post's widths and
+    adds whole-image patches and a second Gaussian spread. Widths, rates and keep_prob come from
+    :mod:`darkroom.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
+    only RMSProp's): AdaDelta's 1.0 is its paper's; gradient descent's 1.0 learned fastest of 0.01,
+    0.1 and 1.0 on notebook 08's patches (one epoch of 12,000, default profile).
+    """
+    if grid not in GRIDS:
+        raise ValueError(f"grid must be one of {GRIDS}, got {grid!r}")
+    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) // (1 if grid == "full" else 2) for i in range(1, 5))
+    keep_low, keep_high = writeups.value("sr_keep_prob_low"), writeups.value("sr_keep_prob_high")
+    post_lr = writeups.value("sr_learning_rate")
+    small, large = int(writeups.value("sr_patch_8_in")), int(writeups.value("sr_patch_16_in"))
+    settings: dict[str, dict[str, object]] = {
+        "the post's pick": {},
+        "depth: one layer": {"hidden": ()},
+        f"depth: four hidden ({'-'.join(map(str, deep))})": {"hidden": deep},
+        "activation: sigmoid": {"activation": "sigmoid"},
+        "activation: ReLU": {"activation": "relu"},
+        "init: Gaussian": {"initializer": "truncated_normal"},
+        "optimiser: plain GD": {"optimizer": "sgd", "learning_rate": 1.0},
+        "optimiser: AdaDelta": {"optimizer": "adadelta", "learning_rate": 1.0},
+        f"rate: RMSProp at {post_lr:g}": {"learning_rate": post_lr},
+        "rate: constant": {"schedule": "constant"},
+        f"dropout: keep_prob {keep_high:g}": {"keep_prob": keep_high},
+        f"dropout: keep_prob {keep_low:g}": {"keep_prob": keep_low},
+        f"patch: {small} in": {"patch": small},
+        f"patch: {large} in": {"patch": large},
+    }
+    if grid == "full":
+        settings["init: Gaussian, spread 0.01"] = {"initializer": "gaussian_0.01"}
+        settings["patch: whole image"] = {"patch": "whole"}
+    return settings
+
+
+def _initializer(name: str) -> str | keras.initializers.Initializer:
+    """A Keras initializer name, or ``gaussian_<std>``: TensorFlow's truncated normal at that spread."""
+    if name.startswith("gaussian_"):
+        return keras.initializers.TruncatedNormal(stddev=float(name.split("_", 1)[1]))
+    return name
+
+
+def _setting_build(change: dict[str, object], in_size: int, out_size: int, hidden: Sequence[int]) -> Callable[[], keras.Model]:
+    build: dict[str, object] = {k: change[k] for k in ("activation", "keep_prob") if k in change}
+    if "activation" in change:
+        build["output_activation"] = None  # as the post's code: the output uses the same activation
+    init = _initializer(str(change.get("initializer", "glorot_uniform")))
+    layers = tuple(change.get("hidden", hidden))  # type: ignore[arg-type]
+    return functools.partial(build_mlp, in_size, out_size, hidden=layers, initializer=init, **build)
+
+
+def _subsample(pairs: tuple[np.ndarray, np.ndarray], limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    x, y = pairs
+    if limit is None or len(x) <= limit:
+        return x, y
+    keep = np.random.default_rng(seed).permutation(len(x))[:limit]
+    return x[keep], y[keep]
+
+
+def _setting_patches(change: dict[str, object], train_pairs, val_pairs, scale: float, stride: int,
+                     limits: tuple[int | None, int | None], seed: int):
+    """(in, out) sides and the train / validation patch pairs for one setting's patch size."""
+    frac = scale_fraction(scale)
+    patch = change.get("patch", int(writeups.value("sr_patch_in")))
+    in_size = int(np.shape(train_pairs[0])[1]) if patch == "whole" else int(patch)  # type: ignore[arg-type]
+    step = in_size if patch == "whole" else stride
+    train = patch_pairs(*train_pairs, in_size, scale, stride=step)
+    val = patch_pairs(*val_pairs, in_size, scale, stride=step)
+    return (in_size, int(in_size * frac)), _subsample(train, limits[0], seed), _subsample(val, limits[1], seed + 1)
+
+
+def compare_settings(
+    settings: dict[str, dict[str, object]],
+    train_pairs: tuple[np.ndarray, np.ndarray],
+    val_pairs: tuple[np.ndarray, np.ndarray],
+    test_pairs: tuple[np.ndarray, np.ndarray],
+    photos: Sequence[np.ndarray],
+    *,
+    hidden: Sequence[int] = (2048, 1024),
+    patches: int | None = None,
+    val_patches: int | None = None,
+    stride: int = 4,
+    epochs: int = 10,
+    patience: int = 1,
+    min_delta: float = 0.0,
+    batch_size: int = 64,
+    learning_rate: float = 5e-4,
+    schedule: str = "exponential",
+    scale: float = 1.5,
+    r2_patches: int = 4,
+    seed: int = 0,
+) -> list[dict[str, float | str | int | None]]:
+    """Train the post's MLP once per entry of ``settings`` (name -> changes, see
+    :func:`writeup_settings`) from the same seed and score each: the comparison the post made.
+
+    Image pairs in [-1, 1] (as from :func:`prepare_pairs`) give the patch pairs for each setting's
+    patch size (``stride`` apart, at most ``patches`` / ``val_patches`` of them). The base recipe is
+    ``hidden`` tanh layers, Xavier, RMSProp at ``learning_rate`` with ``schedule``, MSE; each run
+    stops after ``epochs`` or when the validation loss has not fallen by more than ``min_delta`` for
+    ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows: ``setting``, mae / psnr / ssim on
+    the held-out ``photos`` (:func:`evaluate`, blended), the post's r2 (:func:`writeup_r2`) on
+    ``test_pairs`` and on ``val_pairs``, ``epochs_run``, ``best_epoch`` and ``train_s``.
+    """
+    rows: list[dict[str, float | str | int | None]] = []
+    for name, change in settings.items():
+        unknown = sorted(set(change) - set(SETTING_KEYS))
+        if unknown:
+            raise ValueError(f"setting {name!r}: unknown keys {unknown}; expected some of {list(SETTING_KEYS)}")
+        sizes, train, val = _setting_patches(change, train_pairs, val_pairs, scale, stride, (patches, val_patches), seed)
+        res = train_upscaler(
+            _setting_build(change, *sizes, hidden), *train, epochs=epochs, batch_size=batch_size, loss="mse",
+            optimizer=str(change.get("optimizer", "rmsprop")),
+            learning_rate=float(change.get("learning_rate", learning_rate)),  # type: ignore[arg-type]
+            schedule=str(change.get("schedule", schedule)), validation_data=val, early_stopping=patience,
+            min_delta=min_delta, seed=seed, desc=name[:24],
+        )
+        r2 = {f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
+              for k, pairs in (("test", test_pairs), ("val", val_pairs))}
+        rows.append({"setting": name, **evaluate(photos, res.model, scale), **r2,
+                     "epochs_run": res.epochs_run, "best_epoch": res.best_epoch, "train_s": res.seconds})
+    return rows
+
+
+def plot_settings(rows: Sequence[dict], reference_psnr: float, title: str | None = None):
+    """Two panels for :func:`compare_settings` rows: PSNR against ``reference_psnr`` (dB, e.g.
+    bicubic's) and the post's r2 on the test pairs (lower is better). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.2), sharey=True)
+    plot_scores(rows, "psnr", "setting", reference=reference_psnr, ax=left, title="PSNR against bicubic (dB)")
+    plot_scores(rows, "r2_test", "setting", ax=right, title="the post's r2 on test patches (lower is better)")
+    right.set_xlabel("r2 (MSE on [-1, 1])")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
