@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "darkroom"
-TOPICS = {"regression", "circles", "style", "colorize", "superres"}
+TOPICS = {"regression", "regression_plots", "circles", "style", "colorize", "pix2pix", "superres"}
 # DESIGN.md: the `darkroom` command sits beside the library; it may import anything, nothing imports it.
 BESIDE = {"cli", "__main__"}
 
