@@ -90,3 +90,20 @@ def test_wrong_header_is_rejected(tmp_path):
     book.save(str(path))
     with pytest.raises(ValueError, match=r"header.*expected \['X', 'Y'\]"):
         fire_theft.load_fire_theft(path)
+
+
+def test_check_xy_names_the_shapes_it_refuses():
+    with pytest.raises(ValueError, match=r"\(3,\) and \(2,\)"):
+        fire_theft.check_xy([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="finite"):
+        fire_theft.check_xy([1.0, np.nan], [1.0, 2.0])
+
+
+def test_line_mse_scores_a_grid_of_lines_like_mse_and_overflow_as_inf(xy):
+    x, y = xy
+    fit = fire_theft.LineFit(1.3, 17.0)
+    grid = fire_theft.line_mse(x, y, np.array([[1.3, 0.0]]), np.array([[17.0, 0.0]]))
+    assert grid.shape == (1, 2)
+    assert grid[0, 0] == pytest.approx(fire_theft.mse(fit, x, y))
+    assert grid[0, 1] == pytest.approx(np.mean(y**2))
+    assert fire_theft.line_mse(x, y, np.array([1e200]), np.array([0.0]))[0] == np.inf

@@ -341,7 +341,6 @@ class ColorizerResult(training.TrainResult):
 AUGMENTATIONS = ("none", "flip", "writeup")
 
 
-
 def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.data.Dataset:
     """(L, ab) batches of RGB ``images`` shuffled and augmented as seed 002 did, by
     :func:`data.augment_image` with :data:`data.WRITEUP_TONES`: random left-right and upside-down

@@ -259,7 +259,6 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-
 def line_mse(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
     """MSE of every ``(w, b)`` in broadcastable arrays, in float64; inf where it overflowed."""
     with np.errstate(over="ignore", invalid="ignore"):

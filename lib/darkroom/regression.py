@@ -67,7 +67,6 @@ def _check_positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be > 0, got {value!r}")
 
 
-
 # --------------------------------------------------------------------------------------------
 # Exact answers
 
