@@ -179,7 +179,7 @@ DISTRIBUTED = textwrap.dedent(
     import darkroom, numpy as np, tensorflow as tf, keras
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from darkroom import colorize as C, data
+    from darkroom import colorize as C, data, lab_pairs
     L, ab = lab_pairs.to_model_pairs(data.toy_scenes(8, 16, seed=0))
 
     def one_step(strategy):
