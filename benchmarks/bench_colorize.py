@@ -72,16 +72,16 @@ def training_rate(name: str, batch: int, steps: int) -> float:
     ``training.throughput`` (the steps ``model.fit`` runs); pix2pix's own compiled GAN step timed here."""
     import tensorflow as tf
 
-    from darkroom import colorize, data, training
+    from darkroom import data, lab_pairs, pix2pix, training
 
     rgb = data.random_patches(data.sample_photos("train"), 128, batch, seed=0)
-    L, ab = colorize.to_model_pairs(rgb)
+    L, ab = lab_pairs.to_model_pairs(rgb)
     if not name.startswith("pix2pix"):
         model, loss = _colorizer(name, ab)
         model.compile(optimizer=training.optimizer("adam", 1e-3), loss=loss)
         return training.throughput(model, (L, ab), steps=steps, warmup=2)
     base = 64 if "64" in name else 16
-    gan = colorize.Pix2Pix(128, gen_base=base, disc_base=base)
+    gan = pix2pix.Pix2Pix(128, gen_base=base, disc_base=base)
     L, ab = tf.constant(L), tf.constant(ab)
     for _ in range(2):
         gan.train_step(L, ab)

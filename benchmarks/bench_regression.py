@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
+from darkroom import fire_theft
 from darkroom import regression as reg
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     parser.add_argument("--compiled-epochs", type=int, default=10_000)
     parser.add_argument("--keras-epochs", type=int, default=200)
     args = parser.parse_args()
-    x, y = reg.load_fire_theft()
+    x, y = fire_theft.load_fire_theft()
     n = len(x)
 
     # Warm up both compiled variants (tracing and XLA compilation) before timing.

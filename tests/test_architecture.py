@@ -10,9 +10,11 @@ from typing import Sequence
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "darkroom"
-TOPICS = {"regression", "circles", "style", "fast_style", "colorize", "superres"}
+TOPICS = {"regression", "regression_plots", "circles", "style", "fast_style", "colorize", "pix2pix",
+          "superres"}
 # Foundation modules topics share (DESIGN.md); each must exist and stay free of topic imports.
-FOUNDATION = {"color", "images", "data", "metrics", "losses", "training", "vgg", "writeups", "inspect", "tables"}
+FOUNDATION = {"color", "images", "data", "lab_pairs", "fire_theft", "layers", "metrics", "losses", "training", "vgg",
+              "writeups", "inspect", "tables"}
 # DESIGN.md: the `darkroom` command sits beside the library; it may import anything, nothing imports it.
 BESIDE = {"cli", "__main__"}
 

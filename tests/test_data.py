@@ -99,6 +99,7 @@ def test_image_folder_streams_only_good_images_and_warns_once(messy_folder):
         batches += list(ds.as_numpy_iterator())  # a second epoch says nothing new
     skipped = [w for w in caught if issubclass(w.category, data.SkippedFilesWarning)]
     assert len(skipped) == 1 and "1 unreadable" in str(skipped[0].message)
+    assert skipped[0].filename == __file__  # the warning points at the caller, not into darkroom
     assert len(batches) == 10
     for image in batches:
         assert image.shape == (24, 24, 3) and image.dtype == np.float32

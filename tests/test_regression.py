@@ -1,15 +1,14 @@
-"""Tests for darkroom.regression: the post's numbers, the workbook, the errors."""
+"""Tests for darkroom.regression: the post's numbers and the errors."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
+from darkroom import fire_theft
 from darkroom import regression as reg
 from darkroom import writeups
 
@@ -18,82 +17,9 @@ EXACT = (writeups.value("fire_theft_exact_slope"), writeups.value("fire_theft_ex
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _maker():
-    """Import data/make_fire_theft.py (a script, not a package module)."""
-    path = REPO / "data" / "make_fire_theft.py"
-    spec = importlib.util.spec_from_file_location("make_fire_theft", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_fire_theft", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def xy() -> tuple[np.ndarray, np.ndarray]:
-    return reg.load_fire_theft(REPO / "data" / "fire_theft.xls")
-
-
-def test_committed_workbook_has_the_42_rows_of_the_issue(xy):
-    x, y = xy
-    rows = _maker().ROWS
-    assert len(x) == len(y) == 42
-    np.testing.assert_array_equal(x, [r[0] for r in rows])
-    np.testing.assert_array_equal(y, [r[1] for r in rows])
-    assert (x[0], y[0]) == (6.2, 29.0) and (x[-1], y[-1]) == (4.8, 19.0)
-    assert (x[23], y[23]) == reg.OUTLIER
-
-
-def test_default_path_is_the_committed_workbook():
-    x, _ = reg.load_fire_theft()
-    assert len(x) == 42
-
-
-def test_xls_round_trip_writes_a_real_excel97_file_with_header(tmp_path):
-    import xlrd
-
-    target = _maker().write_fire_theft(tmp_path / "sub" / "ft.xls")
-    assert target.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # OLE2 = Excel 97 .xls
-    sheet = xlrd.open_workbook(str(target)).sheet_by_index(0)
-    assert sheet.nrows == 43 and sheet.row_values(0) == ["X", "Y"]
-    x, y = reg.load_fire_theft(target)
-    assert len(x) == 42 and x.dtype == np.float64 and y.dtype == np.float64
-    assert not list(tmp_path.glob("sub/*.tmp"))  # the atomic write left no temporary behind
-
-
-def test_missing_file_error_names_the_path(tmp_path):
-    missing = tmp_path / "nope.xls"
-    with pytest.raises(FileNotFoundError, match="nope.xls"):
-        reg.load_fire_theft(missing)
-
-
-def test_corrupt_file_error_names_the_path(tmp_path):
-    bad = tmp_path / "corrupt.xls"
-    bad.write_bytes(b"this is not an excel workbook at all" * 20)
-    with pytest.raises(ValueError, match="corrupt.xls"):
-        reg.load_fire_theft(bad)
-
-
-def test_truncated_file_is_rejected(tmp_path):
-    good = (REPO / "data" / "fire_theft.xls").read_bytes()
-    bad = tmp_path / "half.xls"
-    bad.write_bytes(good[: len(good) // 2])
-    with pytest.raises(ValueError, match="half.xls"):
-        reg.load_fire_theft(bad)
-
-
-def test_wrong_header_is_rejected(tmp_path):
-    import xlwt
-
-    book = xlwt.Workbook()
-    sheet = book.add_sheet("s")
-    for col, name in enumerate(["fires", "thefts"]):
-        sheet.write(0, col, name)
-    sheet.write(1, 0, 1.0)
-    sheet.write(1, 1, 2.0)
-    path = tmp_path / "header.xls"
-    book.save(str(path))
-    with pytest.raises(ValueError, match=r"header.*expected \['X', 'Y'\]"):
-        reg.load_fire_theft(path)
+    return fire_theft.load_fire_theft(REPO / "data" / "fire_theft.xls")
 
 
 def test_exact_and_lstsq_match_the_post(xy):
@@ -178,9 +104,9 @@ def test_quadratic_fits_a_parabola_exactly():
 
 def test_quadratic_beats_the_line_in_sample_and_flips_without_the_outlier(xy):
     quad, line = reg.fit_quadratic(*xy), reg.fit_lstsq(*xy)
-    assert reg.mse(quad, *xy) < reg.mse(line, *xy)
+    assert fire_theft.mse(quad, *xy) < fire_theft.mse(line, *xy)
     assert quad.a > 0  # concave up because of (39.7, 147)
-    x2, y2 = reg.without_outlier(*xy)
+    x2, y2 = fire_theft.without_outlier(*xy)
     assert len(x2) == 41 and reg.fit_quadratic(x2, y2).a < 0
 
 
@@ -215,24 +141,6 @@ def test_bad_inputs_raise_clear_errors(xy):
         reg.fit_gd(*xy, optimizer="newton")
     with pytest.raises(ValueError, match="huber"):
         reg.fit_robust(*xy, loss="l3")
-
-
-def test_plots_draw(xy):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fits = {"exact": reg.fit_lstsq(*xy), "quadratic": reg.fit_quadratic(*xy)}
-    ax = reg.plot_fits(*xy, fits, highlight=reg.OUTLIER)
-    assert len(ax.lines) == 4
-    sweep = reg.sweep_sgd(*xy, learning_rates=(1e-2, 1e-3), epochs=(10, 20))
-    assert reg.plot_sweep(sweep).images
-    ax = reg.plot_loss_curves({"sgd": [3.0, 2.0, 1.0]}, floor=0.5)
-    assert len(ax.lines) == 2
-    path = reg.sgd_path(*xy, epochs=2)
-    assert reg.plot_sgd_path(*xy, path, {"exact": fits["exact"]}).lines
-    plt.close("all")
 
 
 def test_l1_fit_matches_a_linear_program(xy):
@@ -290,20 +198,6 @@ def test_steps_sweep_refuses_bad_settings(xy):
         reg.sweep_steps(*xy, steps=(10,), batch_size=0)
     with pytest.raises(ValueError, match="'newton'.*sgd, momentum, rmsprop, adadelta"):
         reg.sweep_steps(*xy, steps=(10,), optimizer="newton")
-
-
-def test_plot_steps_sweep_draws_every_sweep_and_mark(xy):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sweep = reg.sweep_steps(*xy, steps=(5, 10))
-    fig = reg.plot_steps_sweep({"ftrl": sweep}, marks={"write-up": (10, 1.5, 13.0)})
-    assert len(fig.axes) == 2 and all(len(ax.lines) == 3 for ax in fig.axes)
-    with pytest.raises(ValueError, match="empty"):
-        reg.plot_steps_sweep({})
-    plt.close("all")
 
 
 def test_settling_rows_show_epochs_growing_like_one_over_lr(xy):

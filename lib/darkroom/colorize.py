@@ -4,7 +4,8 @@ The "Learning to color pictures with DcGANs" write-up in code: its CNN (strided 
 down, upsampling back, batch norm, dropout, tanh output, RMSprop) and a lighter fully
 convolutional variant; regression losses (MSE, MAE, SSIM) and the classification loss of
 Zhang, Isola & Efros (2016) over quantised ab bins with class rebalancing and annealed-mean
-decoding; and the pix2pix cGAN (U-Net generator, PatchGAN discriminator, GAN + 100 L1).
+decoding. The write-up's pix2pix cGAN is :mod:`darkroom.pix2pix`; the (L, ab) pairs both train on
+come from :mod:`darkroom.lab_pairs`.
 
 Models take ``L / 100`` of shape (H, W, 1) and return ``ab / 128`` of shape (H, W, 2)
 (``color.normalize_lab``). :func:`colorize` turns any gray or RGB image into an RGB one.
@@ -13,10 +14,7 @@ Models take ``L / 100`` of shape (H, W, 1) and return ``ab / 128`` of shape (H, 
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,10 +23,9 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, data, losses, metrics, paths, training
+from darkroom import color, data, lab_pairs, losses, metrics, paths, training
 
 __all__ = [
-    "to_model_pairs",
     "build_post_cnn",
     "build_light_cnn",
     "AbBins",
@@ -57,33 +54,9 @@ __all__ = [
     "tanh_saturation",
     "POST_LOSSES",
     "AUGMENTATIONS",
-    "build_unet_generator",
-    "build_patch_discriminator",
-    "Pix2Pix",
-    "Pix2PixResult",
-    "train_pix2pix",
-    "recalibrated",
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
-
-
-# ----------------------------------------------------------------------------------------
-# Data: RGB -> (L/100, ab/128)
-# ----------------------------------------------------------------------------------------
-
-
-def to_model_pairs(rgb: Any) -> tuple[np.ndarray, np.ndarray]:
-    """RGB images (N, H, W, 3) -> (L / 100 of shape (N, H, W, 1), ab / 128 of shape (N, H, W, 2))."""
-    lab = color.normalize_lab(color.rgb_to_lab(color.as_float_rgb(rgb, "rgb", gray_ok=False)))
-    L, ab = color.split_lab(lab)
-    return L.astype(np.float32), ab.astype(np.float32)
-
-
-def _from_model(L: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """(L / 100, ab / 128) -> RGB float32 in [0, 1]."""
-    lab = color.denormalize_lab(np.concatenate([L, ab], axis=-1).astype(np.float32))
-    return color.lab_to_rgb(color.clip_lab(lab))
 
 
 # ----------------------------------------------------------------------------------------
@@ -368,40 +341,6 @@ class ColorizerResult(training.TrainResult):
 AUGMENTATIONS = ("none", "flip", "writeup")
 
 
-def _random_seeds(seed: int) -> tf.data.Dataset:
-    # Each element draws from its own seed pair: a stateful random op inside a parallel map hands
-    # out numbers in scheduling order, so two runs would augment different elements.
-    return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-
-
-def _jitter_pair(both: Any, pair_seed: Any) -> Any:
-    """pix2pix's random jitter of an (H, W, C) stack: resize up by 1/8 (nearest, as the pix2pix
-    tutorial's 256 -> 286), random crop back to (H, W), random mirror."""
-    h, w, c = both.shape
-    big = tf.image.resize(both, (h + h // 8, w + w // 8), method="nearest")
-    cropped = tf.image.stateless_random_crop(big, (h, w, c), seed=pair_seed)
-    return tf.image.stateless_random_flip_left_right(cropped, seed=pair_seed + 1)
-
-
-def _pair_dataset(L: np.ndarray, ab: np.ndarray, batch_size: int, *, shuffle: bool, flip: bool,
-                  seed: int, jitter: bool = False) -> tf.data.Dataset:
-    """(L, ab) batches, optionally shuffled, flipped left-right or jittered (``jitter`` mirrors too)."""
-    ds = tf.data.Dataset.from_tensor_slices((L, ab))
-    if shuffle:
-        ds = ds.shuffle(len(L), seed=seed, reshuffle_each_iteration=True)
-    if flip or jitter:
-        def augment_pair(pair: Any, pair_seed: Any) -> tuple[Any, Any]:
-            both = tf.concat(pair, -1)
-            if jitter:
-                both = _jitter_pair(both, pair_seed)
-            else:
-                both = tf.image.stateless_random_flip_left_right(both, seed=pair_seed)
-            return both[..., :1], both[..., 1:]
-
-        ds = tf.data.Dataset.zip(ds, _random_seeds(seed)).map(augment_pair, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.data.Dataset:
     """(L, ab) batches of RGB ``images`` shuffled and augmented as seed 002 did, by
     :func:`data.augment_image` with :data:`data.WRITEUP_TONES`: random left-right and upside-down
@@ -414,7 +353,7 @@ def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.da
         return color.split_lab(color.normalize_lab(color.tf_rgb_to_lab(out)))
 
     ds = tf.data.Dataset.from_tensor_slices(rgb).shuffle(len(rgb), seed=seed, reshuffle_each_iteration=True)
-    ds = tf.data.Dataset.zip(ds, _random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.zip(ds, lab_pairs.random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -437,7 +376,7 @@ def _training_data(images: np.ndarray, L: np.ndarray, ab: np.ndarray, batch_size
                    seed: int) -> tf.data.Dataset:
     if augment == "writeup":
         return _writeup_dataset(images, batch_size, seed=seed)
-    return _pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
+    return lab_pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
 
 
 def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarray, *, batch_size: int,
@@ -447,7 +386,7 @@ def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarr
     net = fitted.model
     if recalibrate:
         training.recalibrate_batchnorm(net, L, batch_size)
-    plain = _pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
+    plain = lab_pairs.pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
     check = training.InferenceCheck(net.name, float(fitted.history["loss"][-1]),
                                     float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]))
     inference = net
@@ -495,13 +434,13 @@ def train_colorizer(
         raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {augment!r}")
     training.optimizer(optimizer)  # an unknown name fails here, before the data is prepared
     keras.utils.set_random_seed(seed)
-    L, ab = to_model_pairs(images)
+    L, ab = lab_pairs.to_model_pairs(images)
     bins = ab_bins() if loss == "classification" else None
     build = _colorizer_builder(model, width, bins)
     weights = bins.class_weights(ab * 128.0) if bins is not None else None
     val_ds = None
     if val_images is not None:
-        val_ds = _pair_dataset(*to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
+        val_ds = lab_pairs.pair_dataset(*lab_pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
     fitted = training.fit(build, _training_data(images, L, ab, batch_size, augment, seed),
                           loss=_loss(loss, bins, weights), optimizer=optimizer, learning_rate=learning_rate,
                           epochs=epochs, batch_size=batch_size, validation_data=val_ds, shuffle=False,
@@ -540,19 +479,19 @@ def colorize(model: keras.Model, image: Any, *, multiple: int | None = None) -> 
 def colorize_batch(model: keras.Model, images: Any, *, multiple: int | None = None,
                    from_lightness: bool = False, batch_size: int = 16) -> np.ndarray:
     """Colorize a batch of RGB images (N, H, W, 3) (or of L / 100 with ``from_lightness``)."""
-    L = np.asarray(images, np.float32) if from_lightness else to_model_pairs(images)[0]
+    L = np.asarray(images, np.float32) if from_lightness else lab_pairs.to_model_pairs(images)[0]
     h, w = L.shape[1:3]
     m = multiple or model_stride(model)
     ph, pw = (-h) % m, (-w) % m
     padded = np.pad(L, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
     ab = model.predict(padded, batch_size=batch_size, verbose=0)[:, :h, :w, :2]
-    return _from_model(L, np.clip(ab, -1.0, 1.0))
+    return lab_pairs.from_model_pairs(L, np.clip(ab, -1.0, 1.0))
 
 
 def gray_baseline(images: Any) -> np.ndarray:
     """The "predict gray" colorizer: keep L, set a = b = 0."""
-    L, ab = to_model_pairs(images)
-    return _from_model(L, np.zeros_like(ab))
+    L, ab = lab_pairs.to_model_pairs(images)
+    return lab_pairs.from_model_pairs(L, np.zeros_like(ab))
 
 
 def score(target: Any, prediction: Any) -> dict[str, float]:
@@ -689,302 +628,3 @@ def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> d
     third = float(np.linalg.norm(refs[0] - refs[1])) / 3
     return {"balls": float(len(means)), "distance_to_nearer": float(dist.min(1).mean()),
             "neither_share": float((dist.min(1) > third).mean())}
-
-
-# ----------------------------------------------------------------------------------------
-# pix2pix: U-Net generator, PatchGAN discriminator, GAN + lambda * L1
-# ----------------------------------------------------------------------------------------
-
-_INIT = dict(mean=0.0, stddev=0.02)
-
-
-def _down(filters: int, batchnorm: bool = True) -> keras.Sequential:
-    block = keras.Sequential([keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
-                                                  kernel_initializer=keras.initializers.RandomNormal(**_INIT))])
-    if batchnorm:
-        block.add(keras.layers.BatchNormalization())
-    block.add(keras.layers.LeakyReLU(0.2))
-    return block
-
-
-def _up(filters: int, dropout: bool = False) -> keras.Sequential:
-    block = keras.Sequential([keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                                                           kernel_initializer=keras.initializers.RandomNormal(**_INIT)),
-                              keras.layers.BatchNormalization()])
-    if dropout:
-        block.add(keras.layers.Dropout(0.5))
-    block.add(keras.layers.ReLU())
-    return block
-
-
-def build_unet_generator(size: int = 256, *, base: int = 64, max_filters: int = 512,
-                         in_channels: int = 1, out_channels: int = 2, depth: int | None = None) -> keras.Model:
-    """The pix2pix U-Net: stride-2 4x4 convolutions down to 1x1 (8 blocks at 256 px, fewer for
-    smaller inputs), transposed convolutions back up with skip connections, tanh output.
-
-    L (size, size, ``in_channels``) in, ab / 128 (``out_channels``) out. ``size`` must be a power
-    of two >= 4; the model also runs on any multiple of ``2 ** depth``.
-    """
-    if size < 4 or size & (size - 1):
-        raise ValueError(f"size must be a power of two >= 4, got {size}")
-    depth = depth or min(8, int(math.log2(size)))
-    filters = [min(base * 2**i, max_filters) for i in range(depth)]
-    inputs = keras.Input((None, None, in_channels), name="L")
-    x, skips = inputs, []
-    for i, f in enumerate(filters):
-        x = _down(f, batchnorm=i > 0)(x)
-        skips.append(x)
-    for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
-        x = _up(f, dropout=i < 3 and depth >= 6)(x)
-        x = keras.layers.Concatenate()([x, skip])
-    outputs = keras.layers.Conv2DTranspose(out_channels, 4, strides=2, padding="same", activation="tanh",
-                                           kernel_initializer=keras.initializers.RandomNormal(**_INIT),
-                                           name="ab")(x)
-    return keras.Model(inputs, outputs, name=f"unet_generator_{size}")
-
-
-def build_patch_discriminator(size: int = 256, *, base: int = 64, in_channels: int = 1,
-                              target_channels: int = 2) -> keras.Model:
-    """The pix2pix PatchGAN: (L, ab) in, a grid of real/fake logits out (30x30 at 256 px).
-
-    Three stride-2 blocks at 64 px and above, fewer for smaller inputs, so each logit still
-    sees a patch and the grid keeps at least 2x2 cells.
-    """
-    n_down = max(1, min(3, int(math.log2(size)) - 3))
-    init = keras.initializers.RandomNormal(**_INIT)
-    inp = keras.Input((None, None, in_channels), name="L")
-    tar = keras.Input((None, None, target_channels), name="ab")
-    x = keras.layers.Concatenate()([inp, tar])
-    for i in range(n_down):
-        x = _down(base * 2**i, batchnorm=i > 0)(x)
-    x = keras.layers.ZeroPadding2D()(x)
-    x = keras.layers.Conv2D(base * 2**n_down, 4, use_bias=False, kernel_initializer=init)(x)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.LeakyReLU(0.2)(x)
-    x = keras.layers.ZeroPadding2D()(x)
-    outputs = keras.layers.Conv2D(1, 4, kernel_initializer=init, name="patch_logits")(x)
-    return keras.Model([inp, tar], outputs, name=f"patch_discriminator_{size}")
-
-
-@dataclasses.dataclass
-class Pix2PixResult(training.TrainResult):
-    """A pix2pix run: ``model`` is the generator; ``samples`` the saved sample grids."""
-
-    discriminator: Any = None
-    samples: list[Path] = dataclasses.field(default_factory=list)
-    start_step: int = 0
-    check: training.InferenceCheck | None = None
-
-
-class Pix2Pix:
-    """Generator, discriminator, their Adam optimizers (2e-4, beta_1 0.5, from
-    :func:`training.optimizer`) and a checkpoint.
-
-    ``train_step`` is compiled with ``tf.function`` and runs under ``strategy`` (each replica
-    averages its losses over the global batch).
-    """
-
-    def __init__(self, size: int, *, gen_base: int = 64, disc_base: int = 64, lambda_l1: float = 100.0,
-                 learning_rate: float = 2e-4, beta_1: float = 0.5,
-                 strategy: tf.distribute.Strategy | None = None) -> None:
-        self.size, self.lambda_l1 = size, float(lambda_l1)
-        self.strategy = strategy or tf.distribute.get_strategy()
-        with training.strategy_scope(self.strategy):
-            self.generator = build_unet_generator(size, base=gen_base)
-            self.discriminator = build_patch_discriminator(size, base=disc_base)
-            self.gen_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
-            self.disc_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
-            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self._bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
-        self._compiled = tf.function(self._distributed_step)
-
-    def _replica_step(self, L: Any, ab: Any, global_batch: Any) -> dict[str, Any]:
-        with tf.GradientTape() as gtape, tf.GradientTape() as dtape:
-            fake = self.generator(L, training=True)
-            real_logits = self.discriminator([L, ab], training=True)
-            fake_logits = self.discriminator([L, fake], training=True)
-
-            def per_example(logits: Any, label: float) -> Any:
-                flat = tf.reshape(logits, (tf.shape(logits)[0], -1, 1))
-                return tf.reduce_mean(self._bce(tf.fill(tf.shape(flat), label), flat), axis=-1)
-
-            gan = tf.nn.compute_average_loss(per_example(fake_logits, 1.0), global_batch_size=global_batch)
-            l1 = tf.nn.compute_average_loss(tf.reduce_mean(tf.abs(ab - fake), axis=[1, 2, 3]),
-                                            global_batch_size=global_batch)
-            gen_total = gan + self.lambda_l1 * l1
-            disc = tf.nn.compute_average_loss(per_example(real_logits, 1.0) + per_example(fake_logits, 0.0),
-                                              global_batch_size=global_batch)
-        g_grads = gtape.gradient(gen_total, self.generator.trainable_variables)
-        d_grads = dtape.gradient(disc, self.discriminator.trainable_variables)
-        self.gen_opt.apply_gradients(zip(g_grads, self.generator.trainable_variables))
-        self.disc_opt.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))
-        return {"gen_total": gen_total, "gen_gan": gan, "l1": l1, "disc": disc}
-
-    def _distributed_step(self, L: Any, ab: Any, global_batch: Any) -> dict[str, Any]:
-        out = self.strategy.run(self._replica_step, args=(L, ab, global_batch))
-        self.step.assign_add(1)
-        return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in out.items()}
-
-    def train_step(self, L: Any, ab: Any, global_batch: int | None = None) -> dict[str, float]:
-        """One compiled update of both networks on a batch (or a distributed batch)."""
-        gb = tf.constant(global_batch if global_batch is not None else int(L.shape[0]), tf.int32)
-        return {k: float(v) for k, v in self._compiled(L, ab, gb).items()}
-
-    def checkpoint(self, directory: str | os.PathLike[str], max_to_keep: int = 2) -> tf.train.CheckpointManager:
-        """A checkpoint manager over both networks, both optimizers and the step counter."""
-        ckpt = tf.train.Checkpoint(generator=self.generator, discriminator=self.discriminator,
-                                   gen_opt=self.gen_opt, disc_opt=self.disc_opt, step=self.step)
-        return tf.train.CheckpointManager(ckpt, str(directory), max_to_keep=max_to_keep)
-
-
-def _sample_grid(gan: Pix2Pix, L: np.ndarray, ab: np.ndarray, name: str) -> Path:
-    from darkroom import images as dimages
-
-    pred = gan.generator(L, training=False).numpy()
-    rows = []
-    for i in range(len(L)):
-        rows += [_from_model(L[i], np.zeros_like(ab[i])), _from_model(L[i], pred[i]), _from_model(L[i], ab[i])]
-    fig = dimages.show_images(rows, titles=["gray", "pix2pix", "truth"] * len(L), ncols=3, size=1.8)
-    path = dimages.save_figure(fig, name)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return path
-
-
-@dataclasses.dataclass
-class _Pix2PixLog:
-    """What the loop records: losses per step, sample grids, wall time, whether the budget stopped it."""
-
-    history: dict[str, list[float]] = dataclasses.field(
-        default_factory=lambda: {"gen_total": [], "gen_gan": [], "l1": [], "disc": []})
-    samples: list[Path] = dataclasses.field(default_factory=list)
-    seconds: float = 0.0
-    budget_stopped: bool = False
-
-
-def _pix2pix_loop(gan: Pix2Pix, batches: Any, manager: tf.train.CheckpointManager, *, start: int, steps: int,
-                  batch_size: int, name: str, checkpoint_every: int, sample_every: int | None,
-                  samples: tuple[np.ndarray, np.ndarray], time_budget_s: float | None) -> _Pix2PixLog:
-    """Steps ``start`` .. ``steps`` of the compiled GAN step, with checkpoints, sample grids, a
-    progress bar and :class:`training.TimeBudget` checked after every step, as ``training.fit`` does."""
-    log = _Pix2PixLog()
-    budget = training.TimeBudget(time_budget_s, check="batch")
-    budget.set_model(gan.generator)
-    budget.set_params({"epochs": 1, "steps": steps - start})
-    gan.generator.stop_training = False
-    bar = training.progress(range(start, steps), desc=name)
-    with training.Stopwatch() as watch:
-        budget.on_train_begin()
-        for i, step in enumerate(bar):
-            out = gan.train_step(*next(batches), global_batch=batch_size)
-            for k, v in out.items():
-                log.history[k].append(v)
-            bar.set_postfix(gen=f"{out['gen_total']:.3f}", disc=f"{out['disc']:.3f}", refresh=False)
-            done = step + 1
-            if done % checkpoint_every == 0:
-                manager.save(checkpoint_number=done)
-            if sample_every and done % sample_every == 0:
-                log.samples.append(_sample_grid(gan, *samples, f"{name}_step{done:05d}"))
-            budget.on_train_batch_end(i)
-            if gan.generator.stop_training:
-                break
-    gan.generator.stop_training = False
-    bar.close()
-    log.seconds, log.budget_stopped = watch.seconds, budget.stopped
-    return log
-
-
-def _generator_check(generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray,
-                     batch_size: int) -> training.InferenceCheck | None:
-    """The L1 of the last 50 steps beside the generator's L1 on (L, ab) in inference mode."""
-    if not l1_history:
-        return None
-    pred = generator.predict(L, batch_size=batch_size, verbose=0)
-    return training.InferenceCheck(generator.name, float(np.mean(l1_history[-50:])),
-                                   float(np.mean(np.abs(pred - ab))))
-
-
-def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int = 16) -> Pix2PixResult:
-    """``result`` with a copy of its generator whose batch-norm statistics are re-estimated on RGB
-    ``images`` (what ``train_pix2pix(recalibrate=True)`` does), and that copy's inference check.
-
-    ``result.model`` is left as it was, so one run trained with ``recalibrate=False`` gives both the
-    control and the recalibrated generator.
-    """
-    generator = keras.models.clone_model(result.model)
-    generator.set_weights(result.model.get_weights())
-    L, ab = to_model_pairs(images)
-    training.recalibrate_batchnorm(generator, L, batch_size)
-    return dataclasses.replace(result, model=generator,
-                               check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size))
-
-
-def _finished_pix2pix(gan: Pix2Pix, log: _Pix2PixLog, L: np.ndarray, ab: np.ndarray, *, start: int,
-                      batch_size: int, recalibrate: bool) -> Pix2PixResult:
-    """Recalibrate the generator's batch norm, check it in inference mode, and report."""
-    trained = int(gan.step.numpy()) - start
-    if recalibrate:
-        training.recalibrate_batchnorm(gan.generator, L, batch_size)
-    check = _generator_check(gan.generator, log.history["l1"], L, ab, batch_size)
-    return Pix2PixResult(model=gan.generator, history=log.history, seconds=log.seconds,
-                         examples_per_second=trained * batch_size / max(log.seconds, 1e-9),
-                         epochs_run=1 if trained else 0, steps=trained,
-                         stop_reason="time budget" if log.budget_stopped else "epochs",
-                         discriminator=gan.discriminator, samples=log.samples, start_step=start, check=check)
-
-
-def train_pix2pix(
-    images: np.ndarray,
-    *,
-    size: int,
-    steps: int,
-    batch_size: int = 8,
-    gen_base: int = 32,
-    disc_base: int = 32,
-    lambda_l1: float = 100.0,
-    learning_rate: float = 2e-4,
-    beta_1: float = 0.5,
-    name: str = "pix2pix",
-    checkpoint_every: int = 200,
-    sample_every: int | None = None,
-    sample_images: np.ndarray | None = None,
-    resume: bool = True,
-    time_budget_s: float | None = None,
-    jitter: bool = False,
-    seed: int = 0,
-    strategy: tf.distribute.Strategy | None = None,
-    recalibrate: bool = True,
-) -> Pix2PixResult:
-    """Train pix2pix on RGB ``images`` (N, size, size, 3) for ``steps`` steps in total, or until
-    ``time_budget_s`` seconds are spent (checked after every step, as :func:`training.fit` does).
-
-    Each step flips its pairs left-right at random; ``jitter`` does pix2pix's random jitter instead
-    (resize up by 1/8, random crop back, random mirror). Checkpoints go to
-    ``outputs/checkpoints/<name>/`` every ``checkpoint_every`` steps and at the end; with ``resume``
-    a rerun continues from the last one. Sample grids (gray | pix2pix | truth) are saved as
-    ``outputs/figures/<name>_step<N>.png`` every ``sample_every`` steps. Both networks, their
-    optimizers and the step run under ``strategy``.
-
-    With ``recalibrate`` the generator's batch-norm statistics are re-estimated on the training
-    images at the end: the moving averages of a short GAN run trail its weights, and in inference
-    mode the generator was measured 6x worse than in training (every toy scene salmon). ``check``
-    compares the L1 of the last steps with the L1 on the training images in inference mode.
-    """
-    keras.utils.set_random_seed(seed)
-    gan = Pix2Pix(size, gen_base=gen_base, disc_base=disc_base, lambda_l1=lambda_l1,
-                  learning_rate=learning_rate, beta_1=beta_1, strategy=strategy)
-    manager = gan.checkpoint(paths.outputs_dir("checkpoints", name))
-    if resume and manager.latest_checkpoint:
-        manager.checkpoint.restore(manager.latest_checkpoint)
-    start = int(gan.step.numpy())
-    L, ab = to_model_pairs(images)
-    ds = _pair_dataset(L, ab, batch_size, shuffle=True, flip=True, jitter=jitter, seed=seed + start).repeat()
-    batches = iter(gan.strategy.experimental_distribute_dataset(ds))
-    shown = to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3])
-    log = _pix2pix_loop(gan, batches, manager, start=start, steps=steps, batch_size=batch_size, name=name,
-                        checkpoint_every=checkpoint_every, sample_every=sample_every, samples=shown,
-                        time_budget_s=time_budget_s)
-    if int(gan.step.numpy()) > start:
-        manager.save(checkpoint_number=int(gan.step.numpy()))
-    return _finished_pix2pix(gan, log, L, ab, start=start, batch_size=batch_size, recalibrate=recalibrate)

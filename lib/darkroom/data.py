@@ -385,16 +385,40 @@ def image_folder(
     height, width = _target_shape(size)
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-    scan = scan_image_folder(path, grayscale=grayscale)
-    if scan.num_skipped:
-        warnings.warn(f"image_folder({str(path)[:80]!r}): {scan.summary()}", SkippedFilesWarning,
-                      stacklevel=2)
-    if not scan.files:
-        raise FileNotFoundError(f"no readable image files under {str(path)!r} ({scan.summary()})")
-
+    files = _readable_files(path, grayscale)
     # Random crops need a margin around the final size to move in.
     load_size = (round(height * 1.125), round(width * 1.125)) if augment else (height, width)
-    skip_gray = grayscale == "skip"
+    ds = _decoded_folder(files, load_size, fit=fit, skip_gray=grayscale == "skip", cache=cache,
+                         shuffle=shuffle, seed=seed)
+    ds = ds.map(lambda image: tf.cast(image, tf.float32) / 255.0, num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        ds = _randomly_augmented(ds, (height, width), seed)
+    if batch_size is not None:
+        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _readable_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+                    grayscale: str) -> list[Path]:
+    """The usable files under ``path`` (see :func:`scan_image_folder`); one warning lists the rest."""
+    scan = scan_image_folder(path, grayscale=grayscale)
+    if scan.num_skipped:
+        # stacklevel 3: the warning points at the caller of image_folder
+        warnings.warn(f"image_folder({str(path)[:80]!r}): {scan.summary()}", SkippedFilesWarning,
+                      stacklevel=3)
+    if not scan.files:
+        raise FileNotFoundError(f"no readable image files under {str(path)!r} ({scan.summary()})")
+    return scan.files
+
+
+def _decoded_folder(files: Sequence[Path], load_size: tuple[int, int], *, fit: str, skip_gray: bool,
+                    cache: bool | str, shuffle: bool, seed: int) -> Any:
+    """uint8 images of ``load_size`` decoded from ``files``, without the ones that fail to decode.
+
+    ``cache="auto"`` caches in memory when the decoded images fit in 256 MB; shuffling happens
+    after the cache, or on file names when there is none.
+    """
+    import tensorflow as tf
 
     def decode(file: Any) -> tuple[Any, Any]:
         image, ok = tf.numpy_function(
@@ -407,44 +431,35 @@ def image_folder(
         ok.set_shape(())
         return image, ok
 
-    def is_ok(image: Any, ok: Any) -> Any:
-        return ok
+    def decoded(names: Any) -> Any:
+        ds = names.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.filter(lambda image, ok: ok).map(lambda image, ok: image)
 
-    def drop_flag(image: Any, ok: Any) -> Any:
-        return image
-
-    def to_float(image: Any) -> Any:
-        return tf.cast(image, tf.float32) / 255.0
-
-    n = len(scan.files)
+    n = len(files)
     if cache == "auto":
         cache = n * load_size[0] * load_size[1] * 3 <= 256 * 2**20
-    files = tf.data.Dataset.from_tensor_slices([str(p) for p in scan.files])
-    autotune = tf.data.AUTOTUNE
+    names = tf.data.Dataset.from_tensor_slices([str(p) for p in files])
     if cache:
-        ds = files.map(decode, num_parallel_calls=autotune)
-        ds = ds.filter(is_ok).map(drop_flag)
-        ds = ds.cache(cache if isinstance(cache, str) else "")
+        ds = decoded(names).cache(cache if isinstance(cache, str) else "")
         if shuffle:
             ds = ds.shuffle(min(n, 4096), seed=seed, reshuffle_each_iteration=True)
-    else:
-        # Shuffling file names (not pixels) keeps memory flat whatever the folder's size.
-        if shuffle:
-            files = files.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        ds = files.map(decode, num_parallel_calls=autotune)
-        ds = ds.filter(is_ok).map(drop_flag)
-    ds = ds.map(to_float, num_parallel_calls=autotune)
-    if augment:
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-        ds = tf.data.Dataset.zip(ds, seeds.batch(2))
+        return ds
+    # Shuffling file names (not pixels) keeps memory flat whatever the folder's size.
+    if shuffle:
+        names = names.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    return decoded(names)
 
-        def augment_one(image: Any, pair: Any) -> Any:
-            return augment_image(image, (height, width), pair)
 
-        ds = ds.map(augment_one, num_parallel_calls=autotune)
-    if batch_size is not None:
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    return ds.prefetch(autotune)
+def _randomly_augmented(ds: Any, shape: tuple[int, int], seed: int) -> Any:
+    """``ds`` through :func:`augment_image`, each element with its own seed pair."""
+    import tensorflow as tf
+
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+    def augment_one(image: Any, pair: Any) -> Any:
+        return augment_image(image, shape, pair)
+
+    return tf.data.Dataset.zip(ds, seeds.batch(2)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 # ----------------------------------------------------------------------------------------
