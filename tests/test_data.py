@@ -225,61 +225,6 @@ def test_tone_augment_changes_lightness_not_hue(kind):
     np.testing.assert_array_equal(data.tone_augment(img, "none"), img)
 
 
-# --- fetch -----------------------------------------------------------------------------
-
-
-def _fake_archive(tmp_path: Path) -> tuple[Path, str]:
-    src = tmp_path / "src" / "fakeset" / "cats"
-    src.mkdir(parents=True)
-    _write_jpeg(src / "1.jpg", 20, 20, 0)
-    path = tmp_path / "fakeset.tgz"
-    with tarfile.open(path, "w:gz") as tar:
-        tar.add(tmp_path / "src" / "fakeset", arcname="fakeset")
-    return path, hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def test_fetch_downloads_verifies_and_extracts(tmp_path, monkeypatch):
-    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
-    archive, sha = _fake_archive(tmp_path)
-    registry = {"fake": data.Archive(url=archive.as_uri(), filename="fakeset.tgz",
-                                     size=archive.stat().st_size, sha256=sha, folder="fakeset")}
-    assert data.cached("fake", registry=registry) is None
-    folder = data.fetch("fake", registry=registry)
-    assert data.cached("fake", registry=registry) == folder
-    assert folder == tmp_path / "data" / "cache" / "fake" / "fakeset"
-    assert (folder / "cats" / "1.jpg").is_file()
-    assert (tmp_path / "data" / "downloads" / "fakeset.tgz").read_bytes() == archive.read_bytes()
-    archive.unlink()  # second call works from the cache, no network
-    assert data.fetch("fake", registry=registry) == folder
-    assert data.fetch("fake", registry=registry, extract=False).name == "fakeset.tgz"
-
-
-def test_fetch_checksum_mismatch_leaves_no_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
-    archive, _ = _fake_archive(tmp_path)
-    registry = {"fake": data.Archive(url=archive.as_uri(), filename="fakeset.tgz", sha256="0" * 64)}
-    with pytest.raises(ValueError, match="SHA-256"):
-        data.fetch("fake", registry=registry)
-    assert list((tmp_path / "data" / "downloads").iterdir()) == []
-    assert not (tmp_path / "data" / "cache" / "fake").exists()
-
-
-def test_fetch_offline_says_where_to_put_the_archive(tmp_path, monkeypatch):
-    monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
-    registry = {"gone": data.Archive(url=(tmp_path / "nowhere.tgz").as_uri(), filename="gone.tgz", size=10)}
-    with pytest.raises(FileNotFoundError, match="by hand") as info:
-        data.fetch("gone", registry=registry)
-    assert str(tmp_path / "data" / "downloads" / "gone.tgz") in str(info.value)
-    assert list((tmp_path / "data" / "downloads").iterdir()) == []
-    with pytest.raises(ValueError, match="flower_photos"):
-        data.fetch("no-such-dataset")
-
-
-def test_registry_knows_the_real_archives():
-    assert data.REGISTRY["flower_photos"].sha256 and data.REGISTRY["flower_photos"].size == 228_813_984
-    assert data.REGISTRY["caltech256"].filename == "256_ObjectCategories.tar"
-
-
 # --- Caltech-256 names ------------------------------------------------------------------
 
 

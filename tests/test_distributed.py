@@ -113,12 +113,12 @@ WORKER = textwrap.dedent(
         out = {"run": run_fit(strategy), "replicas": strategy.num_replicas_in_sync,
                "chief": strategy.cluster_resolver.task_id == 0}
     elif mode == "pix2pix":
-        from darkroom import colorize, data as ddata
+        from darkroom import data as ddata, pix2pix
 
         photos = ddata.toy_scenes(8, 16, seed=0)
 
         def run_gan(strategy, name):
-            return colorize.train_pix2pix(photos, size=16, steps=3, batch_size=4, seed=0, strategy=strategy,
+            return pix2pix.train_pix2pix(photos, size=16, steps=3, batch_size=4, seed=0, strategy=strategy,
                                           name=name).history
 
         out = {"single": run_gan(None, "single"),
@@ -237,11 +237,6 @@ def test_bare_keras_fit_under_multi_worker_strategy(worker: Path) -> None:
     assert [code for code, _, _ in runs] == [0, 0], runs[0][2][-1000:]
 
 
-@pytest.mark.xfail(strict=True, reason="Pix2Pix creates its Adam slots lazily inside strategy.run in a "
-                                       "tf.function; under MirroredStrategy that graph fails ('You must feed a "
-                                       "value for placeholder tensor'). Building both optimizers in "
-                                       "Pix2Pix.__init__ (gen_opt.build(generator.trainable_variables), same "
-                                       "for disc_opt) fixes it: then remove this mark")
 def test_pix2pix_step_under_mirrored_strategy_matches_one_device(worker: Path) -> None:
     runs = _run(worker, "pix2pix")
     for key, single in runs["single"].items():

@@ -23,7 +23,7 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, data, lab_pairs, losses, metrics, paths, training
+from darkroom import color, data, downloads, lab_pairs, losses, metrics, paths, training
 
 __all__ = [
     "build_post_cnn",
@@ -587,8 +587,8 @@ class PhotoSet:
 def training_photos(size: int, n: int, *, seed: int = 0, use_cached: bool = True,
                     dataset: str = "flower_photos") -> PhotoSet:
     """``n`` training photos of ``size``x``size``: from ``dataset`` when it was fetched beforehand
-    (``data.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
-    real = data.cached(dataset) if use_cached else None
+    (``downloads.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
+    real = downloads.cached(dataset) if use_cached else None
     if real is not None:
         folder = data.image_folder(real, size, shuffle=True, seed=seed)
         images = np.stack(list(folder.take(n).as_numpy_iterator()))

@@ -8,6 +8,7 @@ builds such a network imports it) registers them under the ``darkroom`` package 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras

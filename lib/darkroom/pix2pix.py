@@ -132,6 +132,9 @@ class Pix2Pix:
             self.discriminator = build_patch_discriminator(size, base=disc_base)
             self.gen_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
             self.disc_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
+            # Slots made now, under the scope: made lazily inside strategy.run, a mirrored step fails.
+            self.gen_opt.build(self.generator.trainable_variables)
+            self.disc_opt.build(self.discriminator.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self._bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)
         self._compiled = tf.function(self._distributed_step)
