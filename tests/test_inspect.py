@@ -180,10 +180,14 @@ def test_backward_workspace_starts_from_the_input_not_half_the_data() -> None:
 def test_measured_total_includes_the_weights_gradients_and_adam_slots() -> None:
     # A weight-heavy net (the post's first colorizer at a fifth of its size: 21.6 M weights), so the
     # fixed part dominates. Counted from before the model is built, the measured peak must hold at
-    # least the planned tensors; counted from before the step (the default) it holds almost none of them.
+    # least the planned tensors. Counted from before the step (the default), it holds neither the
+    # weights nor Adam's two slots (3x the weights, all made before the step); whether it holds the
+    # weights' gradients depends on whether malloc returned the warm-up's to the system, so the
+    # bound leaves room for them (CI once measured 111 MB of step growth on 87 MB of weights).
     model = dinspect.check_layers(dinspect.conv_dense_layers((30, 20, 2), kernel_size=7), (30, 20, 1))
     planned = dinspect.layer_table(model, 8)
     total = dinspect.measure_training_memory(model, [8], include_model=True)[8]
     step = dinspect.measure_training_memory(model, [8])[8]
+    made_before_the_step = planned.param_bytes + planned.optimizer_bytes
     assert 1.0 < total / planned.total_bytes < 2.5, (total, planned.total_bytes)
-    assert step < planned.param_bytes < total
+    assert step < made_before_the_step < total, (step, made_before_the_step, total)

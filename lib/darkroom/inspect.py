@@ -482,7 +482,13 @@ def batch(n):
 model.train_on_batch(*batch(1))
 x, y = batch(spec["batch_size"])
 before = psutil.Process().memory_info().rss
-# ... so the peak during this step is the step itself.
+# ... and restart the high-water mark (Linux: "5" to clear_refs), so the peak is this step's alone,
+# not the warm-up's. Where that is refused, the warm-up's peak can only raise the figure.
+try:
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+except OSError:
+    pass
 model.train_on_batch(x, y)
 print(json.dumps({"rss_start": start, "rss_before": before, "peak": darkroom.peak_rss_bytes()}))
 """
@@ -496,7 +502,9 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     warm up with batch 1, then take the peak RSS (:func:`darkroom.peak_rss_bytes`) during one step at
     the given batch minus the RSS just before it. This includes the batch tensors,
     activations, gradients of activations and the framework's scratch buffers, but
-    not the weights and optimizer slots, which exist before the step.
+    not the weights and optimizer slots, which exist before the step. The weights' gradients
+    are in it when the allocator returned the warm-up's to the system, so between none and all
+    of :attr:`LayerTable.param_bytes` of them, depending on the platform's ``malloc``.
 
     With ``include_model`` the growth counts from before the model is built instead, so it
     includes the weights, their gradients and the optimizer slots: compare it with
