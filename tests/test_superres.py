@@ -585,3 +585,130 @@ def test_shipped_upscalers_load_and_beat_bicubic_on_a_held_out_photo() -> None:
         sr.shipped_model_path(5)
     with pytest.raises(FileNotFoundError, match="no model 'nope'"):
         sr.load_upscaler("nope", 2)
+
+
+# ----------------------------------------------------------------------------- notebook 08's experiments
+def test_cleanup_passes_enlarge_add_seeded_noise_and_refine():
+    inputs = keras.Input((15, 15, 1))
+    identity = keras.Model(inputs, keras.layers.Identity()(inputs))
+    photo = (0.3 + 0.4 * np.random.default_rng(23).random((45, 47, 3))).astype(np.float32)
+    clean, passes = sr.cleanup_passes(photo, identity, 1.5, noise_sigma=0.05, seed=3)
+    assert clean.shape == (45, 45)  # cut to whole 3-pixel blocks
+    np.testing.assert_array_equal(clean, color.to_luminance(photo)[:, :45])
+    assert list(passes) == ["bicubic enlargement", "clean-up pass on it", "with noise", "clean-up pass on the noisy one"]
+    enlarged = sr.upscale(sr.degrade(clean, 1.5), "bicubic", 1.5)
+    np.testing.assert_array_equal(passes["bicubic enlargement"], enlarged)
+    np.testing.assert_allclose(passes["clean-up pass on it"], enlarged, atol=1e-6)  # identity refiner
+    assert np.std(passes["with noise"] - enlarged) == pytest.approx(0.05, rel=0.15)
+    np.testing.assert_allclose(passes["clean-up pass on the noisy one"], passes["with noise"], atol=1e-6)
+    again = sr.cleanup_passes(photo, identity, 1.5, noise_sigma=0.05, seed=3)[1]["with noise"]
+    other = sr.cleanup_passes(photo, identity, 1.5, noise_sigma=0.05, seed=4)[1]["with noise"]
+    assert np.array_equal(again, passes["with noise"]) and not np.array_equal(other, again)
+    quiet = sr.cleanup_passes(photo, identity, 1.5, noise_sigma=0.0)[1]
+    np.testing.assert_allclose(quiet["with noise"], enlarged, atol=1e-7)
+    with pytest.raises(ValueError, match="noise_sigma"):
+        sr.cleanup_passes(photo, identity, 1.5, noise_sigma=-0.1)
+
+
+def test_plot_enlargements_show_each_candidate_beside_the_original():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from darkroom import training
+
+    photo = np.random.default_rng(24).random((29, 30)).astype(np.float32)
+    mlp = sr.build_mlp(hidden=(4,))
+    candidates = {"near": "nearest", "net": training.TrainResult(model=mlp), "net tiled": (mlp, "tile")}
+    fig = sr.plot_enlargements(photo, candidates, 1.5, ncols=2)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == ["near", "net", "net tiled", "original"]
+    small = sr.degrade(photo, 1.5)
+    np.testing.assert_allclose(shown[0].images[0].get_array(), sr.upscale(small, "nearest", 1.5))
+    np.testing.assert_allclose(shown[1].images[0].get_array(), sr.upscale(small, mlp, 1.5))
+    np.testing.assert_allclose(shown[2].images[0].get_array(), sr.upscale(small, mlp, 1.5, blend="tile"))
+    np.testing.assert_array_equal(shown[3].images[0].get_array(), photo[:28])  # 29 -> 19 -> 28 rows
+    boxed = sr.plot_enlargements(photo, {"near": "nearest"}, 1.5, box=(slice(0, 10), slice(5, 20)))
+    assert all(ax.images[0].get_array().shape == (10, 15) for ax in boxed.axes if ax.images)
+    with pytest.raises(ValueError, match="no candidates"):
+        sr.plot_enlargements(photo, {}, 1.5)
+
+
+def test_plot_seams_adds_the_amplified_difference():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    base = np.random.default_rng(25).random((20, 20)).astype(np.float32) * 0.5
+    enlarged = {"tiled": base + 0.03, "blended": base, "original": base}
+    fig = sr.plot_seams(enlarged, "tiled", "blended", box=(slice(2, 12), slice(0, 8)), gain=10)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in shown] == ["tiled", "blended", "original", "|tiled - blended| x10"]
+    np.testing.assert_allclose(shown[0].images[0].get_array(), enlarged["tiled"][2:12, :8])
+    np.testing.assert_allclose(shown[-1].images[0].get_array(), np.full((10, 8), 0.3), atol=1e-5)
+    with pytest.raises(ValueError, match="'gaussian'"):
+        sr.plot_seams(enlarged, "tiled", "gaussian", box=(slice(0, 5), slice(0, 5)))
+
+
+def test_rows_by_change_keys_rows_by_the_changed_value():
+    settings = {"pick": {}, "patch 8": {"patch": 8}, "rate": {"learning_rate": 0.1}, "patch 16": {"patch": 16}}
+    rows = [{"setting": name} for name in settings]
+    assert sr.rows_by_change(rows, settings, "patch") == {8: rows[1], 16: rows[3]}
+    assert sr.rows_by_change(rows, settings, "learning_rate") == {0.1: rows[2]}
+    with pytest.raises(ValueError, match="3 rows for 4 settings"):
+        sr.rows_by_change(rows[:3], settings, "patch")
+
+
+def test_writeup_run_values_read_the_setup_off_its_objects():
+    from darkroom import writeups
+
+    photo = np.zeros((8, 8), np.float32)
+    photos = {"train": [photo] * 6, "test": [photo] * 2, "val": [photo] * 2}
+    inputs, labels = np.zeros((3, 20, 20), np.float32), np.zeros((3, 30, 30), np.float32)
+    mlp = sr.build_mlp(10, 15, hidden=(16, 8), keep_prob=0.5)  # dropout layers are not hidden layers
+    values = sr.writeup_run_values(photos, inputs, labels, mlp, sr.writeup_settings("default"), 1.5)
+    assert set(values) <= {e.key for e in writeups.entries(notebook="08")}
+    assert {k: values[k] for k in ("sr_images_extracted", "sr_channels", "sr_label_side", "sr_input_side")} == {
+        "sr_images_extracted": 10, "sr_channels": 1, "sr_label_side": 30, "sr_input_side": 20}
+    assert values["sr_smaller_percent"] == pytest.approx(100 / 3) and values["sr_bigger_percent"] == pytest.approx(50)
+    assert (values["sr_train_percent"], values["sr_test_percent"], values["sr_validation_percent"]) == (60, 20, 20)
+    assert (values["sr_patch_in"], values["sr_patch_out"], values["sr_mlp_inputs"], values["sr_mlp_outputs"]) == (
+        10, 15, 100, 225)
+    assert (values["sr_hidden_layers"], values["sr_hidden_1"], values["sr_hidden_2"]) == (2, 16, 8)
+    assert (values["sr_activations_tried"], values["sr_inits_tried"], values["sr_optimizers_tried"]) == (3, 2, 3)
+    assert values["sr_keep_prob_low"] == writeups.value("sr_keep_prob_low") < values["sr_keep_prob_high"]
+    deep = [values[f"sr_deep_width_{i}"] for i in range(1, 5)]
+    assert values["sr_deep_hidden_layers"] == 4 and deep == [int(writeups.value(f"sr_deep_width_{i}")) // 2
+                                                             for i in range(1, 5)]
+    assert (values["sr_patch_8_in"], values["sr_patch_8_out"], values["sr_patch_16_out"]) == (8, 12, 24)
+    assert values["sr_score_completely_different"] == 1.0
+    with pytest.raises(ValueError, match="two hidden layers"):
+        sr.writeup_run_values(photos, inputs, labels, sr.build_mlp(hidden=(4,)), {}, 1.5)
+
+
+def test_ablate_residual_subpixel_trains_each_variant(monkeypatch):
+    built, trained = [], []
+    original_build, original_train = sr.build_residual_subpixel, sr.train_upscaler
+
+    def recording_build(*args, **kwargs):
+        built.append((args, kwargs))
+        return original_build(*args, **kwargs)
+
+    def recording_training(*args, **kwargs):
+        trained.append((len(args[1]), kwargs))
+        return original_train(*args, **kwargs)
+
+    monkeypatch.setattr(choices, "build_residual_subpixel", recording_build)
+    monkeypatch.setattr(choices, "train_upscaler", recording_training)
+    photo = np.random.default_rng(26).random((36, 36)).astype(np.float32)
+    pairs, other = _pairs(16), _pairs(8, seed=1)
+    variants = {"all": {}, "mse": {"loss": "mse"}, "flat": {"data": other}, "no residual": {"residual": False},
+                "grid": {"fold": False, "schedule": "constant"}}
+    rows = sr.ablate_residual_subpixel(variants, pairs, [photo], 1.5, filters=4, num_layers=2, epochs=1)
+    assert list(rows) == list(variants) and set(rows["all"]) == {"variant", "psnr", "dB_vs_bicubic", "train_s"}
+    assert built[0] == ((1.5, 4, 2), {}) and built[3][1] == {"residual": False} and built[4][1] == {"fold": False}
+    assert [n for n, _ in trained] == [16, 16, 8, 16, 16]
+    assert [t["loss"] for _, t in trained] == ["l1", "mse", "l1", "l1", "l1"]
+    assert [t["schedule"] for _, t in trained] == ["cosine"] * 4 + ["constant"]
+    bicubic = sr.evaluate([photo], "bicubic", 1.5)["psnr"]
+    assert all(r["dB_vs_bicubic"] == pytest.approx(r["psnr"] - bicubic) for r in rows.values())
+    with pytest.raises(ValueError, match="momentum"):
+        sr.ablate_residual_subpixel({"bad": {"momentum": 0.9}}, pairs, [photo], 1.5)

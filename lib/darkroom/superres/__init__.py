@@ -14,7 +14,9 @@ pixel difference. This module holds every piece that experiment needs, plus what
 - training through :func:`darkroom.training.fit` (:func:`train_upscaler`) and the post's own grid of
   choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
 - scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded, target first;
-- the post's clean-up pass (:func:`refine`) and its text example (:func:`text_image`).
+- the post's clean-up pass (:func:`refine`, :func:`cleanup_passes`) and its text example (:func:`text_image`);
+- the ablation of the residual sub-pixel net (:func:`ablate_residual_subpixel`) and the post's set-up
+  figures as this run measures them (:func:`writeup_run_values`).
 
 Conventions: public functions take images in [0, 1] (float) or uint8; models see and produce
 pixels in [-1, 1], as in the post. A scale such as 1.5 is handled as the fraction p/q = 3/2: a
@@ -29,7 +31,10 @@ grid). Every public name is re-exported here: ``from darkroom import superres; s
 
 from __future__ import annotations
 
-from darkroom.superres.choices import GRIDS, SETTING_KEYS, compare_settings, plot_settings, writeup_settings
+from darkroom.superres.choices import (
+    ABLATION_KEYS, GRIDS, SETTING_KEYS, ablate_residual_subpixel, compare_settings, plot_settings, rows_by_change,
+    writeup_run_values, writeup_settings,
+)
 from darkroom.superres.models import (
     BicubicResize, DepthToSpace, SpaceToDepth, build_espcn, build_mlp, build_residual_subpixel,
     build_srcnn,
@@ -40,12 +45,12 @@ from darkroom.superres.pixels import (
     to_signed,
 )
 from darkroom.superres.scores import (
-    BORDER, cleanup_rows, evaluate, evaluate_pairs, plot_scores, quality_table, score, score_rows,
-    seam_contrast, throughput, writeup_r2,
+    BORDER, cleanup_rows, evaluate, evaluate_pairs, plot_enlargements, plot_scores, plot_seams, quality_table,
+    score, score_rows, seam_contrast, throughput, writeup_r2,
 )
 from darkroom.superres.shipped import SHIPPED_SCALES, load_upscaler, save_upscaler, shipped_model_path
 from darkroom.superres.train import LOSSES, train_shipped, train_upscaler
-from darkroom.superres.upscaling import METHODS, refine, tile_count, upscale
+from darkroom.superres.upscaling import METHODS, cleanup_passes, refine, tile_count, upscale
 
 # public names the module had outside __all__ (documented in train_shipped and score_rows), still reachable
 from darkroom.superres.scores import Candidate  # noqa: E402,F401
@@ -77,8 +82,13 @@ __all__ = [
     "writeup_settings",
     "compare_settings",
     "plot_settings",
+    "rows_by_change",
+    "writeup_run_values",
+    "ABLATION_KEYS",
+    "ablate_residual_subpixel",
     "upscale",
     "refine",
+    "cleanup_passes",
     "cleanup_rows",
     "text_image",
     "SHIPPED_SCALES",
@@ -95,6 +105,8 @@ __all__ = [
     "writeup_r2",
     "seam_contrast",
     "plot_scores",
+    "plot_seams",
+    "plot_enlargements",
     "throughput",
     "BicubicResize",
     "SpaceToDepth",

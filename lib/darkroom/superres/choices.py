@@ -1,4 +1,5 @@
-"""The post's grid of choices for its MLP, trained one at a time and compared."""
+"""Choices compared one change at a time: the post's grid for its MLP (and the figures of its set-up
+this run measures), and what each ingredient of the residual sub-pixel net is worth."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import keras
 import numpy as np
 
 from darkroom import writeups
-from darkroom.superres.models import build_mlp
+from darkroom.superres.models import build_mlp, build_residual_subpixel
 from darkroom.superres.pairs import patch_pairs
 from darkroom.superres.pixels import scale_fraction
-from darkroom.superres.scores import evaluate, plot_scores, writeup_r2
+from darkroom.superres.scores import evaluate, plot_scores, score, writeup_r2
 from darkroom.superres.train import train_upscaler
 
 
@@ -164,3 +165,122 @@ def plot_settings(rows: Sequence[dict], reference_psnr: float, title: str | None
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def rows_by_change(rows: Sequence[dict], settings: dict[str, dict[str, object]], key: str) -> dict[object, dict]:
+    """:func:`compare_settings` ``rows`` keyed by the value their setting gives ``key`` (e.g.
+    ``"patch"`` -> {8: row, 16: row}); settings that leave ``key`` alone are left out."""
+    if len(rows) != len(settings):
+        raise ValueError(f"rows_by_change: {len(rows)} rows for {len(settings)} settings; expected one row each")
+    return {change[key]: row for row, change in zip(rows, settings.values()) if key in change}
+
+
+# ----------------------------------------------------------------------------- the post's set-up, measured
+def _data_values(photos: dict[str, Sequence[np.ndarray]], inputs: np.ndarray, labels: np.ndarray) -> dict[str, float | int]:
+    """Photo counts per split and the sides of the prepared pairs (N, side, side[, C])."""
+    counts = {k: len(v) for k, v in photos.items()}
+    total = sum(counts.values())
+    in_side, label_side = int(inputs.shape[1]), int(labels.shape[1])
+    return {
+        "sr_images_extracted": total, "sr_channels": 1 if inputs.ndim == 3 else int(inputs.shape[-1]),
+        "sr_label_side": label_side, "sr_input_side": in_side,
+        "sr_smaller_percent": 100 * (1 - in_side / label_side), "sr_bigger_percent": 100 * (label_side / in_side - 1),
+        "sr_train_percent": 100 * counts["train"] / total, "sr_test_percent": 100 * counts["test"] / total,
+        "sr_validation_percent": 100 * counts["val"] / total,
+    }
+
+
+def _mlp_values(mlp: keras.Model) -> dict[str, int]:
+    """Patch sides, input and output widths and hidden layer widths of a :func:`build_mlp` model."""
+    hidden = [layer.units for layer in mlp.layers if isinstance(layer, keras.layers.Dense)][:-1]
+    if len(hidden) != 2:
+        raise ValueError(f"expected the post's MLP with two hidden layers, got {mlp.name!r} with {len(hidden)}")
+    return {
+        "sr_patch_in": int(mlp.input_shape[1]), "sr_patch_out": int(mlp.output_shape[1]),
+        "sr_mlp_inputs": int(np.prod(mlp.input_shape[1:])), "sr_mlp_outputs": int(np.prod(mlp.output_shape[1:])),
+        "sr_hidden_layers": len(hidden), "sr_hidden_1": int(hidden[0]), "sr_hidden_2": int(hidden[1]),
+    }
+
+
+def _settings_values(settings: dict[str, dict[str, object]], scale: float) -> dict[str, float | int]:
+    """How many values of each choice were tried (the pick's and the others), dropout's keep_prob
+    range, the deepest net's widths and the other patch sides (in, and out at ``scale``)."""
+    changes = list(settings.values())
+
+    def tried(key: str) -> int:
+        return 1 + len({c[key] for c in changes if key in c})
+
+    keep = [c["keep_prob"] for c in changes if "keep_prob" in c]
+    deep = max((tuple(c.get("hidden", ())) for c in changes), key=len)  # type: ignore[arg-type]
+    values: dict[str, float | int] = {
+        "sr_activations_tried": tried("activation"), "sr_inits_tried": tried("initializer"),
+        "sr_optimizers_tried": tried("optimizer"), "sr_keep_prob_high": max(keep), "sr_keep_prob_low": min(keep),
+        "sr_deep_hidden_layers": len(deep),
+    }
+    values.update({f"sr_deep_width_{i}": width for i, width in enumerate(deep, 1)})
+    for side in sorted(c["patch"] for c in changes if isinstance(c.get("patch"), int)):
+        values[f"sr_patch_{side}_in"] = side
+        values[f"sr_patch_{side}_out"] = int(side * scale_fraction(scale))
+    return values
+
+
+def writeup_run_values(
+    photos: dict[str, Sequence[np.ndarray]],
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    mlp: keras.Model,
+    settings: dict[str, dict[str, object]],
+    scale: float = 1.5,
+) -> dict[str, float | int]:
+    """This run's counterparts of the post's set-up figures, read off the objects that hold them.
+
+    ``photos`` (split name -> photos: train, test, val), the prepared train pairs ``inputs`` and
+    ``labels`` (:func:`prepare_pairs`), the trained :func:`build_mlp` model and the ``settings``
+    compared (:func:`writeup_settings`) give counts, sides, split shares, patch and layer sizes and
+    what was tried, under the keys of :mod:`darkroom.writeups` (chapter "08"); with them, the MAE of
+    black against white (the top of the post's score). Scores and timings are the notebook's to add.
+    """
+    return {**_data_values(photos, np.asarray(inputs), np.asarray(labels)), **_mlp_values(mlp),
+            **_settings_values(settings, scale),
+            "sr_score_completely_different": score(np.ones((16, 16)), np.zeros((16, 16)), 0)["mae"]}
+
+
+# ----------------------------------------------------------------------------- what mattered
+ABLATION_KEYS = ("data", "loss", "schedule", "residual", "subpixel", "fold")
+
+
+def ablate_residual_subpixel(
+    variants: dict[str, dict[str, object]],
+    pairs: tuple[np.ndarray, np.ndarray],
+    photos: Sequence[np.ndarray],
+    scale: float = 1.5,
+    *,
+    filters: int = 64,
+    num_layers: int = 6,
+    epochs: int = 3,
+    batch_size: int = 16,
+    learning_rate: float = 5e-4,
+    reference: str = "bicubic",
+) -> dict[str, dict[str, float | str]]:
+    """Retrain the residual sub-pixel net once per variant (name -> changes) and score each on ``photos``.
+
+    The base recipe is :func:`build_residual_subpixel` (``filters``, ``num_layers``) trained on
+    ``pairs`` with L1 and a cosine schedule; a variant changes some of ``data`` (other training
+    pairs), ``loss``, ``schedule``, ``residual``, ``subpixel`` and ``fold``. Rows ``{name: row}``:
+    ``variant``, ``psnr`` (:func:`evaluate`), ``dB_vs_<reference>`` and ``train_s``.
+    """
+    ref = evaluate(photos, reference, scale)["psnr"]
+    rows: dict[str, dict[str, float | str]] = {}
+    for name, change in variants.items():
+        unknown = sorted(set(change) - set(ABLATION_KEYS))
+        if unknown:
+            raise ValueError(f"variant {name!r}: unknown keys {unknown}; expected some of {list(ABLATION_KEYS)}")
+        build_args = {k: v for k, v in change.items() if k in ("residual", "subpixel", "fold")}
+        res = train_upscaler(
+            functools.partial(build_residual_subpixel, scale, filters, num_layers, **build_args),
+            *change.get("data", pairs), epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            loss=str(change.get("loss", "l1")), schedule=str(change.get("schedule", "cosine")), desc=name[:24],
+        )
+        psnr = evaluate(photos, res.model, scale)["psnr"]
+        rows[name] = {"variant": name, "psnr": psnr, f"dB_vs_{reference}": psnr - ref, "train_s": res.seconds}
+    return rows

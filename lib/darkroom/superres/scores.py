@@ -10,7 +10,7 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from darkroom import color, metrics, training
+from darkroom import color, images, metrics, training
 from darkroom.superres.pairs import photo_splits
 from darkroom.superres.pixels import _crop_to_multiple, degrade, from_signed, scale_fraction
 from darkroom.superres.upscaling import METHODS, _patch_model_sizes, _predict, upscale
@@ -259,3 +259,40 @@ def quality_table(models: dict[int, keras.Model], photos: Sequence[np.ndarray] |
         row["gain_vs_bicubic"] = row["model"] - row["bicubic"]
         rows.append(row)
     return rows
+
+
+def _upscaler(candidate: Candidate) -> tuple[str | keras.Model, str]:
+    """The method or model a :data:`Candidate` enlarges with, and its blend (gaussian unless given)."""
+    upscaler, blend = candidate if isinstance(candidate, tuple) else (candidate, "gaussian")
+    return (upscaler.model if isinstance(upscaler, training.TrainResult) else upscaler), blend
+
+
+def plot_enlargements(original: np.ndarray, candidates: dict[str, Candidate], scale: float = 1.5, *,
+                      box: tuple[slice, slice] | None = None, ncols: int | None = None, size: float = 2.6):
+    """Degrade ``original`` by ``scale``, enlarge it back with each candidate (a method, a model, a
+    training result or a pair (one of those, blend), as in :func:`score_rows`) and show each beside
+    the original, all cut to ``box`` when given. Returns the figure."""
+    if not candidates:
+        raise ValueError("plot_enlargements: received no candidates")
+    small = degrade(original, scale)
+    panels = []
+    for candidate in candidates.values():
+        upscaler, blend = _upscaler(candidate)
+        panels.append(upscale(small, upscaler, scale, blend=blend))
+    panels.append(np.asarray(original)[: panels[0].shape[0], : panels[0].shape[1]])
+    if box is not None:
+        panels = [p[box] for p in panels]
+    return images.show_images(panels, titles=list(candidates) + ["original"], ncols=ncols, size=size)
+
+
+def plot_seams(enlarged: dict[str, np.ndarray], tiled: str, blended: str, box: tuple[slice, slice],
+               gain: float = 10, size: float = 2.6):
+    """``box`` of each image in ``enlarged`` and, last, the absolute difference between its ``tiled``
+    and ``blended`` entries times ``gain``: where tiling leaves seams they show there as a grid.
+    Returns the figure."""
+    missing = sorted({tiled, blended} - set(enlarged))
+    if missing:
+        raise ValueError(f"plot_seams: {missing} not among the images given {list(enlarged)}")
+    difference = np.abs(enlarged[tiled] - enlarged[blended])
+    panels = [v[box] for v in enlarged.values()] + [np.clip(gain * difference[box], 0, 1)]
+    return images.show_images(panels, titles=list(enlarged) + [f"|tiled - blended| x{gain:g}"], size=size)

@@ -11,7 +11,9 @@ import keras
 import numpy as np
 
 from darkroom import color
-from darkroom.superres.pixels import _tf_resize, extract_patches, from_signed, reassemble, scale_fraction, to_signed
+from darkroom.superres.pixels import (
+    _crop_to_multiple, _tf_resize, degrade, extract_patches, from_signed, reassemble, scale_fraction, to_signed,
+)
 from darkroom.superres.shipped import SHIPPED_SCALES, load_upscaler
 
 
@@ -77,6 +79,24 @@ def refine(image: np.ndarray, model: keras.Model, blend: str = "gaussian", strid
                          f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}")
     gray = color.to_luminance(image)
     return from_signed(_run_patches(gray, model, Fraction(1), blend, stride)[: gray.shape[0], : gray.shape[1]])
+
+
+def cleanup_passes(photo: np.ndarray, model: keras.Model, scale: float = 1.5, noise_sigma: float = 0.03,
+                   seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The post's clean-up pass tried on a photo: ``(clean, passes)`` for :func:`cleanup_rows`.
+
+    ``clean`` is the photo's luminance cut to a multiple of the scale's p; the passes are its
+    bicubic enlargement after :func:`degrade`, :func:`refine` with ``model`` on it, the enlargement
+    with seeded Gaussian noise of ``noise_sigma`` (on [0, 1], clipped), and :func:`refine` on that.
+    """
+    if noise_sigma < 0:
+        raise ValueError(f"noise_sigma must be >= 0 (a standard deviation on [0, 1]), got {noise_sigma!r}")
+    clean = _crop_to_multiple(color.to_luminance(photo), scale_fraction(scale).numerator)
+    enlarged = upscale(degrade(clean, scale), "bicubic", scale)
+    noisy = np.clip(enlarged + np.random.default_rng(seed).normal(0, noise_sigma, clean.shape), 0, 1)
+    passes = {"bicubic enlargement": enlarged, "clean-up pass on it": refine(enlarged, model),
+              "with noise": noisy.astype(np.float32), "clean-up pass on the noisy one": refine(noisy, model)}
+    return clean, passes
 
 
 def _upscale_with_convnet(gray: np.ndarray, model: keras.Model, frac: Fraction) -> np.ndarray:
