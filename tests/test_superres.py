@@ -682,6 +682,8 @@ def test_writeup_run_values_read_the_setup_off_its_objects():
     assert values["sr_score_completely_different"] == 1.0
     with pytest.raises(ValueError, match="two hidden layers"):
         sr.writeup_run_values(photos, inputs, labels, sr.build_mlp(hidden=(4,)), {}, 1.5)
+    with pytest.raises(ValueError, match=r"got \['test', 'train'\]"):
+        sr.writeup_run_values({"train": [photo], "test": [photo]}, inputs, labels, mlp, {}, 1.5)
 
 
 def test_ablate_residual_subpixel_trains_each_variant(monkeypatch):

@@ -179,6 +179,8 @@ def rows_by_change(rows: Sequence[dict], settings: dict[str, dict[str, object]],
 def _data_values(photos: dict[str, Sequence[np.ndarray]], inputs: np.ndarray, labels: np.ndarray) -> dict[str, float | int]:
     """Photo counts per split and the sides of the prepared pairs (N, side, side[, C])."""
     counts = {k: len(v) for k, v in photos.items()}
+    if set(counts) != {"train", "test", "val"}:
+        raise ValueError(f"photos must be split into train, test and val (as photo_splits does), got {sorted(counts)}")
     total = sum(counts.values())
     in_side, label_side = int(inputs.shape[1]), int(labels.shape[1])
     return {
