@@ -9,7 +9,7 @@ import darkroom  # noqa: F401
 import keras
 import tensorflow as tf
 
-from darkroom import colorize, data, lab_pairs
+from darkroom import colorize, data, lab_pairs, paths
 from darkroom import pix2pix as P
 
 
@@ -94,3 +94,41 @@ def test_recalibrated_copies_the_generator_and_leaves_the_control_alone(scenes):
     assert any(moved) and not all(moved)  # only batch-norm statistics changed
     assert fixed.check.training_loss == raw.check.training_loss
     assert fixed.check.inference_loss != raw.check.inference_loss
+
+
+def test_pix2pix_without_resume_starts_over_where_a_rerun_resumes(scenes):
+    kw = dict(size=32, batch_size=4, gen_base=4, disc_base=4, checkpoint_every=1)
+    P.train_pix2pix(scenes, steps=3, name="p2p_fresh", **kw)
+    fresh = P.train_pix2pix(scenes, steps=2, name="p2p_fresh", resume=False, **kw)
+    assert fresh.start_step == 0 and len(fresh.history["l1"]) == 2
+    folder = paths.outputs_dir("checkpoints", "p2p_fresh")
+    assert tf.train.latest_checkpoint(str(folder)).endswith("ckpt-2")  # a later resume starts here
+    again = P.train_pix2pix(scenes, steps=3, name="p2p_fresh", **kw)
+    assert again.start_step == 2 and len(again.history["l1"]) == 1
+
+
+def test_down_blocks_are_the_encoder_of_the_unet():
+    gen = P.build_unet_generator(256)
+    downs = P.down_blocks(gen)
+    assert len(downs) == 8  # 256 px halved to 1 px
+    assert [b.layers[0].filters for b in downs] == [64, 128, 256, 512, 512, 512, 512, 512]
+    assert all(isinstance(b.layers[0], keras.layers.Conv2D)
+               and b.layers[0].strides == (2, 2) for b in downs)
+    assert len(P.down_blocks(P.build_unet_generator(32, base=4))) == 5
+
+
+def test_plot_losses_smooths_long_runs_and_keeps_short_ones_raw():
+    import matplotlib.pyplot as plt
+
+    steps = {k: list(np.arange(30, dtype=float)) for k in ("gen_gan", "disc", "l1", "gen_total")}
+    fig = P.plot_losses(steps)
+    left, right = fig.axes
+    assert [line.get_label() for line in left.lines] == ["gen_gan", "disc"]
+    assert [line.get_label() for line in right.lines] == ["l1"]
+    np.testing.assert_allclose(right.lines[0].get_ydata(), np.arange(21) + 4.5)  # mean of 10 steps
+    plt.close(fig)
+    short = P.plot_losses({k: v[:5] for k, v in steps.items()})
+    assert len(short.axes[1].lines[0].get_ydata()) == 5
+    plt.close(short)
+    with pytest.raises(KeyError, match="l1"):
+        P.plot_losses({"gen_gan": [1.0], "disc": [1.0]})

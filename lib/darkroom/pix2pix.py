@@ -30,6 +30,8 @@ __all__ = [
     "Pix2PixResult",
     "train_pix2pix",
     "recalibrated",
+    "down_blocks",
+    "plot_losses",
 ]
 
 
@@ -330,3 +332,31 @@ def train_pix2pix(
     if int(gan.step.numpy()) > start:
         manager.save(checkpoint_number=int(gan.step.numpy()))
     return _finished_pix2pix(gan, log, L, ab, start=start, batch_size=batch_size, recalibrate=recalibrate)
+
+
+def down_blocks(model: keras.Model) -> list[keras.Sequential]:
+    """The U-Net generator's downsampling blocks (stride-2 ``Conv2D`` first), in order; the
+    upsampling blocks, which start with a ``Conv2DTranspose``, are left out."""
+    return [lay for lay in model.layers if isinstance(lay, keras.Sequential)
+            and not isinstance(lay.layers[0], keras.layers.Conv2DTranspose)]
+
+
+def plot_losses(history: dict[str, list[float]], *, smooth: int = 10) -> Any:
+    """Two panels of a pix2pix run's losses per step: the GAN terms (``gen_gan``, ``disc``) and
+    ``l1``, each a running mean over ``smooth`` steps once the run has more steps than that.
+    Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    missing = [k for k in ("gen_gan", "disc", "l1") if k not in history]
+    if missing:
+        raise KeyError(f"plot_losses: no {missing} in history; have {sorted(history)}")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3))
+    window = np.ones(smooth) / smooth
+    for ax, keys in zip(axes, (["gen_gan", "disc"], ["l1"])):
+        for k in keys:
+            curve = history[k]
+            ax.plot(np.convolve(curve, window, mode="valid") if len(curve) > smooth else curve, label=k)
+        ax.set_xlabel("step")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return fig
