@@ -215,3 +215,19 @@ def test_ycbcr_rec601_with_offset_is_jpegs_conversion(rgb: np.ndarray) -> None:
     np.testing.assert_allclose(color.ycbcr_to_rgb(ours, "rec601", 0.5), u8 / 255.0, atol=1e-5)
     with pytest.raises(ValueError, match=r"Y, Cb, Cr channels last"):
         color.ycbcr_to_rgb(np.zeros((4, 2)))
+
+
+def test_colour_views_hold_lightness_and_keep_each_channel_apart() -> None:
+    red_dark = color.rgb_to_lab(np.array([[[0.45, 0.3, 0.25], [0.2, 0.2, 0.2]]], np.float32))
+    views = color.colour_views(red_dark, lightness=70.0)
+    assert sorted(views) == ["a", "ab", "b"]
+    for rgb in views.values():
+        np.testing.assert_allclose(color.rgb_to_lab(rgb)[..., 0], 70.0, atol=0.5)
+    a_only = color.rgb_to_lab(views["a"])
+    np.testing.assert_allclose(a_only[..., 2], 0.0, atol=0.5)
+    np.testing.assert_allclose(a_only[0, 0, 1], red_dark[0, 0, 1], atol=0.5)
+    np.testing.assert_allclose(color.rgb_to_lab(views["b"])[..., 1], 0.0, atol=0.5)
+    np.testing.assert_allclose(views["ab"][0, 1], views["ab"][0, 1, 0], atol=1e-3)  # gray stays gray
+    with pytest.raises(ValueError, match="received 120"):
+        color.colour_views(red_dark, lightness=120)
+

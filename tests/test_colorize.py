@@ -34,6 +34,16 @@ def test_the_light_cnn_has_about_half_a_million_parameters():
     assert 0.4e6 < C.build_light_cnn(32).count_params() < 0.7e6
 
 
+def test_architecture_facts_read_the_post_cnn_and_the_light_cnn():
+    post = C.architecture_facts(C.build_post_cnn(dropout=0.3), 64)
+    assert post == {"input_side": 64, "first_width": 64, "widest": 512, "kernel": 3, "bottleneck_side": 8,
+                    "conv_layers": 13, "dropout": 0.3, "output_channels": 2}
+    light = C.architecture_facts(C.build_light_cnn(8), 32)
+    assert (light["first_width"], light["widest"], light["bottleneck_side"], light["dropout"]) == (8, 32, 8, 0.0)
+    with pytest.raises(ValueError, match="no Conv2D"):
+        C.architecture_facts(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), 4)
+
+
 def test_ab_bins_and_rebalancing():
     bins = C.ab_bins()
     assert 200 < len(bins) < 330

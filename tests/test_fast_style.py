@@ -126,3 +126,19 @@ def test_saved_model_loads_after_importing_only_style(tiny, tmp_path) -> None:
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "(1, 9, 13, 3)"
+
+
+def test_comparison_rows_score_each_result_against_the_style() -> None:
+    swirls = data.procedural_style("swirls", 32)
+    photo = images.resize(data.sample_photos("test")["chelsea"], (32, 32))
+    results = {"the photo": (photo, None), "the style itself": (swirls, 0.25)}
+    rows = fast_style.comparison_rows(results, photo, swirls, label="chelsea", weights="multiscale")
+    assert [r["chelsea"] for r in rows] == list(results)
+    assert [r["seconds per image"] for r in rows] == [None, 0.25]
+    assert rows[1]["style distance"] == pytest.approx(0.0, abs=1e-6)
+    assert rows[0]["style distance"] > 0.01
+    assert rows[1]["style loss"] < rows[0]["style loss"]
+    assert rows[0]["total loss"] >= rows[0]["style loss"]
+    with pytest.raises(ValueError, match="received none"):
+        fast_style.comparison_rows({}, photo, swirls)
+

@@ -233,3 +233,13 @@ def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
     assert photo["content"] == 0.0 and photo["style"] > parts["style"]
     with pytest.raises(ValueError, match="one image"):
         vgg.perceptual_parts(content[None], content, swirls)
+
+
+def test_projected_hours_scale_the_timed_rate_and_skip_untimed_sizes() -> None:
+    timed = {256: 3.6, 512: 18.0}
+    assert style.projected_hours(timed, 256) == "1 hours: 1000 VGG19 iterations at 256 px"
+    assert style.projected_hours(timed, 512, iterations=100) == "0.5 hours: 100 VGG19 iterations at 512 px"
+    assert style.projected_hours(timed, 1024) is None
+    with pytest.raises(ValueError, match="received 0"):
+        style.projected_hours(timed, 256, iterations=0)
+

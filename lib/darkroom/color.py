@@ -37,6 +37,7 @@ __all__ = [
     "lightness_correlations",
     "split_lab",
     "join_lab",
+    "colour_views",
     "normalize_lab",
     "denormalize_lab",
     "tf_rgb_to_lab",
@@ -290,6 +291,20 @@ def join_lab(L: Any, ab: Any) -> Any:
     import tensorflow as tf
 
     return tf.concat([tf.cast(L, tf.float32), tf.cast(ab, tf.float32)], axis=-1)
+
+
+def colour_views(lab: Any, lightness: float = 70.0) -> dict[str, np.ndarray]:
+    """RGB pictures of a LAB image's colour alone, at one constant ``lightness``: ``"a"`` (b zeroed),
+    ``"b"`` (a zeroed) and ``"ab"`` (both), so colour can be looked at apart from brightness."""
+    _check_lab(lab)
+    lab = np.asarray(lab)  # in its own dtype: the views are the notebook's pictures, unchanged
+    if not 0.0 <= lightness <= 100.0:
+        raise ValueError(f"lightness: expected a LAB L in 0..100, received {lightness}")
+    L, ab = split_lab(lab)
+    zero, mid = np.zeros_like(L), np.full_like(L, lightness)
+    return {"a": lab_to_rgb(join_lab(mid, np.concatenate([ab[..., :1], zero], -1))),
+            "b": lab_to_rgb(join_lab(mid, np.concatenate([zero, ab[..., 1:]], -1))),
+            "ab": lab_to_rgb(join_lab(mid, ab))}
 
 
 def normalize_lab(lab: Any) -> Any:

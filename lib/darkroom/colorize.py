@@ -37,6 +37,7 @@ __all__ = [
     "ColorizerResult",
     "train_colorizer",
     "model_stride",
+    "architecture_facts",
     "colorize",
     "colorize_batch",
     "gray_baseline",
@@ -136,6 +137,22 @@ def model_stride(model: keras.Model) -> int:
         if isinstance(layer, keras.layers.Conv2D) and not isinstance(layer, keras.layers.Conv2DTranspose):
             stride *= int(layer.strides[0])
     return stride
+
+
+def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | float]:
+    """What a colorizer's layers say about it, for setting beside a write-up's description:
+    widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
+    rate (0.0 without dropout) and its output channels."""
+    convs = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+             if isinstance(layer, keras.layers.Conv2D)]
+    if not convs:
+        raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
+    dropouts = [layer.rate for layer in model._flatten_layers(include_self=False, recursive=True)
+                if isinstance(layer, keras.layers.Dropout)]
+    return {"input_side": input_side, "first_width": convs[0].filters,
+            "widest": max(c.filters for c in convs), "kernel": convs[0].kernel_size[0],
+            "bottleneck_side": input_side // model_stride(model), "conv_layers": len(convs),
+            "dropout": dropouts[0] if dropouts else 0.0, "output_channels": model.output_shape[-1]}
 
 
 # ----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, data, images, training, vgg
+from darkroom import color, data, images, metrics, training, vgg
 from darkroom.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "train_fast_style",
     "apply_style",
     "seconds_per_image",
+    "comparison_rows",
 ]
 
 _DOWNSAMPLING = 4  # two stride-2 convolutions: the network works on sizes divisible by 4
@@ -234,3 +235,22 @@ def seconds_per_image(model: keras.Model, image: Any, repeats: int = 3) -> float
         apply_style(model, image)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def comparison_rows(results: Mapping[str, tuple[Any, float | None]], photo: Any, style_image: Any, *,
+                    label: str = "result", weights: str | os.PathLike | None = "auto") -> list[dict[str, Any]]:
+    """One table row per ``name: (image, seconds per image or None)`` styled from ``photo``.
+
+    Each row holds the seconds, the style part and the total of the loss ``style.stylize``
+    minimises (:func:`vgg.perceptual_parts`, so an optimisation and a network compare on its own
+    terms) and the network-free :func:`metrics.style_distance` to ``style_image``. ``label``
+    names the first column.
+    """
+    if not results:
+        raise ValueError("results: expected at least one name: (image, seconds) pair, received none")
+    rows = []
+    for name, (image, seconds) in results.items():
+        parts = vgg.perceptual_parts(image, photo, style_image, weights=weights)
+        rows.append({label: name, "seconds per image": seconds, "style loss": parts["style"],
+                     "total loss": parts["loss"], "style distance": metrics.style_distance(style_image, image)})
+    return rows

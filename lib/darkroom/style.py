@@ -24,7 +24,7 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from darkroom.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
     "StyleResult",
+    "projected_hours",
     "stylize",
     "blend_weights",
     "relative_change_stop",
@@ -662,3 +663,13 @@ def seconds_per_iteration(
                       jit_compile=jit_compile)
         out[int(size)] = res.seconds_per_iteration
     return out
+
+
+def projected_hours(seconds_per_iteration: Mapping[int, float], size: int, iterations: int = 1000) -> str | None:
+    """How long ``iterations`` steps at ``size`` px take at the timed rate, in hours, as a phrase
+    for setting beside a write-up's time; None when ``size`` was not timed."""
+    if iterations < 1:
+        raise ValueError(f"iterations: expected >= 1, received {iterations}")
+    t = seconds_per_iteration.get(size)
+    return f"{t * iterations / 3600:.2g} hours: {iterations} VGG19 iterations at {size} px" if t else None
+
