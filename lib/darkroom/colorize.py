@@ -23,7 +23,7 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, data, downloads, lab_pairs, losses, metrics, paths, training
+from darkroom import color, data, downloads, inspect, lab_pairs, losses, metrics, paths, training
 
 __all__ = [
     "build_post_cnn",
@@ -133,7 +133,7 @@ def build_light_cnn(
 def model_stride(model: keras.Model) -> int:
     """The product of the strides of the model's downsampling convolutions (its input multiple)."""
     stride = 1
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in inspect.all_layers(model):
         if isinstance(layer, keras.layers.Conv2D) and not isinstance(layer, keras.layers.Conv2DTranspose):
             stride *= int(layer.strides[0])
     return stride
@@ -143,11 +143,11 @@ def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | f
     """What a colorizer's layers say about it, for setting beside a write-up's description:
     widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
     rate (0.0 without dropout) and its output channels."""
-    convs = [layer for layer in model._flatten_layers(include_self=False, recursive=True)
+    convs = [layer for layer in inspect.all_layers(model)
              if isinstance(layer, keras.layers.Conv2D)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
-    dropouts = [layer.rate for layer in model._flatten_layers(include_self=False, recursive=True)
+    dropouts = [layer.rate for layer in inspect.all_layers(model)
                 if isinstance(layer, keras.layers.Dropout)]
     return {"input_side": input_side, "first_width": convs[0].filters,
             "widest": max(c.filters for c in convs), "kernel": convs[0].kernel_size[0],
