@@ -15,7 +15,7 @@ help:
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
 	@echo "make tensorboard                           TensorBoard over outputs/logs (training.fit(log_dir=...) runs)"
-	@echo "make models                                retrain the shipped x2/x3/x4 upscalers (lib/darkroom/models/; minutes)"
+	@echo "make models                                retrain the shipped x2/x3/x4 upscalers (lib/darkroom/superres/weights/; minutes)"
 	@echo "make bench                                 every benchmarks/bench_*.py (ratios, printed; tens of minutes)"
 	@echo "make clean | distclean                     remove outputs/ | and .venv"
 
@@ -32,10 +32,10 @@ $(STAMP): pyproject.toml
 
 # The runner builds the book at its end (outputs/book/), even when a notebook failed.
 run-all: $(STAMP)
-	$(BIN)/python -m darkroom.runner --profile $(PROFILE)
+	$(BIN)/python -m darkroom.app.runner --profile $(PROFILE)
 
 book: $(STAMP)
-	$(BIN)/python -m darkroom.book
+	$(BIN)/python -m darkroom.app.book
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

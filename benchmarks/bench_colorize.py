@@ -24,7 +24,7 @@ import darkroom
 
 STREAM = """
 import sys, darkroom
-from darkroom import data
+from darkroom.core import data
 folder, size, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 cache = {"auto": "auto", "off": False}[cache]
 ds = data.image_folder(folder, size, batch_size=32, augment=False, cache=cache)
@@ -40,7 +40,7 @@ def make_folder(root: Path, n: int, seed: int = 0) -> Path:
     """``n`` JPEGs of 192x144 px: random crops of the embedded photos, saved at quality 90."""
     from PIL import Image
 
-    from darkroom import data
+    from darkroom.core import data
 
     root.mkdir(parents=True, exist_ok=True)
     photos = data.sample_photos("train")
@@ -72,10 +72,11 @@ def training_rate(name: str, batch: int, steps: int) -> float:
     ``training.throughput`` (the steps ``model.fit`` runs); pix2pix's own compiled GAN step timed here."""
     import tensorflow as tf
 
-    from darkroom import data, lab_pairs, pix2pix, training
+    from darkroom.colorize import pairs, pix2pix
+    from darkroom.core import data, training
 
     rgb = data.random_patches(data.sample_photos("train"), 128, batch, seed=0)
-    L, ab = lab_pairs.to_model_pairs(rgb)
+    L, ab = pairs.to_model_pairs(rgb)
     if not name.startswith("pix2pix"):
         model, loss = _colorizer(name, ab)
         model.compile(optimizer=training.optimizer("adam", 1e-3), loss=loss)
@@ -93,7 +94,7 @@ def training_rate(name: str, batch: int, steps: int) -> float:
 
 def pipeline_rate(folder: Path, size: int, augment: bool) -> float:
     """Images/second of one pass of ``image_folder`` (no caching) over ``folder``."""
-    from darkroom import data
+    from darkroom.core import data
 
     ds = data.image_folder(folder, size, batch_size=32, augment=augment, cache=False)
     n, t = 0, time.perf_counter()

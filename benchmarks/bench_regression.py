@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 from darkroom import regression as reg
 
 

@@ -35,7 +35,8 @@ import darkroom  # first: it quiets TensorFlow before TensorFlow is imported
 
 
 def _setup(size: int, weights: str):
-    from darkroom import data, images, style
+    from darkroom import style
+    from darkroom.core import data, images
 
     content = images.resize(images.sample_image("astronaut"), (size, size))
     swirl = data.procedural_style("swirls", size)
@@ -44,7 +45,7 @@ def _setup(size: int, weights: str):
 
 def _objective(extractor, content, swirl):
     """neural-style's loss with the default weights, evaluated through ``extractor``: (image) -> parts."""
-    from darkroom import vgg
+    from darkroom.core import vgg
 
     loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirl)], content_weight=5.0, style_weight=500.0,
                               tv_weight=100.0, content_layers=[("relu4_2", 1.0), ("relu5_2", 0.0)])
@@ -58,7 +59,7 @@ def vgg19_weights(requested: str) -> str:
     ``weights="auto"`` falls back to the multi-scale random filters offline, which have no VGG19 to
     time; an iteration's cost is the network's, not its weights', so random VGG19 times ImageNet's.
     """
-    from darkroom import vgg
+    from darkroom.core import vgg
 
     return "random" if vgg.resolve_weights(requested).kind == "multiscale" else requested
 
@@ -68,7 +69,7 @@ def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
     import keras
     import tensorflow as tf
 
-    from darkroom import vgg
+    from darkroom.core import vgg
 
     _, content, swirl = _setup(size, weights)
     start = time.perf_counter()
@@ -141,7 +142,7 @@ def main() -> None:
         _peak_child(args.child, args.size, args.weights)
         return
     from darkroom import style
-    from darkroom.tables import markdown_table
+    from darkroom.core.tables import markdown_table
 
     darkroom.seed_everything(0)
     base_iters = 150 if args.quick else 1000

@@ -16,8 +16,8 @@ import keras
 import numpy as np
 
 from darkroom import superres as sr
-from darkroom import training
-from darkroom.tables import text_table
+from darkroom.core import training
+from darkroom.core.tables import text_table
 
 
 def training_rate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:

@@ -18,7 +18,7 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import numpy as np
 
-from darkroom import training
+from darkroom.core import training
 
 
 def small_cnn(size: int) -> keras.Model:

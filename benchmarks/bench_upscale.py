@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import darkroom
-from darkroom import images
+from darkroom.core import images
 
 
 def photo(height: int, width: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 The 42 rows are one per Chicago ZIP-code area: ``X`` is fires per 1000 housing units and ``Y`` is
 thefts per 1000 population. The workbook is a real Excel 97 (BIFF8) file written with xlwt so that
-``darkroom.fire_theft.load_fire_theft`` can read it with xlrd, as the original post did.
+``darkroom.regression.fire_theft.load_fire_theft`` can read it with xlrd, as the original post did.
 
 Run from the repository root::
 

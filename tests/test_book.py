@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from darkroom import book, runner
-from darkroom.paths import repo_root
+from darkroom.app import book, runner
+from darkroom.core.paths import repo_root
 
 pytest.importorskip("sphinx", reason="the book needs the 'book' extra: pip install -e '.[book]'")
 
@@ -126,7 +126,7 @@ def fake_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, book.Book
             dict(notebook="02_broken.ipynb", status="failed", seconds=1.0, peak_memory_mb=100.0, profile="smoke",
                  output="notebooks/02_broken.ipynb", error="ValueError: on purpose", finished="")]
     (out / "summary.json").write_text(json.dumps(rows))
-    return out, book.build(out, notebooks=sources, modules=["tables"])
+    return out, book.build(out, notebooks=sources, modules=["core.tables"])
 
 
 def test_landing_page_has_a_card_per_chapter_with_its_lesson_and_run(fake_book: tuple[Path, book.BookBuild]) -> None:
@@ -158,11 +158,11 @@ def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(fake_book: 
     repo = book.repository_url()
     assert f'href="{repo}/blob/main/notebooks/01_fine.ipynb"' in page
     assert 'href="https://colab.research.google.com/github/' in page and "/notebooks/01_fine.ipynb" in page
-    assert 'href="api/tables.html"' in page
-    assert "api/color.html" not in page  # this book was built with the tables page only
+    assert 'href="api/core.tables.html"' in page
+    assert "api/core.color.html" not in page  # this book was built with the tables page only
     assert re.search(r'class="left-prev"\s+href="index.html"', page)
     assert re.search(r'class="right-next"\s+href="02_broken.html"', page)
-    api = (out / "book" / "api" / "tables.html").read_text(encoding="utf-8")
+    api = (out / "book" / "api" / "core.tables.html").read_text(encoding="utf-8")
     assert 'href="../01_fine.html"' in api and "markdown_table" in api
     for tag in ("setup", "parameters", "injected-parameters"):
         cell = re.search(rf'<div class="cell tag_{tag}[^"]*"', page)
@@ -209,11 +209,22 @@ def test_lesson_is_the_first_sentence_after_the_title() -> None:
 
 
 def test_modules_used_reads_imports_not_text() -> None:
-    cells = [{"cell_type": "code", "source": "!pip install x\nfrom darkroom import color, images\nimport darkroom.style"},
-             {"cell_type": "code", "source": "from darkroom.profiles import select  # darkroom.losses in a comment"},
-             {"cell_type": "markdown", "source": "from darkroom import metrics"}]
-    known = ["color", "images", "losses", "metrics", "profiles", "style"]
-    assert book.modules_used(cells, known) == ["color", "images", "style", "profiles"]
+    cells = [{"cell_type": "code", "source": "!pip install x\nfrom darkroom.core import color, images\nimport darkroom.style"},
+             {"cell_type": "code", "source": "from darkroom.core.profiles import select  # darkroom.core.losses in a comment"},
+             {"cell_type": "code", "source": "from darkroom.colorize import pix2pix\nfrom darkroom import regression"},
+             {"cell_type": "markdown", "source": "from darkroom.core import metrics"}]
+    known = ["core.color", "core.images", "core.losses", "core.metrics", "core.profiles", "style", "colorize",
+             "colorize.pix2pix", "regression"]
+    assert book.modules_used(cells, known) == ["core.color", "core.images", "style", "core.profiles",
+                                               "colorize.pix2pix", "regression"]
+
+
+def test_library_modules_name_each_page_once() -> None:
+    names = book.library_modules()
+    assert {"core.color", "core.training", "colorize", "colorize.pix2pix", "regression", "regression.plots",
+            "superres"} <= set(names)
+    # re-exported modules are documented on their package's page; the running code has none
+    assert not {"colorize.cnn", "superres.pixels", "app.runner", "core.__init__"} & set(names)
 
 
 def test_repository_url_comes_from_pyproject() -> None:

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from darkroom import circles, color, training
+from darkroom import circles
+from darkroom.core import color, training
 
 
 def test_make_circles_shape_range_and_determinism() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkroom import images
+from darkroom.core import images
 
 LIB = str(Path(__file__).resolve().parents[1] / "lib")
 
@@ -99,9 +99,9 @@ def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) ->
 
 
 def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
-    from darkroom import fast_style
+    from darkroom import style
 
-    fast_style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
+    style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
     out = darkroom("stylize", "--content", "photo.png", "--model", "tiny.keras", "--output", "fast.png",
                    "--width", "30", cwd=folder)
     assert out.returncode == 0, out.stderr
@@ -168,7 +168,7 @@ def slow_save(self, fp, *args, **kwargs):
     print("WRITING", flush=True)
     time.sleep(60)
 PIL.Image.Image.save = slow_save
-from darkroom.cli import main
+from darkroom.app.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage import color as skcolor
 
-from darkroom import color
+from darkroom.core import color
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import keras
 import tensorflow as tf
 
 from darkroom import colorize as C
-from darkroom import color, data, lab_pairs
+from darkroom.colorize import cnn, pairs
+from darkroom.core import color, data, training
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_rebalanced_cross_entropy_is_lowest_at_the_truth():
 
 
 def test_train_colorizer_changes_weights_and_lowers_loss(scenes):
-    L, ab = lab_pairs.to_model_pairs(scenes[:8])
+    L, ab = pairs.to_model_pairs(scenes[:8])
     keras.utils.set_random_seed(0)
     untrained = C.build_light_cnn(8)  # what train_colorizer builds from the same seed
     untrained.compile(loss="mse")
@@ -129,11 +130,11 @@ def test_writeup_augmentation_flips_both_ways_and_changes_the_tone():
     rng = np.random.default_rng(0)
     img = np.clip(0.4 + 0.1 * rng.random((16, 16, 3)), 0, 1).astype(np.float32)
     img[:8, :8] = (0.5, 0.35, 0.35)
-    ds = C._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3)
+    ds = cnn._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3)
     (L, ab), = list(ds.as_numpy_iterator())
-    again, = list(C._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3).as_numpy_iterator())
+    again, = list(cnn._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3).as_numpy_iterator())
     np.testing.assert_array_equal(L, again[0])  # seeded
-    L0, ab0 = lab_pairs.to_model_pairs(img[None])
+    L0, ab0 = pairs.to_model_pairs(img[None])
     red_at = [(int(a[..., 0][:8].mean() > a[..., 0][8:].mean()), int(a[..., 0][:, :8].mean() > a[..., 0][:, 8:].mean()))
               for a in ab]
     assert len(set(red_at)) == 4  # red seen in all four corners: left-right and upside-down flips
@@ -163,12 +164,12 @@ def test_colorize_odd_size_and_rgb_contributes_only_L(scenes):
 
 
 def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_path):
-    from darkroom import training
+    from darkroom.core import training
 
     result = C.train_colorizer(scenes, loss="classification", epochs=1, batch_size=8, width=4)
     path = training.save_model(result.model, "colorizer_test")
     loaded = keras.models.load_model(path)
-    L, _ = lab_pairs.to_model_pairs(scenes[:2])
+    L, _ = pairs.to_model_pairs(scenes[:2])
     np.testing.assert_allclose(loaded.predict(L, verbose=0), result.model.predict(L, verbose=0), atol=1e-6)
     big = np.zeros((1, 48, 40, 1), np.float32)  # a loaded model still takes other sizes
     assert loaded.predict(big, verbose=0).shape == (1, 48, 40, 2)
@@ -189,8 +190,10 @@ DISTRIBUTED = textwrap.dedent(
     import darkroom, numpy as np, tensorflow as tf, keras
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from darkroom import colorize as C, data, lab_pairs
-    L, ab = lab_pairs.to_model_pairs(data.toy_scenes(8, 16, seed=0))
+    from darkroom import colorize as C
+    from darkroom.colorize import cnn, pairs
+    from darkroom.core import data
+    L, ab = pairs.to_model_pairs(data.toy_scenes(8, 16, seed=0))
 
     def one_step(strategy):
         with strategy.scope():
@@ -235,7 +238,7 @@ def test_recalibrate_batchnorm_uses_the_final_weights_and_restores_dropout():
     model = keras.Model(inputs, out)
     data_ = np.random.default_rng(0).normal(3.0, 2.0, (256, 4)).astype("float32")
     bn, drop = model.layers[-1], model.layers[-2]
-    assert C.training.recalibrate_batchnorm(model, data_, batch_size=32) == 1
+    assert training.recalibrate_batchnorm(model, data_, batch_size=32) == 1
     dense_out = model.layers[1](data_).numpy()
     np.testing.assert_allclose(bn.moving_mean.numpy(), dense_out.mean(0), rtol=1e-4, atol=1e-4)
     assert bn.momentum == 0.99 and drop.rate == 0.5
@@ -314,7 +317,7 @@ def test_check_rows_and_saved_colorizers(scenes):
     (row,) = C.check_rows({"mse": r})
     assert row["model"] == "mse" and row["ratio"] == pytest.approx(r.check.ratio) and row["ok"] in ("yes", "NO")
     assert C.saved_colorizers("toy") == {}
-    from darkroom import training
+    from darkroom.core import training
 
     training.save_model(r.model, "colorizer_toy_mse")
     training.save_model(r.model, "colorizer_toy_pix2pix")

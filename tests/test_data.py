@@ -1,4 +1,4 @@
-"""darkroom.data: embedded photos, a messy image folder, fetch with checksums, Caltech names, toy scenes."""
+"""darkroom.core.data: embedded photos, a messy image folder, fetch with checksums, Caltech names, toy scenes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from darkroom import color, data
+from darkroom.core import color, data
 
 
 # --- embedded photos -------------------------------------------------------------------

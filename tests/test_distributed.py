@@ -59,7 +59,7 @@ WORKER = textwrap.dedent(
 
     import keras
 
-    from darkroom import training
+    from darkroom.core import training
 
     SEEN = []  # (replica id, examples) of every training call this process ran
 
@@ -113,7 +113,8 @@ WORKER = textwrap.dedent(
         out = {"run": run_fit(strategy), "replicas": strategy.num_replicas_in_sync,
                "chief": strategy.cluster_resolver.task_id == 0}
     elif mode == "pix2pix":
-        from darkroom import data as ddata, pix2pix
+        from darkroom.colorize import pix2pix
+        from darkroom.core import data as ddata
 
         photos = ddata.toy_scenes(8, 16, seed=0)
 

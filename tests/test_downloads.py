@@ -1,4 +1,4 @@
-"""darkroom.downloads: known archives fetched once, verified and extracted atomically (no network: file URLs)."""
+"""darkroom.core.downloads: known archives fetched once, verified and extracted atomically (no network: file URLs)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom import downloads
+from darkroom.core import downloads
 
 
 def _fake_archive(tmp_path: Path) -> tuple[Path, str]:

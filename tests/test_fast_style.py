@@ -1,16 +1,17 @@
-"""darkroom.fast_style: the layers by hand, any-size round trips, saving and loading, a short training run."""
+"""darkroom.style.fast: the layers by hand, any-size round trips, saving and loading, a short training run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from darkroom import data, fast_style, images, layers, training, vgg
+from darkroom import style
+from darkroom.core import data, images, layers, training, vgg
 
 
 @pytest.fixture(scope="module")
 def tiny() -> object:
-    return fast_style.build_transformer((4, 8, 8), residual_blocks=1, name="tiny")
+    return style.build_transformer((4, 8, 8), residual_blocks=1, name="tiny")
 
 
 def test_instance_normalization_by_hand() -> None:
@@ -56,16 +57,16 @@ def test_saved_model_loads_with_keras_and_gives_the_same_pictures(tiny, tmp_path
 
 def test_apply_style_takes_one_image_or_a_batch_and_refuses_others(tiny) -> None:
     photo = images.resize(images.sample_image("astronaut"), (24, 20))
-    one = fast_style.apply_style(tiny, photo)
+    one = style.apply_style(tiny, photo)
     assert one.shape == (24, 20, 3) and one.dtype == np.float32
-    batch = fast_style.apply_style(tiny, np.stack([photo, photo[::-1]]))
+    batch = style.apply_style(tiny, np.stack([photo, photo[::-1]]))
     np.testing.assert_allclose(batch[0], one, atol=1e-6)
-    assert fast_style.apply_style(tiny, (photo * 255).astype(np.uint8)).shape == (24, 20, 3)
+    assert style.apply_style(tiny, (photo * 255).astype(np.uint8)).shape == (24, 20, 3)
     with pytest.raises(ValueError, match="RGB"):
-        fast_style.apply_style(tiny, np.zeros((1, 1, 8, 8, 3), np.float32))
-    assert fast_style.seconds_per_image(tiny, photo, repeats=1) > 0.0
+        style.apply_style(tiny, np.zeros((1, 1, 8, 8, 3), np.float32))
+    assert style.seconds_per_image(tiny, photo, repeats=1) > 0.0
     with pytest.raises(ValueError, match="repeats"):
-        fast_style.seconds_per_image(tiny, photo, repeats=0)
+        style.seconds_per_image(tiny, photo, repeats=0)
 
 
 def test_the_trainer_scores_with_the_perceptual_loss() -> None:
@@ -75,8 +76,8 @@ def test_the_trainer_scores_with_the_perceptual_loss() -> None:
     extractor = vgg.vgg_features("multiscale", layers=vgg.loss_layers(vgg.STYLE_LAYERS, [("relu4_2", 1.0)]))
     swirls = data.procedural_style("swirls", 32)
     loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirls)])
-    net = fast_style.build_transformer((4, 8, 8), 1)
-    trainer = fast_style.FastStyleTrainer(net, loss)
+    net = style.build_transformer((4, 8, 8), 1)
+    trainer = style.FastStyleTrainer(net, loss)
     trainer.compile(optimizer="adam")
     x = data.random_patches(data.sample_photos("val"), 32, 2, seed=0)
     logs = trainer.test_step((tf.constant(x), tf.constant(x)))
@@ -90,7 +91,7 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
     monkeypatch.setenv("DARKROOM_OUTPUTS", str(tmp_path))
     swirls = data.procedural_style("swirls", 64)
     photos = data.sample_photos("train")
-    result = fast_style.train_fast_style(swirls, photos, style_name="swirls_test", size=32, crops=16, batch_size=4,
+    result = style.train_fast_style(swirls, photos, style_name="swirls_test", size=32, crops=16, batch_size=4,
                                          epochs=10, learning_rate=5e-3, weights="multiscale", filters=(4, 8, 8),
                                          residual_blocks=1, validation_photos=data.sample_photos("val"),
                                          progress=False)
@@ -103,9 +104,9 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
     x = data.random_patches(data.sample_photos("test"), 40, 1, seed=3)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(result.model(x)), atol=1e-6)
     with pytest.raises(ValueError, match="style_name"):
-        fast_style.train_fast_style(swirls, photos, style_name="my style!", weights="multiscale")
+        style.train_fast_style(swirls, photos, style_name="my style!", weights="multiscale")
     with pytest.raises(ValueError, match="size"):
-        fast_style.train_fast_style(swirls, photos, style_name="ok", size=8, weights="multiscale")
+        style.train_fast_style(swirls, photos, style_name="ok", size=8, weights="multiscale")
 
 
 def test_saved_model_loads_after_importing_only_style(tiny, tmp_path) -> None:
@@ -132,7 +133,7 @@ def test_comparison_rows_score_each_result_against_the_style() -> None:
     swirls = data.procedural_style("swirls", 32)
     photo = images.resize(data.sample_photos("test")["chelsea"], (32, 32))
     results = {"the photo": (photo, None), "the style itself": (swirls, 0.25)}
-    rows = fast_style.comparison_rows(results, photo, swirls, label="chelsea", weights="multiscale")
+    rows = style.comparison_rows(results, photo, swirls, label="chelsea", weights="multiscale")
     assert [r["chelsea"] for r in rows] == list(results)
     assert [r["seconds per image"] for r in rows] == [None, 0.25]
     assert rows[1]["style distance"] == pytest.approx(0.0, abs=1e-6)
@@ -140,5 +141,5 @@ def test_comparison_rows_score_each_result_against_the_style() -> None:
     assert rows[1]["style loss"] < rows[0]["style loss"]
     assert rows[0]["total loss"] >= rows[0]["style loss"]
     with pytest.raises(ValueError, match="received none"):
-        fast_style.comparison_rows({}, photo, swirls)
+        style.comparison_rows({}, photo, swirls)
 

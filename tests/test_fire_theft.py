@@ -1,4 +1,4 @@
-"""Tests for darkroom.fire_theft: the committed workbook, reading it, and its errors."""
+"""Tests for darkroom.regression.fire_theft: the committed workbook, reading it, and its errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import darkroom
-from darkroom import paths, profiles
+from darkroom.core import paths, profiles
 
 
 def test_seed_everything_repeats_numpy_and_tensorflow() -> None:

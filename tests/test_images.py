@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkroom import images
+from darkroom.core import images
 
 
 def test_every_sample_image_loads_offline_as_float() -> None:

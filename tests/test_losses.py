@@ -1,4 +1,4 @@
-"""darkroom.losses against hand-computed values and scikit-image's SSIM."""
+"""darkroom.core.losses against hand-computed values and scikit-image's SSIM."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from skimage.metrics import structural_similarity
 
-from darkroom import losses
+from darkroom.core import losses
 
 # One 2x2 gray example: target all zeros, prediction 1, 2, 3, 4 (errors 1..4).
 Y_TRUE = np.zeros((1, 2, 2, 1), np.float32)
@@ -85,7 +85,7 @@ def test_ms_ssim_falls_back_on_small_images_and_logs_once_without_warning(caplog
     # A warning from inside a traced loss prints a library path into saved notebooks; a log does not.
     losses._WARNED_SIZES.clear()
     x = np.random.default_rng(2).random((1, 150, 100, 1)).astype(np.float32)
-    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="darkroom.losses"):
+    with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="darkroom.core.losses"):
         warnings.simplefilter("error")
         value = losses.ms_ssim_loss(x, x).numpy()
         losses.ms_ssim_loss(x, np.clip(x + 0.1, 0, 1))  # same size: not logged again

@@ -1,4 +1,4 @@
-"""darkroom.metrics: known cases and agreement with scikit-image."""
+"""darkroom.core.metrics: known cases and agreement with scikit-image."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from darkroom import data, images, metrics
+from darkroom.core import data, images, metrics
 
 
 def _noisy_pair(shape=(48, 40, 3), noise=0.1, seed=0):

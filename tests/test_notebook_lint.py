@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom import runner
+from darkroom.app import runner
 
 MAX_LINE = 100  # what a chapter page shows without a scroll bar; also ruff's line-length for notebooks
 NOTEBOOKS = runner.find_notebooks()

@@ -1,7 +1,7 @@
 """Markdown cells never state a figure the run produced.
 
 A figure with a unit (dB, %, ×, s, MB, px ...) in a source notebook's Markdown must be a write-up's
-figure from ``darkroom.writeups``, a setting the notebook's profiles choose (a number in its
+figure from ``darkroom.core.writeups``, a setting the notebook's profiles choose (a number in its
 ``select(profile, smoke=..., default=..., full=...)`` call, e.g. "128 px"), or a fact listed in
 ``ALLOWED`` below; anything else is a number a run printed once and froze into prose, which the next
 run on another machine contradicts. Code cells are not scanned: ``display(Markdown(f"..."))``
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from darkroom import writeups
+from darkroom.core import writeups
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -220,5 +220,5 @@ def test_allow_list_names_real_notebooks_and_gives_reasons() -> None:
 def test_markdown_states_no_run_figure(path: Path) -> None:
     found = run_figures(json.loads(path.read_text(encoding="utf-8")), path.stem)
     listing = "\n".join(f"  {f}" for f in found)
-    assert not found, (f"{len(found)} figure(s) in Markdown are neither a write-up's (darkroom.writeups) "
+    assert not found, (f"{len(found)} figure(s) in Markdown are neither a write-up's (darkroom.core.writeups) "
                        f"nor an allowed fact; print them from code instead:\n{listing}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from darkroom import runner
+from darkroom.app import runner
 
 NOTEBOOKS = runner.find_notebooks()
 

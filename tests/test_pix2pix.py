@@ -1,4 +1,4 @@
-"""darkroom.pix2pix: the U-Net and PatchGAN shapes, the GAN step, time budget, checkpoints, recalibration."""
+"""darkroom.colorize.pix2pix: the U-Net and PatchGAN shapes, the GAN step, time budget, checkpoints, recalibration."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import darkroom  # noqa: F401
 import keras
 import tensorflow as tf
 
-from darkroom import colorize, data, lab_pairs, paths
-from darkroom import pix2pix as P
+from darkroom import colorize
+from darkroom.colorize import pairs
+from darkroom.core import data, paths
+from darkroom.colorize import pix2pix as P
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def test_pix2pix_stops_on_its_time_budget(scenes):
 
 
 def test_pix2pix_step_updates_both_networks(scenes):
-    L, ab = lab_pairs.to_model_pairs(scenes[:4])
+    L, ab = pairs.to_model_pairs(scenes[:4])
     keras.utils.set_random_seed(0)
     gan = P.Pix2Pix(32, gen_base=4, disc_base=4)
     g0, d0 = gan.generator.get_weights(), gan.discriminator.get_weights()

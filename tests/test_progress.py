@@ -10,14 +10,14 @@ import textwrap
 
 import pytest
 
-from darkroom.paths import repo_root
+from darkroom.core.paths import repo_root
 
 SCRIPT = textwrap.dedent(
     """
     import time
     import numpy as np
     import keras
-    from darkroom import training
+    from darkroom.core import training
 
     for _ in training.progress(range(30), desc="loop-bar"):
         time.sleep(0.002)

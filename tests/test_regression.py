@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 from darkroom import regression as reg
-from darkroom import writeups
+from darkroom.core import writeups
 
 EXACT = (writeups.value("fire_theft_exact_slope"), writeups.value("fire_theft_exact_intercept"))
 
@@ -220,7 +220,7 @@ def test_first_within_finds_the_first_close_step_count(xy):
 
 
 def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
-    from darkroom import training
+    from darkroom.core import training
 
     named, graph = reg.exact_graph(*xy, log_dir=tmp_path / "named")
     exact = reg.fit_exact(*xy)

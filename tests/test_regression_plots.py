@@ -1,4 +1,4 @@
-"""Tests for darkroom.regression_plots: every figure draws what it promises."""
+"""Tests for darkroom.regression.plots: every figure draws what it promises."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 from darkroom import regression as reg
-from darkroom import regression_plots as plots
+from darkroom.regression import plots
 
 REPO = Path(__file__).resolve().parents[1]
 

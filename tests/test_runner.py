@@ -8,7 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from darkroom import runner
+from darkroom.app import runner
+from darkroom.core import paths
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -28,7 +29,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
     _notebook(folder / "01_fine.ipynb", "x = [0] * 2_000_000\nprint('profile is', profile)")
     _notebook(folder / "02_broken.ipynb", "raise ValueError('on purpose')", "print('never reached')")
     _notebook(folder / "03_after.ipynb", "print('still ran')")
-    code = runner.main([str(p) for p in runner.find_notebooks(folder)]
+    code = runner.main([str(p) for p in paths.find_notebooks(folder)]
                        + ["--profile", "smoke", "--out", str(out), "--no-book"])
     return code, out, (out / "summary.json").read_text()
 

@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from darkroom import color, data, images, metrics, style, vgg
+from darkroom import style
+from darkroom.core import color, data, images, metrics, vgg
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from darkroom import color, images
+from darkroom.core import color, images
 from darkroom import superres as sr
 from darkroom.superres import choices
 
@@ -316,7 +316,7 @@ def test_score_takes_target_then_prediction():
 
 
 def test_evaluate_ranks_the_baselines_on_a_photo():
-    from darkroom import images
+    from darkroom.core import images
 
     photo = images.sample_image("camera")[:192, :192]
     scores = {m: sr.evaluate([photo], m, 1.5) for m in sr.METHODS}
@@ -440,7 +440,7 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
 
 
 def test_writeup_settings_cover_what_the_post_tried():
-    from darkroom import writeups
+    from darkroom.core import writeups
 
     for grid in sr.GRIDS:
         changes = list(sr.writeup_settings(grid).values())
@@ -614,7 +614,7 @@ def test_plot_enlargements_show_each_candidate_beside_the_original():
     import matplotlib
 
     matplotlib.use("Agg")
-    from darkroom import training
+    from darkroom.core import training
 
     photo = np.random.default_rng(24).random((29, 30)).astype(np.float32)
     mlp = sr.build_mlp(hidden=(4,))
@@ -658,7 +658,7 @@ def test_rows_by_change_keys_rows_by_the_changed_value():
 
 
 def test_writeup_run_values_read_the_setup_off_its_objects():
-    from darkroom import writeups
+    from darkroom.core import writeups
 
     photo = np.zeros((8, 8), np.float32)
     photos = {"train": [photo] * 6, "test": [photo] * 2, "val": [photo] * 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from darkroom.tables import markdown_table, text_table
+from darkroom.core.tables import markdown_table, text_table
 
 
 def test_markdown_table_formats_and_unions_columns() -> None:

@@ -1,4 +1,4 @@
-"""darkroom.training: fit, optimizers, schedules, time budget, early stopping, TensorBoard logs,
+"""darkroom.core.training: fit, optimizers, schedules, time budget, early stopping, TensorBoard logs,
 throughput, and the shared helpers (progress, saving, plots, stopwatch)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from darkroom import training
+from darkroom.core import training
 
 X = np.linspace(-1, 1, 32, dtype=np.float32)[:, None]
 Y = 2 * X + 0.5
@@ -275,7 +275,7 @@ def test_stopwatch_measures_the_clock_between_enter_and_exit() -> None:
 _XLA_SCRIPT = """
 import sys
 import darkroom, tensorflow as tf
-from darkroom.training import quiet_first_xla_compile
+from darkroom.core.training import quiet_first_xla_compile
 f = tf.function(lambda x: tf.reduce_sum(x * x), jit_compile=True)
 with quiet_first_xla_compile(sys.argv[1] == "quiet"):
     print(float(f(tf.ones(3))))

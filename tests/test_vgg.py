@@ -1,11 +1,11 @@
-"""darkroom.vgg: weights resolution, the network probe, the extractors, random-filter normalisation, the losses."""
+"""darkroom.core.vgg: weights resolution, the network probe, the extractors, random-filter normalisation, the losses."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from darkroom import images, vgg
+from darkroom.core import images, vgg
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""darkroom.writeups: every registered figure is what its write-up says, and every chapter shows it.
+"""darkroom.core.writeups: every registered figure is what its write-up says, and every chapter shows it.
 
 The write-ups' text is not shipped with the package: the checks against it read the seeds from
 ``$DARKROOM_SEEDS`` or ``<repo>/../shared/seeds`` and skip when neither exists (a user's clone).
@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from darkroom import writeups
-from darkroom.writeups import ENTRIES, Entry
+from darkroom.core import writeups
+from darkroom.core.writeups import ENTRIES, Entry
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

@@ -2,6 +2,6 @@
 
 import sys
 
-from darkroom.cli import main
+from darkroom.app.cli import main
 
 sys.exit(main())

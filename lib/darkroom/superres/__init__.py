@@ -11,7 +11,7 @@ pixel difference. This module holds every piece that experiment needs, plus what
   any method or model, colour handled on luminance);
 - the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
   sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
-- training through :func:`darkroom.training.fit` (:func:`train_upscaler`) and the post's own grid of
+- training through :func:`darkroom.core.training.fit` (:func:`train_upscaler`) and the post's own grid of
   choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
 - scores: MAE on [0, 1] (the post's metric), PSNR and SSIM with a border excluded, target first;
 - the post's clean-up pass (:func:`refine`, :func:`cleanup_passes`) and its text example (:func:`text_image`);
@@ -35,7 +35,7 @@ from darkroom.superres.choices import (
     ABLATION_KEYS, GRIDS, SETTING_KEYS, ablate_residual_subpixel, compare_settings, plot_settings, rows_by_change,
     writeup_run_values, writeup_settings,
 )
-from darkroom.superres.models import (
+from darkroom.superres.networks import (
     BicubicResize, DepthToSpace, SpaceToDepth, build_espcn, build_mlp, build_residual_subpixel,
     build_srcnn,
 )

@@ -9,8 +9,8 @@ from typing import Callable, Sequence
 import keras
 import numpy as np
 
-from darkroom import writeups
-from darkroom.superres.models import build_mlp, build_residual_subpixel
+from darkroom.core import writeups
+from darkroom.superres.networks import build_mlp, build_residual_subpixel
 from darkroom.superres.pairs import patch_pairs
 from darkroom.superres.pixels import scale_fraction
 from darkroom.superres.scores import evaluate, plot_scores, score, writeup_r2
@@ -32,7 +32,7 @@ def writeup_settings(grid: str = "default") -> dict[str, dict[str, object]]:
     post's two keep_prob values, and the post's other input patch sides (8 and 16, enlarged x1.5 here).
     ``"default"`` halves the four-layer widths (a CPU budget); ``"full"`` uses the post's widths and
     adds whole-image patches and a second Gaussian spread. Widths, rates and keep_prob come from
-    :mod:`darkroom.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
+    :mod:`darkroom.core.writeups`. The rates of gradient descent and AdaDelta are ours (the post gives
     only RMSProp's): AdaDelta's 1.0 is its paper's; gradient descent's 1.0 learned fastest of 0.01,
     0.1 and 1.0 on notebook 08's patches (one epoch of 12,000, default profile).
     """
@@ -239,7 +239,7 @@ def writeup_run_values(
     ``photos`` (split name -> photos: train, test, val), the prepared train pairs ``inputs`` and
     ``labels`` (:func:`prepare_pairs`), the trained :func:`build_mlp` model and the ``settings``
     compared (:func:`writeup_settings`) give counts, sides, split shares, patch and layer sizes and
-    what was tried, under the keys of :mod:`darkroom.writeups` (chapter "08"); with them, the MAE of
+    what was tried, under the keys of :mod:`darkroom.core.writeups` (chapter "08"); with them, the MAE of
     black against white (the top of the post's score). Scores and timings are the notebook's to add.
     """
     return {**_data_values(photos, np.asarray(inputs), np.asarray(labels)), **_mlp_values(mlp),

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from darkroom import color
+from darkroom.core import color
 from darkroom.superres.pixels import (_crop_to_multiple, _tf_resize, degrade, extract_patches, from_signed,
                                       scale_fraction, to_signed)
 from darkroom.superres.upscaling import upscale
@@ -21,13 +21,13 @@ def photo_splits(
 ) -> dict[str, list[np.ndarray]]:
     """Photos for training and scoring, split by image: ``{"train", "val", "test"}`` lists.
 
-    ``"embedded"``: :func:`darkroom.data.sample_photos` (its own by-image split) with the gray
-    photos of :data:`darkroom.images.GRAY_SAMPLE_IMAGES` added to training (none of them is a
-    held-out scene). ``"caltech256"``: :func:`darkroom.data.caltech256` split 75 / 12.5 / 12.5 by
+    ``"embedded"``: :func:`darkroom.core.data.sample_photos` (its own by-image split) with the gray
+    photos of :data:`darkroom.core.images.GRAY_SAMPLE_IMAGES` added to training (none of them is a
+    held-out scene). ``"caltech256"``: :func:`darkroom.core.data.caltech256` split 75 / 12.5 / 12.5 by
     image as in the post, ``max_images`` of them; raises FileNotFoundError when it is absent.
     ``max_side`` centre-crops every photo to at most that side (to keep quick runs quick).
     """
-    from darkroom import data, images
+    from darkroom.core import data, images
 
     if source == "embedded":
         splits = {k: list(data.sample_photos(k).values()) for k in ("train", "val", "test")}

@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from darkroom import images
+from darkroom.core import images
 
 
 # ----------------------------------------------------------------------------- scale and pixels
@@ -46,7 +46,7 @@ def _as_batch(image: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.
 
 def _tf_resize(image: np.ndarray, size: tuple[int, int], method: str = "bicubic", *,
                antialias: bool | None = None, clip: bool = True) -> np.ndarray:
-    """:func:`darkroom.images.resize` with TensorFlow's kernels, the ones the models apply in the graph."""
+    """:func:`darkroom.core.images.resize` with TensorFlow's kernels, the ones the models apply in the graph."""
     return images.resize(image, size, method, antialias=antialias, backend="tensorflow", clip=clip)
 
 

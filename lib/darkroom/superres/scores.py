@@ -10,7 +10,7 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from darkroom import color, images, metrics, training
+from darkroom.core import color, images, metrics, training
 from darkroom.superres.pairs import photo_splits
 from darkroom.superres.pixels import _crop_to_multiple, degrade, from_signed, scale_fraction
 from darkroom.superres.upscaling import METHODS, _patch_model_sizes, _predict, upscale
@@ -26,7 +26,7 @@ def _shave(image: np.ndarray, border: int) -> np.ndarray:
 
 def score(target: np.ndarray, prediction: np.ndarray, border: int = BORDER) -> dict[str, float]:
     """MAE (the post's mean absolute difference, on [0, 1]), PSNR (dB, peak 1) and SSIM
-    (:func:`darkroom.metrics.ssim`: 11x11 Gaussian window, sigma 1.5) of ``prediction`` against
+    (:func:`darkroom.core.metrics.ssim`: 11x11 Gaussian window, sigma 1.5) of ``prediction`` against
     ``target`` (gray, or colour by luminance, in [0, 1]), with ``border`` pixels excluded on every
     side before any of them is computed."""
     true, pred = color.to_luminance(target), color.to_luminance(prediction)
@@ -114,7 +114,7 @@ def score_rows(
 ) -> dict[str, dict[str, float | str | None]]:
     """The score table's rows, one per candidate: ``{name: row}``, in the order given.
 
-    A candidate is a method name, a model, a :class:`darkroom.training.TrainResult` (its model, and its
+    A candidate is a method name, a model, a :class:`darkroom.core.training.TrainResult` (its model, and its
     ``seconds`` as ``train_s``) or a pair (any of those, blend) for patch models. A row holds
     ``method`` (the name), the :func:`evaluate` scores (mae, psnr, ssim) on ``photos``,
     ``dB_vs_<reference>`` (PSNR minus that method's; omitted when ``reference`` is None),

@@ -1,4 +1,4 @@
-"""The upscalers that ship with the package (``lib/darkroom/models/``): where they are, load, save."""
+"""The upscalers that ship with the package (``lib/darkroom/superres/weights/``): where they are, load, save."""
 
 from __future__ import annotations
 
@@ -13,28 +13,28 @@ SHIPPED_SCALES = (2, 3, 4)
 _loaded: dict[str, keras.Model] = {}
 
 
-def _package_models_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "models"  # darkroom/models/, beside this package
+def _weights_dir() -> Path:
+    return Path(__file__).resolve().parent / "weights"
 
 
 def shipped_model_path(scale: int) -> Path:
-    """The committed model file for ``scale`` (2, 3 or 4): ``darkroom/models/resub_x<scale>.keras``."""
+    """The committed model file for ``scale`` (2, 3 or 4): ``darkroom/superres/weights/resub_x<scale>.keras``."""
     if scale not in SHIPPED_SCALES:
         raise ValueError(f"no upscaler ships for x{scale}; shipped scales are {', '.join(f'x{s}' for s in SHIPPED_SCALES)}")
-    return _package_models_dir() / f"resub_x{scale}.keras"
+    return _weights_dir() / f"resub_x{scale}.keras"
 
 
 def load_upscaler(name_or_path: str | None, scale: int) -> keras.Model:
     """The model that enlarges by ``scale``: ``None`` is the shipped one; a name is a shipped file
     (``resub_x2``) or ``outputs/models/<name>.keras``; anything else is a path to a .keras file.
     Raises FileNotFoundError naming where it looked, ValueError if the model's scale differs."""
-    from darkroom import paths
+    from darkroom.core import paths
 
     if name_or_path is None:
         path = shipped_model_path(scale)
     else:
         text = str(name_or_path)
-        candidates = [Path(text).expanduser(), _package_models_dir() / f"{text}.keras", paths.models_dir() / f"{text}.keras"]
+        candidates = [Path(text).expanduser(), _weights_dir() / f"{text}.keras", paths.models_dir() / f"{text}.keras"]
         found = [c for c in candidates if c.is_file()]
         if not found:
             raise FileNotFoundError(f"no model {text!r}: looked for {', '.join(str(c) for c in candidates)}")
@@ -53,7 +53,7 @@ def load_upscaler(name_or_path: str | None, scale: int) -> keras.Model:
 
 def save_upscaler(model: keras.Model, path: "str | os.PathLike[str]") -> None:
     """Save ``model`` without its optimizer state (a third of the file), atomically."""
-    from darkroom import paths
+    from darkroom.core import paths
 
     bare = keras.models.clone_model(model)
     bare.set_weights(model.get_weights())

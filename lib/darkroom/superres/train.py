@@ -1,4 +1,4 @@
-"""Training an upscaler through :func:`darkroom.training.fit`, and the recipe of the shipped ones."""
+"""Training an upscaler through :func:`darkroom.core.training.fit`, and the recipe of the shipped ones."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import training
-from darkroom.superres.models import build_residual_subpixel
+from darkroom.core import training
+from darkroom.superres.networks import build_residual_subpixel
 from darkroom.superres.pairs import photo_splits, random_crop_pairs
 
 
@@ -40,7 +40,7 @@ def train_upscaler(
 ) -> training.TrainResult:
     """Build an upscaler with ``build()`` and train it on (x, y) pairs in [-1, 1] with :func:`training.fit`.
 
-    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` any name of :data:`darkroom.training.OPTIMIZERS`
+    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` any name of :data:`darkroom.core.training.OPTIMIZERS`
     ("rmsprop" is the post's choice, "sgd" (plain gradient descent) and "adadelta" the two it tried);
     ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``, by
     default once over the whole run) or "cosine". ``early_stopping`` (a patience in epochs) stops

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 import keras
 import numpy as np
 
-from darkroom import color
+from darkroom.core import color
 from darkroom.superres.pixels import (
     _crop_to_multiple, _tf_resize, degrade, extract_patches, from_signed, reassemble, scale_fraction, to_signed,
 )

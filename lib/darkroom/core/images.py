@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.color import as_float_rgb
-from darkroom.paths import atomic_write, data_dir, figures_dir
+from darkroom.core.color import as_float_rgb
+from darkroom.core.paths import atomic_write, data_dir, figures_dir
 
 __all__ = [
     "SAMPLE_IMAGES",

@@ -8,14 +8,14 @@ total-variation term, and the best-loss image kept.  Added on top: L-BFGS,
 multi-resolution, a relative-change stopping rule, frames for a movie of the
 optimisation, and colour preservation in LAB or YCbCr::
 
-    from darkroom import style
-    result = style.stylize(content, [starry, mosaic], style_blend_weights=[3, 1],
+    from darkroom.style import transfer
+    result = transfer.stylize(content, [starry, mosaic], style_blend_weights=[3, 1],
                            iterations=300, width=256)
     result.image, result.loss, result.stopped_at, result.weights
 
 The features, their weights (ImageNet, a file, or the offline random filters) and the
-perceptual loss live in the foundation module :mod:`darkroom.vgg`; the procedural style
-images in :func:`darkroom.data.procedural_style`.
+perceptual loss live in the foundation module :mod:`darkroom.core.vgg`; the procedural style
+images in :func:`darkroom.core.data.procedural_style`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from darkroom import color, data, images, metrics, training, vgg
+from darkroom.core import color, data, images, metrics, training, vgg
 # Importing layers registers what style_fast_* models use, so they load after `import darkroom.style`.
-from darkroom import layers as _layers  # noqa: F401
-from darkroom.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
+from darkroom.core import layers as _layers  # noqa: F401
+from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
     "StyleResult",
@@ -54,7 +54,7 @@ __all__ = [
 
 
 def _at_size(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    """``image`` resized to ``hw`` with :func:`darkroom.images.resize`, untouched if it already has that size."""
+    """``image`` resized to ``hw`` with :func:`darkroom.core.images.resize`, untouched if it already has that size."""
     return image if tuple(image.shape[:2]) == tuple(hw) else images.resize(image, hw)
 
 
@@ -179,7 +179,7 @@ class StyleResult:
 
 def _as_image(x: Any, name: str) -> np.ndarray:
     if isinstance(x, (str, os.PathLike)):
-        from darkroom import images
+        from darkroom.core import images
 
         x = images.load_image(x)
     arr = np.asarray(x)
@@ -581,7 +581,7 @@ def stylize(
 
 @dataclass
 class FeatureTrial:
-    """What :func:`feature_trial` returns: two runs with one feature set and how close each came to the style."""
+    """What :func:`feature_trial` returns: two runs with one feature set and how close each came to the transfer."""
 
     weights: str
     texture: StyleResult
@@ -596,7 +596,7 @@ def feature_trial(content: Any, style_image: Any, weights: str | os.PathLike | N
 
     The texture run has content weight 0, so only the features' style statistics shape it; the
     transfer run uses neural-style's default weights starting from ``content``.  Each result is
-    scored with :func:`darkroom.metrics.style_distance`, which uses a filter bank of its own, so feature sets can
+    scored with :func:`darkroom.core.metrics.style_distance`, which uses a filter bank of its own, so feature sets can
     be compared without any of them judging itself.
     """
     common = dict(iterations=iterations, width=width, optimizer=optimizer, weights=weights, seed=seed,

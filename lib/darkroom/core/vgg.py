@@ -4,7 +4,7 @@ A foundation module: :mod:`darkroom.style` optimises images with it, and any top
 perceptual loss (colorization, super-resolution, a feed-forward style network) can use it
 without importing a topic::
 
-    from darkroom import vgg
+    from darkroom.core import vgg
     extractor = vgg.vgg_features("auto", layers=vgg.STYLE_LAYERS + vgg.CONTENT_LAYERS)
     feats = extractor(vgg.preprocess(batch))            # {"relu1_1": ..., "relu4_2": ...}
     loss = vgg.PerceptualLoss(extractor, style_images=[painting])
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom import color
+from darkroom.core import color
 
 __all__ = [
     "CONTENT_LAYERS",
@@ -200,7 +200,7 @@ def _announce(choice: WeightsChoice) -> None:
     if key in _announced:
         return
     _announced.add(key)
-    print(f"darkroom.vgg: using {choice.description}", flush=True)
+    print(f"darkroom.core.vgg: using {choice.description}", flush=True)
 
 
 # --------------------------------------------------------------------------- layer names
@@ -561,7 +561,7 @@ class PerceptualLoss:
     ``layer_weights`` weight the style layers (default :func:`style_layer_weights`), ``blend`` the
     styles (default equal).  Calling it on a batch in VGG units and the content targets
     (:meth:`content_targets` of the content batch) returns ``(total, content, style, tv)``, each
-    already multiplied by its weight.  :func:`darkroom.style.stylize` optimises an image with it;
+    already multiplied by its weight.  :func:`darkroom.style.transfer.stylize` optimises an image with it;
     a feed-forward network can be trained with it, the content targets then being its input's.
     """
 
@@ -611,14 +611,14 @@ def perceptual_parts(image: Any, content: Any, style_image: Any, *, weights: str
                      seed: int = 0, **loss_kwargs: Any) -> dict[str, float]:
     """neural-style's loss of ``image`` as ``content`` painted in ``style_image``'s style, by part.
 
-    The score :func:`darkroom.style.stylize` minimises, with its defaults (``loss_kwargs`` go to
+    The score :func:`darkroom.style.transfer.stylize` minimises, with its defaults (``loss_kwargs`` go to
     :class:`PerceptualLoss`): ``content`` is resized to ``image``'s size and the style to its width,
     as ``stylize`` does, so results of any method at one size compare.  Returns ``loss``, ``content``,
     ``style`` and ``tv``, each weighted.
     """
     import tensorflow as tf
 
-    from darkroom import images
+    from darkroom.core import images
 
     img = color.as_float_rgb(image, "image")
     if img.ndim != 3:

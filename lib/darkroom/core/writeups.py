@@ -6,7 +6,7 @@ pix2pix, ``"003"`` the super-resolution patch regressor). What a write-up report
 here, and every "write-up vs this run" table is rendered from this registry beside the run's own
 variables::
 
-    from darkroom import writeups
+    from darkroom.core import writeups
     display(Markdown(writeups.comparison(
         "04", run={"fire_theft_sgd_slope": sgd.slope, ...},
         not_run={"fire_theft_fix_time": "TF1 on a MacBook Air; timed on this machine below"})))
@@ -429,7 +429,7 @@ def _index() -> dict[str, Entry]:
     index: dict[str, Entry] = {}
     for entry in ENTRIES:
         if entry.key in index:
-            raise RuntimeError(f"darkroom.writeups: key {entry.key!r} is registered twice")
+            raise RuntimeError(f"darkroom.core.writeups: key {entry.key!r} is registered twice")
         index[entry.key] = entry
     return index
 
@@ -507,6 +507,6 @@ def comparison(
     notes: Mapping[str, str] | None = None,
 ) -> str:
     """:func:`comparison_rows` as a Markdown table (wrap it in ``IPython.display.Markdown``)."""
-    from darkroom.tables import markdown_table
+    from darkroom.core.tables import markdown_table
 
     return markdown_table(comparison_rows(notebook, run, not_run, notes))

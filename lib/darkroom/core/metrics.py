@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom import color, images
+from darkroom.core import color, images
 
 __all__ = ["psnr", "ssim", "ab_mae", "colorfulness", "filter_bank_gram", "style_distance"]
 
@@ -170,7 +170,7 @@ def style_distance(style_image: Any, image: Any) -> float:
     """How far ``image``'s texture statistics are from ``style_image``'s (the target), under :func:`filter_bank_gram`.
 
     ||G(image) - G(style)|| / ||G(style)|| (Frobenius), with the style first resized to the
-    image's width, as ``darkroom.style.stylize`` resizes it (``style_scales=1``).  0 is a perfect
+    image's width, as ``darkroom.style.transfer.stylize`` resizes it (``style_scales=1``).  0 is a perfect
     match.  No network enters it, so it can judge the results of any feature set.
     """
     img = color.as_float_rgb(image, "image")

@@ -34,6 +34,12 @@ def repo_root() -> Path:
     return Path.cwd()
 
 
+def find_notebooks(folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The numbered notebooks ``NN_*.ipynb`` of ``folder`` (default: the repository's), in order."""
+    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+
+
 def _dir(env: str, default: Path, parts: tuple[str, ...]) -> Path:
     base = Path(os.environ[env]) if os.environ.get(env) else default
     path = base.joinpath(*parts)

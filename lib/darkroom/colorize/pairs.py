@@ -1,6 +1,6 @@
 """(L, ab) pairs for colorization models: RGB -> (L / 100, ab / 128), back, and tf.data batches.
 
-The colorizers (:mod:`darkroom.colorize`) and pix2pix (:mod:`darkroom.pix2pix`) both train on these
+The colorizers (:mod:`darkroom.colorize`) and pix2pix (:mod:`darkroom.colorize.pix2pix`) both train on these
 pairs and draw their augmentations from the same seeded pipeline, so it lives here, below both.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import tensorflow as tf
 
-from darkroom import color
+from darkroom.core import color
 
 __all__ = ["to_model_pairs", "from_model_pairs", "random_seeds", "pair_dataset"]
 

@@ -1,7 +1,7 @@
 """The executed notebooks as a static book: chapter cards, sidebar, per-page contents, API reference.
 
-    python -m darkroom.book                 # outputs/notebooks/ + outputs/summary.json -> outputs/book/
-    python -m darkroom.book --out DIR       # another outputs folder (as written by darkroom.runner --out)
+    python -m darkroom.app.book                 # outputs/notebooks/ + outputs/summary.json -> outputs/book/
+    python -m darkroom.app.book --out DIR       # another outputs folder (as written by darkroom.app.runner --out)
 
 Built with Sphinx, MyST-NB (``nb_execution_mode = "off"``: the notebooks are never re-executed)
 and sphinx-book-theme, whose fonts, icons and scripts ship inside the pip packages. Formulas are
@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from darkroom.paths import outputs_dir, repo_root
+from darkroom.core.paths import find_notebooks, outputs_dir, repo_root
 
 __all__ = ["Chapter", "BookBuild", "chapters", "build", "repository_url", "library_modules", "main"]
 
 HIDDEN_TAGS = ("setup", "parameters", "injected-parameters")  # collapsed on the page, kept in the source
-RUNNING_MODULES = {"runner", "book", "cli", "__main__"}  # running code, not library: no API page
 BRANCH = "main"
 THUMB_WIDTH = 480
 
@@ -102,11 +101,21 @@ def source_url(repository: str, notebook: str) -> str:
 
 
 def library_modules() -> list[str]:
-    """The library's modules (``color``, ``training``, ...), without the running code beside it."""
-    import darkroom
-
-    names = {m.name for m in pkgutil.iter_modules(darkroom.__path__) if not m.name.startswith("_")}
-    return sorted(names - RUNNING_MODULES)
+    """The library's documented modules, dotted below ``darkroom``: each foundation module
+    (``core.color``, ...), each topic package (``colorize``, whose page holds the names it
+    re-exports) and each topic module the package does not re-export (``colorize.pix2pix``).
+    The running code in ``app`` has no page."""
+    root = Path(__file__).resolve().parents[1]
+    names = [f"core.{m.stem}" for m in sorted((root / "core").glob("[a-z]*.py"))]
+    for package in sorted(p.parent for p in root.glob("*/__init__.py")):
+        if package.name in ("core", "app"):
+            continue
+        names.append(package.name)
+        init = (package / "__init__.py").read_text(encoding="utf-8")
+        for module in sorted(package.glob("[a-z]*.py")):
+            if f"from darkroom.{package.name}.{module.stem} import" not in init:
+                names.append(f"{package.name}.{module.stem}")
+    return names
 
 
 def title_and_lesson(markdown: str) -> tuple[str, str]:
@@ -126,7 +135,9 @@ def title_and_lesson(markdown: str) -> tuple[str, str]:
 
 
 def modules_used(cells: Sequence[dict[str, Any]], known: Sequence[str]) -> list[str]:
-    """The library modules a notebook's code cells import (``from darkroom import x``, ``darkroom.x``)."""
+    """The library modules (as :func:`library_modules` names them) that a notebook's code cells
+    import: ``from darkroom.core import color`` is ``core.color``, ``import darkroom.colorize`` is
+    ``colorize``, ``from darkroom.colorize import pix2pix`` is ``colorize.pix2pix``."""
     found: list[str] = []
     for cell in cells:
         if cell.get("cell_type") != "code":
@@ -139,12 +150,13 @@ def modules_used(cells: Sequence[dict[str, Any]], known: Sequence[str]) -> list[
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "darkroom":
-                found += [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("darkroom."):
-                found.append(node.module.split(".")[1])
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "darkroom":
+                base = node.module.removeprefix("darkroom").lstrip(".")
+                for alias in node.names:
+                    dotted = f"{base}.{alias.name}".lstrip(".")
+                    found.append(dotted if dotted in known else base)
             elif isinstance(node, ast.Import):
-                found += [a.name.split(".")[1] for a in node.names if a.name.startswith("darkroom.")]
+                found += [a.name.removeprefix("darkroom.") for a in node.names if a.name.startswith("darkroom.")]
     return sorted(set(found) & set(known), key=found.index)
 
 
@@ -179,7 +191,6 @@ def _summary(out: Path) -> dict[str, dict[str, Any]]:
 
 def chapters(out: Path, notebooks: Path | None = None) -> list[Chapter]:
     """Every chapter: the sources in ``notebooks/`` and anything the runner recorded in ``out``."""
-    from darkroom.runner import find_notebooks
 
     sources = {p.name: p for p in find_notebooks(notebooks)}
     summary = _summary(out)
@@ -243,7 +254,7 @@ def _card(number: int, ch: Chapter) -> str:
     facts = _run_facts(ch)
     error = f'<p class="dr-error">{html.escape(ch.error)}</p>' if ch.error and ch.status != "ok" else ""
     if not ch.has_page and not ch.error:
-        error = ('<p class="dr-hint">not run yet: <code>python -m darkroom.runner '
+        error = ('<p class="dr-hint">not run yet: <code>python -m darkroom.app.runner '
                  f'notebooks/{ch.stem}.ipynb</code></p>')
     body = (f'{thumb}<div class="dr-body"><p class="dr-num">Chapter {number}</p>'
             f'<p class="dr-title">{html.escape(ch.title)}</p>'
@@ -384,8 +395,8 @@ def stage(out: Path, src: Path, notebooks: Path | None = None,
     (src / "index.md").write_text(_index_page(chs), encoding="utf-8")
     _api_pages(src, chs, modules)
     (src / "conf.py").write_text(
-        "# Written by darkroom.book at every build; change lib/darkroom/book.py instead.\n"
-        "from darkroom.book import sphinx_config\n\n"
+        "# Written by darkroom.app.book at every build; change lib/darkroom/book.py instead.\n"
+        "from darkroom.app.book import sphinx_config\n\n"
         f"globals().update(sphinx_config({repository!r}))\n",
         encoding="utf-8",
     )
@@ -397,11 +408,11 @@ def sphinx_config(repository: str) -> dict[str, Any]:
     return dict(
         project="darkroom",
         author="darkroom contributors",
-        extensions=["myst_nb", "sphinx.ext.autodoc", "darkroom.book"],
+        extensions=["myst_nb", "sphinx.ext.autodoc", "darkroom.app.book"],
         exclude_patterns=["_build"],
         nb_execution_mode="off",  # the runner executed them; the book only renders
         nb_merge_streams=True,
-        # display(Markdown(...)) outputs: results tables (darkroom.tables) and formulas, not CommonMark text
+        # display(Markdown(...)) outputs: results tables (darkroom.core.tables) and formulas, not CommonMark text
         nb_render_markdown_format="myst",
         nb_ipywidgets_js={},  # widget managers come from a CDN; headless runs draw no widgets
         myst_enable_extensions=["dollarmath", "amsmath", "colon_fence"],
@@ -507,7 +518,7 @@ def build(out: str | os.PathLike[str] | None = None, notebooks: str | os.PathLik
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m darkroom.book", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m darkroom.app.book", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=None, help="outputs folder holding notebooks/ and summary.json")
     parser.add_argument("--notebooks", default=None, help="folder of NN_*.ipynb sources (default: notebooks/)")
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's progress")

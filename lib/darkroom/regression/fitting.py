@@ -3,7 +3,7 @@
 The write-up behind this module ("Dangers of tunable parameters in TensorFlow") found that the
 CS 20SI lecture's gradient-descent recipe -- float32, ``w = b = 0``, one plain SGD step per sample
 in file order, learning rate 0.001, 100 epochs -- lands well away from the least-squares line
-(both lines are in :mod:`darkroom.writeups` under ``fire_theft_*``). This module gives each
+(both lines are in :mod:`darkroom.core.writeups` under ``fire_theft_*``). This module gives each
 way of fitting the line as one function returning a small dataclass, so a notebook can put them
 side by side:
 
@@ -19,8 +19,8 @@ side by side:
   fast);
 - :func:`fit_sgd_per_sample_eager` -- the same recipe as a Python loop of eager steps, for timing.
 
-The data and the result types (:class:`~darkroom.fire_theft.LineFit` and the sweeps) are in
-:mod:`darkroom.fire_theft`; the figures in :mod:`darkroom.regression_plots`.
+The data and the result types (:class:`~darkroom.regression.fire_theft.LineFit` and the sweeps) are in
+:mod:`darkroom.regression.fire_theft`; the figures in :mod:`darkroom.regression.plots`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 
 __all__ = [
     "fit_exact",
@@ -154,7 +154,7 @@ def exact_graph(x: np.ndarray, y: np.ndarray, named: bool = True,
     """
     import tensorflow as tf
 
-    from darkroom import training
+    from darkroom.core import training
 
     x, y = fire_theft.check_xy(x, y)
     ops = _exact_ops_named if named else _exact_ops_overloaded
@@ -297,7 +297,7 @@ def _run_per_sample(
     lr = np.asarray(learning_rates, dtype=np.float32)
     w0, b0 = start if start is not None else (np.zeros_like(lr), np.zeros_like(lr))
     began = time.perf_counter()
-    from darkroom.training import quiet_first_xla_compile
+    from darkroom.core.training import quiet_first_xla_compile
 
     with quiet_first_xla_compile(bool(jit_compile)):
         ws, bs = _per_sample_loop(bool(jit_compile), record_steps)(
@@ -505,7 +505,7 @@ def fit_gd(
 ) -> fire_theft.LineFit:
     """Full-batch gradient descent on the mean squared error, one step per epoch.
 
-    ``optimizer`` is a name from :data:`darkroom.training.OPTIMIZERS`; ``w`` and ``b`` start at 0
+    ``optimizer`` is a name from :data:`darkroom.core.training.OPTIMIZERS`; ``w`` and ``b`` start at 0
     in float32 and all epochs run inside one ``tf.function`` loop. ``history`` is the loss before
     each step. ``seed`` is accepted for the shared training signature (the start is deterministic);
     ``strategy`` places the variables.
@@ -515,7 +515,7 @@ def fit_gd(
     import keras
     import tensorflow as tf
 
-    from darkroom import training
+    from darkroom.core import training
 
     x, y = fire_theft.check_xy(x, y)
     _check_schedule(learning_rate, epochs)
@@ -604,7 +604,7 @@ def sweep_steps(
     draws each batch uniformly with replacement from the data (stateless, seeded by ``seed``),
     like the estimator's shuffled input queue. All steps run in one compiled ``tf.function`` loop.
     """
-    from darkroom import training
+    from darkroom.core import training
 
     x, y = fire_theft.check_xy(x, y)
     counts = sorted({int(n) for n in steps})
@@ -650,14 +650,14 @@ def fit_keras_dense(
     seed: int = 0,
     strategy: Any = None,
 ) -> fire_theft.LineFit:
-    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` on the MSE with :func:`darkroom.training.fit`.
+    """Fit ``keras.Sequential([Input((1,)), Dense(1)])`` on the MSE with :func:`darkroom.core.training.fit`.
 
     This is today's stand-in for ``tf.contrib.learn.LinearRegressor`` (removed from TensorFlow).
     The kernel and bias start at zero like the other fits; ``batch_size=None`` means the full
     batch (one step per epoch); samples stay in file order. ``history`` is Keras' per-epoch
     training loss. The model is returned in ``LineFit.model``.
     """
-    from darkroom import training
+    from darkroom.core import training
 
     x, y = fire_theft.check_xy(x, y)
     _check_schedule(learning_rate, epochs)

@@ -7,7 +7,7 @@ Everything here yields float32 RGB in [0, 1] (DESIGN.md). Three sources:
 * :func:`image_folder` -- any folder tree of image files as a streaming ``tf.data.Dataset``.
   Broken, truncated and non-image files are skipped and counted once, before the first epoch,
   so an epoch never dies half-way.
-* :func:`caltech256` -- Caltech-256, fetched once with :func:`darkroom.downloads.fetch` (verified,
+* :func:`caltech256` -- Caltech-256, fetched once with :func:`darkroom.core.downloads.fetch` (verified,
   extracted atomically; offline it fails fast and says where to put the archive by hand).
 
 Plus :func:`toy_scenes` (synthetic images whose colours follow from structure) and the
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.downloads import fetch
+from darkroom.core.downloads import fetch
 
 __all__ = [
     "SAMPLE_PHOTO_SPLITS",
@@ -470,7 +470,7 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
     """
     from skimage import exposure
 
-    from darkroom import color
+    from darkroom.core import color
 
     if kind not in TONE_AUGMENTATIONS:
         raise ValueError(f"kind must be one of {TONE_AUGMENTATIONS}, got {kind!r}")

@@ -1,4 +1,4 @@
-"""darkroom.lab_pairs: RGB <-> (L / 100, ab / 128) and the seeded flip and jitter pipelines."""
+"""darkroom.colorize.pairs: RGB <-> (L / 100, ab / 128) and the seeded flip and jitter pipelines."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import numpy as np
 
 import darkroom  # noqa: F401
 
-from darkroom import data, lab_pairs
+from darkroom.colorize import pairs
+from darkroom.core import data
 
 
 def test_to_model_pairs_round_trips_through_from_model_pairs():
     rgb = data.toy_scenes(2, 16, seed=0)
-    L, ab = lab_pairs.to_model_pairs(rgb)
+    L, ab = pairs.to_model_pairs(rgb)
     assert L.shape == (2, 16, 16, 1) and ab.shape == (2, 16, 16, 2) and L.dtype == np.float32
-    np.testing.assert_allclose(lab_pairs.from_model_pairs(L, ab), rgb, atol=2e-3)
+    np.testing.assert_allclose(pairs.from_model_pairs(L, ab), rgb, atol=2e-3)
 
 
 def test_flip_augmentation_is_repeatable_and_flips_L_and_ab_together():
@@ -21,9 +22,9 @@ def test_flip_augmentation_is_repeatable_and_flips_L_and_ab_together():
     L, ab = ramp.astype(np.float32), np.concatenate([ramp, -ramp], -1).astype(np.float32)
 
     def epochs(n):
-        ds = lab_pairs.pair_dataset(L, ab, 8, shuffle=False, flip=True, seed=3)
-        pairs = [list(zip(*[(x.numpy(), y.numpy()) for x, y in ds])) for _ in range(n)]
-        return [(np.concatenate(xs), np.concatenate(ys)) for xs, ys in pairs]
+        ds = pairs.pair_dataset(L, ab, 8, shuffle=False, flip=True, seed=3)
+        runs = [list(zip(*[(x.numpy(), y.numpy()) for x, y in ds])) for _ in range(n)]
+        return [(np.concatenate(xs), np.concatenate(ys)) for xs, ys in runs]
 
     (x1, y1), (x2, _) = epochs(2)
     (x1_again, _), = epochs(1)
@@ -40,7 +41,7 @@ def test_pix2pix_jitter_moves_L_and_ab_together_and_is_seeded():
     L, ab = ramp, np.concatenate([ramp, -ramp], -1)
 
     def batch():
-        return next(iter(lab_pairs.pair_dataset(L, ab, 12, shuffle=False, flip=False, jitter=True, seed=1)))
+        return next(iter(pairs.pair_dataset(L, ab, 12, shuffle=False, flip=False, jitter=True, seed=1)))
 
     (x, y), (x2, _) = batch(), batch()
     np.testing.assert_array_equal(x.numpy(), x2.numpy())

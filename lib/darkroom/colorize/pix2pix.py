@@ -4,7 +4,7 @@ The cGAN of the "Learning to color pictures with DcGANs" write-up (Isola et al. 
 TensorFlow pix2pix tutorial): :func:`build_unet_generator`, :func:`build_patch_discriminator`, the
 :class:`Pix2Pix` pair with its compiled, distributed training step and checkpoint, and
 :func:`train_pix2pix`. Like the colorizers of :mod:`darkroom.colorize`, the generator maps ``L / 100``
-(H, W, 1) to ``ab / 128`` (H, W, 2) (pairs from :mod:`darkroom.lab_pairs`).
+(H, W, 1) to ``ab / 128`` (H, W, 2) (pairs from :mod:`darkroom.colorize.pairs`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import lab_pairs, paths, training
+from darkroom.colorize import pairs
+from darkroom.core import paths, training
 
 __all__ = [
     "build_unet_generator",
@@ -181,12 +182,12 @@ class Pix2Pix:
 
 
 def _sample_grid(gan: Pix2Pix, L: np.ndarray, ab: np.ndarray, name: str) -> Path:
-    from darkroom import images as dimages
+    from darkroom.core import images as dimages
 
     pred = gan.generator(L, training=False).numpy()
     rows = []
     for i in range(len(L)):
-        rows += [lab_pairs.from_model_pairs(L[i], np.zeros_like(ab[i])), lab_pairs.from_model_pairs(L[i], pred[i]), lab_pairs.from_model_pairs(L[i], ab[i])]
+        rows += [pairs.from_model_pairs(L[i], np.zeros_like(ab[i])), pairs.from_model_pairs(L[i], pred[i]), pairs.from_model_pairs(L[i], ab[i])]
     fig = dimages.show_images(rows, titles=["gray", "pix2pix", "truth"] * len(L), ncols=3, size=1.8)
     path = dimages.save_figure(fig, name)
     import matplotlib.pyplot as plt
@@ -257,7 +258,7 @@ def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int =
     """
     generator = keras.models.clone_model(result.model)
     generator.set_weights(result.model.get_weights())
-    L, ab = lab_pairs.to_model_pairs(images)
+    L, ab = pairs.to_model_pairs(images)
     training.recalibrate_batchnorm(generator, L, batch_size)
     return dataclasses.replace(result, model=generator,
                                check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size))
@@ -321,11 +322,11 @@ def train_pix2pix(
     if resume and manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint)
     start = int(gan.step.numpy())
-    L, ab = lab_pairs.to_model_pairs(images)
-    ds = lab_pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=True, jitter=jitter,
+    L, ab = pairs.to_model_pairs(images)
+    ds = pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=True, jitter=jitter,
                                 seed=seed + start).repeat()
     batches = iter(gan.strategy.experimental_distribute_dataset(ds))
-    shown = lab_pairs.to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3])
+    shown = pairs.to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3])
     log = _pix2pix_loop(gan, batches, manager, start=start, steps=steps, batch_size=batch_size, name=name,
                         checkpoint_every=checkpoint_every, sample_every=sample_every, samples=shown,
                         time_budget_s=time_budget_s)

@@ -1,19 +1,20 @@
 """Fast feed-forward style transfer (Johnson, Alahi & Fei-Fei 2016): train once per style, then one pass per image.
 
-:func:`darkroom.style.stylize` optimises every image from scratch (the write-up's "an hour per
+:func:`darkroom.style.transfer.stylize` optimises every image from scratch (the write-up's "an hour per
 image").  Here a small image-transformation network -- downsampling convolutions, residual
 blocks, upsampling, instance normalisation -- learns one style with the same perceptual loss
-(:class:`darkroom.vgg.PerceptualLoss`: content, Gram style and total variation on the same
+(:class:`darkroom.core.vgg.PerceptualLoss`: content, Gram style and total variation on the same
 features), from random crops of photos; afterwards a photo of any size is one forward pass::
 
-    from darkroom import data, fast_style
-    result = fast_style.train_fast_style(data.procedural_style("swirls", 256), data.sample_photos("train"),
+    from darkroom.core import data
+    from darkroom.style import fast
+    result = fast.train_fast_style(data.procedural_style("swirls", 256), data.sample_photos("train"),
                                          style_name="swirls", time_budget_s=60)
-    painted = fast_style.apply_style(result.model, photo)          # float32 RGB in [0, 1]
+    painted = fast.apply_style(result.model, photo)          # float32 RGB in [0, 1]
 
 The saved model (``outputs/models/style_fast_<style>.keras``) takes and returns float32 RGB batches in
-[0, 1] of any size; ``keras.models.load_model`` reads it once :mod:`darkroom.layers` is imported, which
-importing this module, :mod:`darkroom.style` or :mod:`darkroom.layers` does.
+[0, 1] of any size; ``keras.models.load_model`` reads it once :mod:`darkroom.core.layers` is imported, which
+importing this module, :mod:`darkroom.style` or :mod:`darkroom.core.layers` does.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, data, images, metrics, training, vgg
-from darkroom.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
+from darkroom.core import color, data, images, metrics, training, vgg
+from darkroom.core.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
 
 __all__ = [
     "build_transformer",
@@ -172,10 +173,10 @@ def train_fast_style(
 ) -> FastStyleResult:
     """Train a transformation network for one style on random ``size`` px crops of ``photos``.
 
-    The loss is :func:`darkroom.style.stylize`'s with its defaults (same features from ``weights``,
+    The loss is :func:`darkroom.style.transfer.stylize`'s with its defaults (same features from ``weights``,
     same layers, same ``content_weight`` / ``style_weight`` / ``tv_weight``), the style image resized
     to the crop width as ``stylize`` resizes it to the content's.  Training goes through
-    :func:`darkroom.training.fit` (Adam at ``learning_rate``), ``epochs`` passes over ``crops`` crops or
+    :func:`darkroom.core.training.fit` (Adam at ``learning_rate``), ``epochs`` passes over ``crops`` crops or
     until ``time_budget_s``; ``validation_photos`` (other photos: split by image) give a held-out loss
     each epoch.  With ``save`` the network is written to ``outputs/models/style_fast_<style_name>.keras``.
     """

@@ -14,6 +14,7 @@ The ``stylize`` flags are neural-style's (anishathalye/neural-style); the README
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import contextlib
 import io
 import os
@@ -23,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from darkroom import images
+from darkroom.core import images
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -130,9 +131,9 @@ def _add_colorize(sub: Any) -> None:
 
 
 def _add_run(sub: Any) -> None:
-    from darkroom.profiles import PROFILES
+    from darkroom.core.profiles import PROFILES
 
-    p = sub.add_parser("run", help="execute notebooks headless (darkroom.runner)")
+    p = sub.add_parser("run", help="execute notebooks headless (darkroom.app.runner)")
     p.add_argument("notebooks", nargs="*", help="notebooks (default: every notebooks/NN_*.ipynb)")
     p.add_argument("--profile", choices=PROFILES, default="default")
     p.add_argument("--no-book", action="store_true", help="do not build outputs/book/ at the end")
@@ -275,21 +276,21 @@ def _stylize_with_model(args: argparse.Namespace) -> int:
     content, bits = _read_rgb(args.content)
     path = Path(args.model)
     if path.suffix != ".keras":
-        from darkroom.paths import models_dir
+        from darkroom.core.paths import models_dir
 
         path = models_dir() / f"{args.model}.keras"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a .keras network from darkroom.fast_style)")
+        raise FileNotFoundError(f"{path}: no such model file (expected a .keras network from darkroom.style.fast)")
     import time
 
     import keras
 
-    from darkroom import fast_style
+    from darkroom.style import fast
 
     with _muted(args.quiet):
         model = keras.models.load_model(path)
         start = time.perf_counter()
-        painted = fast_style.apply_style(model, _working_size(content, args.width, args.max_side))
+        painted = fast.apply_style(model, _working_size(content, args.width, args.max_side))
     images.write_image(output, painted, bits=bits, overwrite=args.overwrite)
     _say(args, f"wrote {output} ({path.stem}, one pass, {time.perf_counter() - start:.2f} s)")
     return 0
@@ -373,8 +374,8 @@ def cmd_colorize(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The notebook runner, as ``python -m darkroom.runner``."""
-    from darkroom import runner
+    """The notebook runner, as ``python -m darkroom.app.runner``."""
+    from darkroom.app import runner
 
     argv = [*args.notebooks, "--profile", args.profile] + (["--no-book"] if args.no_book else [])
     with _muted(args.quiet):
@@ -385,9 +386,11 @@ def cmd_models(args: argparse.Namespace) -> int:
     """List the shipped upscalers and outputs/models/; with --train, remake the shipped ones."""
     if args.train:
         return _train_shipped(args)
-    from darkroom import paths
+    from darkroom.core import paths
 
-    shipped = sorted((Path(__file__).parent / "models").glob("*.keras"))
+    # where superres keeps its weights, found without importing it (and TensorFlow) to list files
+    weights = Path(importlib.util.find_spec("darkroom.superres").submodule_search_locations[0]) / "weights"
+    shipped = sorted(weights.glob("*.keras"))
     print("shipped upscalers (darkroom upscale --model NAME):")
     for path in shipped:
         print(f"  {path.stem:24s} {path.stat().st_size / 1e3:7.0f} kB  {path}")
@@ -406,7 +409,8 @@ def _train_shipped(args: argparse.Namespace) -> int:
     import time
 
     import darkroom
-    from darkroom import superres, tables
+    from darkroom import superres
+    from darkroom.core import tables
 
     darkroom.seed_everything(0)
     photos = superres.photo_splits("embedded")

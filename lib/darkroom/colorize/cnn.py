@@ -4,8 +4,8 @@ The "Learning to color pictures with DcGANs" write-up in code: its CNN (strided 
 down, upsampling back, batch norm, dropout, tanh output, RMSprop) and a lighter fully
 convolutional variant; regression losses (MSE, MAE, SSIM) and the classification loss of
 Zhang, Isola & Efros (2016) over quantised ab bins with class rebalancing and annealed-mean
-decoding. The write-up's pix2pix cGAN is :mod:`darkroom.pix2pix`; the (L, ab) pairs both train on
-come from :mod:`darkroom.lab_pairs`.
+decoding. The write-up's pix2pix cGAN is :mod:`darkroom.colorize.pix2pix`; the (L, ab) pairs both train on
+come from :mod:`darkroom.colorize.pairs`.
 
 Models take ``L / 100`` of shape (H, W, 1) and return ``ab / 128`` of shape (H, W, 2)
 (``color.normalize_lab``). :func:`colorize` turns any gray or RGB image into an RGB one.
@@ -23,7 +23,8 @@ import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import tensorflow as tf
 
-from darkroom import color, data, downloads, inspect, lab_pairs, losses, metrics, paths, training
+from darkroom.colorize import pairs
+from darkroom.core import color, data, downloads, losses, memory, metrics, paths, training
 
 __all__ = [
     "build_post_cnn",
@@ -133,7 +134,7 @@ def build_light_cnn(
 def model_stride(model: keras.Model) -> int:
     """The product of the strides of the model's downsampling convolutions (its input multiple)."""
     stride = 1
-    for layer in inspect.all_layers(model):
+    for layer in memory.all_layers(model):
         if isinstance(layer, keras.layers.Conv2D) and not isinstance(layer, keras.layers.Conv2DTranspose):
             stride *= int(layer.strides[0])
     return stride
@@ -143,11 +144,11 @@ def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | f
     """What a colorizer's layers say about it, for setting beside a write-up's description:
     widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
     rate (0.0 without dropout) and its output channels."""
-    convs = [layer for layer in inspect.all_layers(model)
+    convs = [layer for layer in memory.all_layers(model)
              if isinstance(layer, keras.layers.Conv2D)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
-    dropouts = [layer.rate for layer in inspect.all_layers(model)
+    dropouts = [layer.rate for layer in memory.all_layers(model)
                 if isinstance(layer, keras.layers.Dropout)]
     return {"input_side": input_side, "first_width": convs[0].filters,
             "widest": max(c.filters for c in convs), "kernel": convs[0].kernel_size[0],
@@ -370,7 +371,7 @@ def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.da
         return color.split_lab(color.normalize_lab(color.tf_rgb_to_lab(out)))
 
     ds = tf.data.Dataset.from_tensor_slices(rgb).shuffle(len(rgb), seed=seed, reshuffle_each_iteration=True)
-    ds = tf.data.Dataset.zip(ds, lab_pairs.random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.zip(ds, pairs.random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -393,7 +394,7 @@ def _training_data(images: np.ndarray, L: np.ndarray, ab: np.ndarray, batch_size
                    seed: int) -> tf.data.Dataset:
     if augment == "writeup":
         return _writeup_dataset(images, batch_size, seed=seed)
-    return lab_pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
+    return pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
 
 
 def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarray, *, batch_size: int,
@@ -403,7 +404,7 @@ def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarr
     net = fitted.model
     if recalibrate:
         training.recalibrate_batchnorm(net, L, batch_size)
-    plain = lab_pairs.pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
+    plain = pairs.pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
     check = training.InferenceCheck(net.name, float(fitted.history["loss"][-1]),
                                     float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]))
     inference = net
@@ -451,13 +452,13 @@ def train_colorizer(
         raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {augment!r}")
     training.optimizer(optimizer)  # an unknown name fails here, before the data is prepared
     keras.utils.set_random_seed(seed)
-    L, ab = lab_pairs.to_model_pairs(images)
+    L, ab = pairs.to_model_pairs(images)
     bins = ab_bins() if loss == "classification" else None
     build = _colorizer_builder(model, width, bins)
     weights = bins.class_weights(ab * 128.0) if bins is not None else None
     val_ds = None
     if val_images is not None:
-        val_ds = lab_pairs.pair_dataset(*lab_pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
+        val_ds = pairs.pair_dataset(*pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
     fitted = training.fit(build, _training_data(images, L, ab, batch_size, augment, seed),
                           loss=_loss(loss, bins, weights), optimizer=optimizer, learning_rate=learning_rate,
                           epochs=epochs, batch_size=batch_size, validation_data=val_ds, shuffle=False,
@@ -496,19 +497,19 @@ def colorize(model: keras.Model, image: Any, *, multiple: int | None = None) -> 
 def colorize_batch(model: keras.Model, images: Any, *, multiple: int | None = None,
                    from_lightness: bool = False, batch_size: int = 16) -> np.ndarray:
     """Colorize a batch of RGB images (N, H, W, 3) (or of L / 100 with ``from_lightness``)."""
-    L = np.asarray(images, np.float32) if from_lightness else lab_pairs.to_model_pairs(images)[0]
+    L = np.asarray(images, np.float32) if from_lightness else pairs.to_model_pairs(images)[0]
     h, w = L.shape[1:3]
     m = multiple or model_stride(model)
     ph, pw = (-h) % m, (-w) % m
     padded = np.pad(L, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
     ab = model.predict(padded, batch_size=batch_size, verbose=0)[:, :h, :w, :2]
-    return lab_pairs.from_model_pairs(L, np.clip(ab, -1.0, 1.0))
+    return pairs.from_model_pairs(L, np.clip(ab, -1.0, 1.0))
 
 
 def gray_baseline(images: Any) -> np.ndarray:
     """The "predict gray" colorizer: keep L, set a = b = 0."""
-    L, ab = lab_pairs.to_model_pairs(images)
-    return lab_pairs.from_model_pairs(L, np.zeros_like(ab))
+    L, ab = pairs.to_model_pairs(images)
+    return pairs.from_model_pairs(L, np.zeros_like(ab))
 
 
 def score(target: Any, prediction: Any) -> dict[str, float]:

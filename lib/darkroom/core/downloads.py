@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from darkroom import paths
+from darkroom.core import paths
 
 __all__ = ["Archive", "REGISTRY", "fetch", "cached"]
 

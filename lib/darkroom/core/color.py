@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from skimage import color as _skcolor
 
-from darkroom import writeups as _writeups
+from darkroom.core import writeups as _writeups
 
 __all__ = [
     "GRAY_WEIGHTS",
@@ -195,7 +195,7 @@ def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
 def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> np.ndarray:
     """Weighted sum of R, G, B (on the gamma-encoded values, as photo software does).
 
-    ``weights``: ``"post"`` (the colorization post's, from :mod:`darkroom.writeups`), ``"rec601"``, ``"rec709"`` or a
+    ``weights``: ``"post"`` (the colorization post's, from :mod:`darkroom.core.writeups`), ``"rec601"``, ``"rec709"`` or a
     tuple. Returns float32 of shape ``rgb.shape[:-1]`` in [0, 1].
     """
     x = as_float_rgb(rgb, "rgb", gray_ok=False)

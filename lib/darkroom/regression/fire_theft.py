@@ -5,7 +5,7 @@ The foundation under the regression write-up ("Dangers of tunable parameters in 
 upper-right point, and the result types every fit returns live here -- :class:`LineFit`,
 :class:`QuadFit`, :class:`SweepResult` and :class:`StepsSweep` -- with :func:`mse` and
 :func:`line_mse` to score them. :mod:`darkroom.regression` computes the fits and
-:mod:`darkroom.regression_plots` draws them.
+:mod:`darkroom.regression.plots` draws them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 # The write-ups' numbers (the course's SGD line, the exact line, the estimator's) live in
-# darkroom.writeups under "fire_theft_*"; nothing here restates them.
+# darkroom.core.writeups under "fire_theft_*"; nothing here restates them.
 # The upper-right point that pulls a parabola through it.
 OUTLIER = (39.7, 147.0)
 
@@ -82,7 +82,7 @@ class SweepResult:
     (the loss blew up), ``"crawling"`` (still moving towards the answer), ``"circling"``
     (settled, but away from the answer) and ``"converged"``. ``limit_slope``,
     ``limit_intercept`` and ``rate`` (per learning rate) are where the run settles and how fast
-    (see :func:`darkroom.regression.sgd_limit`).
+    (see :func:`darkroom.regression.fitting.sgd_limit`).
     """
 
     learning_rates: list[float]
@@ -177,10 +177,10 @@ class StepsSweep:
 def fire_theft_path() -> Path:
     """Where the committed workbook lives: ``data/fire_theft.xls`` in the checkout.
 
-    ``DARKROOM_DATA`` (see :mod:`darkroom.paths`) is looked at first, so a copy placed there wins;
+    ``DARKROOM_DATA`` (see :mod:`darkroom.core.paths`) is looked at first, so a copy placed there wins;
     otherwise the file committed in the repository is used.
     """
-    from darkroom import paths
+    from darkroom.core import paths
 
     override = os.environ.get("DARKROOM_DATA")
     if override and (Path(override) / "fire_theft.xls").is_file():

@@ -1,7 +1,7 @@
 """Figures for the fire-and-theft regression: the data with fitted lines, loss curves, the
 per-sample SGD sweep as a heat map, the SGD path over the loss surface, and the steps sweep.
 
-Each function draws the results of :mod:`darkroom.regression` (types in :mod:`darkroom.fire_theft`)
+Each function draws the results of :mod:`darkroom.regression` (types in :mod:`darkroom.regression.fire_theft`)
 on a Matplotlib Axes (or Figure) and returns it.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom import fire_theft
+from darkroom.regression import fire_theft
 
 __all__ = ["plot_fits", "plot_loss_curves", "plot_sweep", "plot_sgd_path", "plot_steps_sweep"]
 

@@ -1,13 +1,13 @@
 """Execute the notebooks headless with papermill, record the results, and build the book.
 
-    python -m darkroom.runner                      # every notebooks/NN_*.ipynb, profile "default"
-    python -m darkroom.runner --profile smoke      # the same with every notebook's smallest settings
-    python -m darkroom.runner notebooks/04_linear_regression.ipynb
-    python -m darkroom.runner --no-book ...        # skip the book at the end
+    python -m darkroom.app.runner                      # every notebooks/NN_*.ipynb, profile "default"
+    python -m darkroom.app.runner --profile smoke      # the same with every notebook's smallest settings
+    python -m darkroom.app.runner notebooks/04_linear_regression.ipynb
+    python -m darkroom.app.runner --no-book ...        # skip the book at the end
 
 Each notebook runs in its own process (so its wall time and peak memory are its
 own) into ``outputs/notebooks/`` and gets a row in ``outputs/summary.json``; at the
-end :mod:`darkroom.book` renders them as ``outputs/book/index.html``. A failing
+end :mod:`darkroom.app.book` renders them as ``outputs/book/index.html``. A failing
 notebook is still saved, with papermill's mark on the failing cell; the others still
 run; the exit status is 1. Every file is written to a temporary name and renamed, so
 an interrupted run never leaves a truncated notebook where a good one stood.
@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from darkroom.paths import atomic_write, outputs_dir, repo_root
-from darkroom.profiles import PROFILES
+from darkroom.core.paths import atomic_write, find_notebooks, outputs_dir, repo_root
+from darkroom.core.profiles import PROFILES
 
-__all__ = ["NotebookResult", "find_notebooks", "run_notebook", "run_all", "write_summary", "main"]
+__all__ = ["NotebookResult", "run_notebook", "run_all", "write_summary", "main"]
 
 KERNEL_NAME = "darkroom"
 
@@ -50,12 +50,6 @@ class NotebookResult:
     finished: str = ""
 
 
-def find_notebooks(folder: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The numbered notebooks ``NN_*.ipynb`` of ``folder`` (default: the repository's), in order."""
-    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
-
-
 def _kernel_name(requested: str | None) -> str:
     if requested:
         return requested
@@ -65,7 +59,7 @@ def _kernel_name(requested: str | None) -> str:
 
 
 def _headless_env() -> dict[str, str]:
-    """Environment for the kernel: quiet TensorFlow; progress bars print one line each (darkroom.training)."""
+    """Environment for the kernel: quiet TensorFlow; progress bars print one line each (darkroom.core.training)."""
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["DARKROOM_HEADLESS"] = "1"
@@ -147,7 +141,7 @@ def run_notebook(
         raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
     out = Path(out) if out is not None else outputs_dir()
     result_file = out / f".{notebook.stem}.result.json"
-    cmd = [sys.executable, "-m", "darkroom.runner", "--worker", str(notebook), "--out", str(out),
+    cmd = [sys.executable, "-m", "darkroom.app.runner", "--worker", str(notebook), "--out", str(out),
            "--profile", profile, "--result", str(result_file)]
     if kernel:
         cmd += ["--kernel", kernel]
@@ -224,7 +218,7 @@ def _param(text: str) -> tuple[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m darkroom.runner", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m darkroom.app.runner", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every notebooks/NN_*.ipynb)")
     parser.add_argument("--profile", default="default", choices=PROFILES)
     parser.add_argument("--out", default=None, help="output folder (default: outputs/)")
@@ -256,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build_book(out: Path) -> bool:
     """Build ``out/book/``; True when that failed (the notebooks' results are kept either way)."""
-    from darkroom import book
+    from darkroom.app import book
 
     return book.main(["--out", str(out)]) != 0
 

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom import color, training
+from darkroom.core import color, training
 
 __all__ = [
     "DEFAULT_PALETTE",
@@ -458,16 +458,16 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
                       epochs: int = 10, time_budget_s: float | None = None, seed: int = 0,
                       strategy: tf.distribute.Strategy | None = None, iou_threshold: float | None = 0.5,
                       target_iou: float | None = None, desc: str = "autoencoder") -> AutoencoderResult:
-    """Train ``build()`` on ``train`` with :func:`darkroom.training.fit` and note when IoU hits a target.
+    """Train ``build()`` on ``train`` with :func:`darkroom.core.training.fit` and note when IoU hits a target.
 
-    ``loss`` is a name from :data:`darkroom.losses.LOSSES` or any Keras loss; ``optimizer`` a name
-    from :data:`darkroom.training.OPTIMIZERS`. Training stops after ``epochs`` or once
+    ``loss`` is a name from :data:`darkroom.core.losses.LOSSES` or any Keras loss; ``optimizer`` a name
+    from :data:`darkroom.core.training.OPTIMIZERS`. Training stops after ``epochs`` or once
     ``time_budget_s`` is spent (checked every batch). The history holds ``loss``, ``mse`` and ``iou``
     (and their ``val_`` forms); ``iou_threshold`` is 0.5 for [0, 1] images and 50 for LAB lightness;
     ``None`` leaves IoU out (the colour toy). ``seconds_to_target`` is the wall time at the end of
     the first epoch whose validation IoU reached ``target_iou``.
     """
-    from darkroom import losses
+    from darkroom.core import losses
 
     loss_fn = losses.get(loss) if isinstance(loss, str) else loss
     with training.strategy_scope(strategy):
@@ -572,7 +572,7 @@ def gradient_report(model: keras.Model, x: Any, y: Any, loss: Any = "mean_square
     gradients in the millions, and plain SGD then needs a learning rate a million times
     smaller than usual to take sensible steps.
     """
-    from darkroom import losses
+    from darkroom.core import losses
 
     fn = losses.get(loss) if isinstance(loss, str) else loss
     with tf.GradientTape() as tape:
@@ -610,7 +610,7 @@ def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.d
                        strategy: tf.distribute.Strategy | None = None) -> list[dict[str, Any]]:
     """Train every architecture at every learning rate on the same data and budget.
 
-    Each row holds the training rate (images per second of :func:`darkroom.training.throughput`
+    Each row holds the training rate (images per second of :func:`darkroom.core.training.throughput`
     on one training batch, Adam, MSE) and the learning rate's effect (validation MSE and IoU reached).
     """
     rows = []
@@ -647,7 +647,7 @@ def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, floa
     Returns the mean chroma ``sqrt(a^2 + b^2)`` (LAB units) of predictions and targets,
     Hasler-Suesstrunk colourfulness of both RGB renderings, and ab MSE (normalised units).
     """
-    from darkroom import metrics
+    from darkroom.core import metrics
 
     chroma_p, chroma_t, col_p, col_t, err = [], [], [], [], []
     for L, ab in dataset:

@@ -1,0 +1,17 @@
+"""Foundations shared by every chapter; nothing here knows a chapter or imports a topic package.
+
+Import a module by name (``from darkroom.core import color, training``); the package itself
+imports nothing, so ``import darkroom`` stays cheap.
+
+- ``color``: RGB, LAB and gray conversions and their checks;
+- ``images``: reading, writing, resizing and showing images;
+- ``data``: the embedded photographs and procedural styles, and downloads of the real data sets;
+- ``downloads``: fetching a file once, checked, into the cache;
+- ``metrics`` and ``losses``: image scores (PSNR, SSIM, ...) and training losses;
+- ``training``: fitting a Keras model with progress, budgets and checks;
+- ``memory``: the layer and memory planner;
+- ``layers``: custom Keras layers shared by several models;
+- ``vgg``: VGG19 feature extractors and the perceptual loss;
+- ``tables``, ``paths``, ``profiles``: tables, where files go, and run profiles;
+- ``writeups``: the registry of what the write-ups reported.
+"""

@@ -1,0 +1,31 @@
+"""Linear regression on the Chicago fire-and-theft data: solved exactly, and by gradient descent.
+
+Chapter 04. ``fire_theft`` loads the data and holds the result types (:class:`LineFit`, ...);
+``fitting`` computes the fits; ``plots`` draws them. The fitting functions are re-exported here
+(``from darkroom import regression as reg; reg.fit_exact(x, y)``); the data and the figures are
+reached as ``from darkroom.regression import fire_theft, plots``.
+"""
+
+from __future__ import annotations
+
+from darkroom.regression.fitting import (
+    fit_exact, fit_lstsq, exact_graph, fit_sgd_per_sample, fit_sgd_per_sample_eager, sgd_path,
+    sgd_limit, fit_gd, fit_keras_dense, fit_quadratic, fit_robust, sweep_sgd, sweep_steps
+)
+from darkroom.regression import fire_theft, fitting, plots  # noqa: F401  (submodules, reached as regression.fire_theft)
+
+__all__ = [
+    "fit_exact",
+    "fit_lstsq",
+    "exact_graph",
+    "fit_sgd_per_sample",
+    "fit_sgd_per_sample_eager",
+    "sgd_path",
+    "sgd_limit",
+    "fit_gd",
+    "fit_keras_dense",
+    "fit_quadratic",
+    "fit_robust",
+    "sweep_sgd",
+    "sweep_steps",
+]
