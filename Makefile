@@ -7,12 +7,13 @@ PROFILE ?= default
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.darkroom-installed
 
-.PHONY: help install run-all book test lab tensorboard bench models clean distclean
+.PHONY: help install run-all book test lint format lab tensorboard bench models clean distclean
 
 help:
 	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/, then build the book"
 	@echo "make book                                  outputs/book/index.html from the executed notebooks (no re-run)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
+	@echo "make lint | format                         ruff check and ruff format --check | apply ruff's fixes and format"
 	@echo "make lab                                   JupyterLab on the 'darkroom' kernel"
 	@echo "make tensorboard                           TensorBoard over outputs/logs (training.fit(log_dir=...) runs)"
 	@echo "make models                                retrain the shipped x2/x3/x4 upscalers (lib/darkroom/superres/weights/; minutes)"
@@ -39,6 +40,16 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked too.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Python files only: ruff would rewrite a notebook's JSON layout (cell ids, line lists).
+format: $(STAMP)
+	$(BIN)/ruff check --fix --extend-exclude '*.ipynb' .
+	$(BIN)/ruff format .
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -104,15 +104,22 @@ def pipeline_rate(folder: Path, size: int, augment: bool) -> float:
 
 
 def stream_peak(folder: Path, size: int, cache: str) -> tuple[int, float]:
-    out = subprocess.run([sys.executable, "-c", STREAM, str(folder), str(size), cache],
-                         capture_output=True, text=True, timeout=1800, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", STREAM, str(folder), str(size), cache],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    ).stdout
     line = [x for x in out.splitlines() if x.startswith("IMAGES")][-1].split()
     return int(line[1]), float(line[3])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and 200 / 2,000 files (about a minute)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer steps and 200 / 2,000 files (about a minute)"
+    )
     args = parser.parse_args()
     darkroom.seed_everything(0)
     steps = 3 if args.quick else 10
@@ -120,8 +127,13 @@ def main() -> None:
     print(f"# bench_colorize ({'quick' if args.quick else 'full'}), 128 px, batch 8")
 
     rates = {}
-    for name in ("light CNN / MSE", "light CNN / classification", "post CNN / SSIM",
-                 "pix2pix (base 16)", "pix2pix (base 64, as the post)"):
+    for name in (
+        "light CNN / MSE",
+        "light CNN / classification",
+        "post CNN / SSIM",
+        "pix2pix (base 16)",
+        "pix2pix (base 64, as the post)",
+    ):
         if args.quick and "64" in name:
             continue
         rates[name] = training_rate(name, 8, steps)
@@ -132,15 +144,19 @@ def main() -> None:
         for augment in (False, True):
             r = pipeline_rate(small, 128, augment)
             fastest = max(rates.values())
-            print(f"pipeline  image_folder 128 px, augment={augment!s:5s}   {r:8.1f} images/s "
-                  f"= {r / fastest:.1f}x the fastest training step ({fastest:.1f} images/s)")
+            print(
+                f"pipeline  image_folder 128 px, augment={augment!s:5s}   {r:8.1f} images/s "
+                f"= {r / fastest:.1f}x the fastest training step ({fastest:.1f} images/s)"
+            )
         big = make_folder(Path(tmp) / "big", counts[1], seed=1)
         for n, folder in ((counts[0], small), (counts[1], big)):
             for cache in ("off", "auto"):
                 images, peak = stream_peak(folder, 128, cache)
                 as_array = n * 128 * 128 * 3 * 4 / 2**20
-                print(f"memory    {n:6d} files, cache={cache:4s}: peak RSS {peak:7.0f} MB over {images} images (2 epochs); "
-                      f"one float32 array would be {as_array:6.0f} MB")
+                print(
+                    f"memory    {n:6d} files, cache={cache:4s}: peak RSS {peak:7.0f} MB "
+                    f"over {images} images (2 epochs); one float32 array would be {as_array:6.0f} MB"
+                )
     print(f"# this process: peak RSS {darkroom.peak_rss_bytes() / 2**20:.0f} MB")
 
 

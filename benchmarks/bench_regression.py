@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import argparse
 
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom.regression import fire_theft
 from darkroom import regression as reg
+from darkroom.regression import fire_theft
 
 
 def main() -> None:
@@ -44,16 +43,21 @@ def main() -> None:
     print("per-sample SGD, lr 1e-5 (the write-up's 10,000-epoch run is 420,000 steps)")
     base = per_step[next(iter(per_step))]
     for name, sec in per_step.items():
-        print(f"  {name:38s} {sec * 1e6:9.3g} us/step  -> 10,000 epochs in {sec * 420_000:8.3g} s"
-              f"  speed-up x{base / sec:8.0f}")
+        print(
+            f"  {name:38s} {sec * 1e6:9.3g} us/step  -> 10,000 epochs in {sec * 420_000:8.3g} s"
+            f"  speed-up x{base / sec:8.0f}"
+        )
 
     reg.fit_gd(x, y, 0.5, 10, "adam")
     gd = reg.fit_gd(x, y, 0.5, args.keras_epochs, "adam")
     keras_fit = reg.fit_keras_dense(x, y, 0.5, args.keras_epochs, "adam")
     print(f"full-batch Adam, {args.keras_epochs} epochs (whole calls, tracing and model build included)")
     print(f"  compiled loop (fit_gd)      {gd.seconds / args.keras_epochs * 1e3:8.3f} ms/epoch")
-    print(f"  Keras Dense(1) model.fit    {keras_fit.seconds / args.keras_epochs * 1e3:8.3f} ms/epoch"
-          f"  ratio x{keras_fit.seconds / gd.seconds:.1f}")
+    print(
+        f"  Keras Dense(1) model.fit    {keras_fit.seconds / args.keras_epochs * 1e3:8.3f} ms/epoch"
+        f"  ratio x{keras_fit.seconds / gd.seconds:.1f}"
+    )
+
 
 if __name__ == "__main__":
     main()

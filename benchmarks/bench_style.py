@@ -47,8 +47,14 @@ def _objective(extractor, content, swirl):
     """neural-style's loss with the default weights, evaluated through ``extractor``: (image) -> parts."""
     from darkroom.core import vgg
 
-    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirl)], content_weight=5.0, style_weight=500.0,
-                              tv_weight=100.0, content_layers=[("relu4_2", 1.0), ("relu5_2", 0.0)])
+    loss = vgg.PerceptualLoss(
+        extractor,
+        [vgg.preprocess(swirl)],
+        content_weight=5.0,
+        style_weight=500.0,
+        tv_weight=100.0,
+        content_layers=[("relu4_2", 1.0), ("relu5_2", 0.0)],
+    )
     targets = loss.content_targets(vgg.preprocess(content)[None])
     return lambda image: loss(image, targets)
 
@@ -95,7 +101,9 @@ def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:
     final = float(parts(image * 255.0 - mean)[0])
     seconds = time.perf_counter() - start
     steady = (times[-1] - times[0]) / max(len(times) - 1, 1)
-    return dict(final_loss=final, seconds=seconds, seconds_per_iteration=steady, weights=full.weights_description)
+    return dict(
+        final_loss=final, seconds=seconds, seconds_per_iteration=steady, weights=full.weights_description
+    )
 
 
 def ours(size: int, weights: str, iterations: int) -> dict:
@@ -104,10 +112,16 @@ def ours(size: int, weights: str, iterations: int) -> dict:
     configs = {
         "Adam, neural-style settings (lr 10)": dict(optimizer="adam"),
         "L-BFGS": dict(optimizer="lbfgs"),
-        "L-BFGS after 40 iterations at half size": dict(optimizer="lbfgs", multires=1, multires_iterations=40),
+        "L-BFGS after 40 iterations at half size": dict(
+            optimizer="lbfgs", multires=1, multires_iterations=40
+        ),
     }
-    return {name: style.stylize(content, swirl, iterations=iterations, initial=content, weights=weights,
-                                progress=False, **knobs) for name, knobs in configs.items()}
+    return {
+        name: style.stylize(
+            content, swirl, iterations=iterations, initial=content, weights=weights, progress=False, **knobs
+        )
+        for name, knobs in configs.items()
+    }
 
 
 def _peak_child(kind: str, size: int, weights: str) -> None:
@@ -117,14 +131,26 @@ def _peak_child(kind: str, size: int, weights: str) -> None:
     else:
         style, content, swirl = _setup(size, weights)
         iterations = 25 if kind == "lbfgs" else 3  # L-BFGS: enough to fill its 20-step history
-        style.stylize(content, swirl, iterations=iterations, optimizer=kind, initial=content, weights=weights,
-                      progress=False)
+        style.stylize(
+            content,
+            swirl,
+            iterations=iterations,
+            optimizer=kind,
+            initial=content,
+            weights=weights,
+            progress=False,
+        )
     print(json.dumps({"peak_mib": darkroom.peak_rss_bytes() / 2**20}))
 
 
 def peak_memory(kind: str, size: int, weights: str) -> float:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, "--size", str(size), "--weights", weights],
-                         capture_output=True, text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--size", str(size), "--weights", weights],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
@@ -132,9 +158,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="150 baseline iterations instead of 1000")
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--iterations", type=int, help="full-size iterations for each of ours (default 300; 60 quick)")
+    parser.add_argument(
+        "--iterations", type=int, help="full-size iterations for each of ours (default 300; 60 quick)"
+    )
     parser.add_argument("--weights", default="auto")
-    parser.add_argument("--memory-sizes", type=int, nargs="*", default=[256, 512], help="sizes for peak memory")
+    parser.add_argument(
+        "--memory-sizes", type=int, nargs="*", default=[256, 512], help="sizes for peak memory"
+    )
     parser.add_argument("--child", choices=["baseline", "adam", "lbfgs"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.weights = vgg19_weights(args.weights)
@@ -147,43 +177,78 @@ def main() -> None:
     darkroom.seed_everything(0)
     base_iters = 150 if args.quick else 1000
     iterations = args.iterations or (60 if args.quick else 300)
-    print(f"style transfer at {args.size} px; baseline: {base_iters} Adam iterations (tutorial settings)", flush=True)
+    print(
+        f"style transfer at {args.size} px; baseline: {base_iters} Adam iterations (tutorial settings)",
+        flush=True,
+    )
     base = tutorial_baseline(args.size, base_iters, args.weights)
     target = base["final_loss"]
     print(f"weights: {base['weights']}")
-    print(f"baseline: final loss {target:.5g} after {base['seconds']:.1f} s "
-          f"({base['seconds_per_iteration']:.3f} s/iteration)", flush=True)
+    print(
+        f"baseline: final loss {target:.5g} after {base['seconds']:.1f} s "
+        f"({base['seconds_per_iteration']:.3f} s/iteration)",
+        flush=True,
+    )
     runs = ours(args.size, args.weights, iterations)
-    memory = {(k, s): peak_memory(k, s, args.weights) for k in ("baseline", "adam", "lbfgs") for s in args.memory_sizes}
+    memory = {
+        (k, s): peak_memory(k, s, args.weights)
+        for k in ("baseline", "adam", "lbfgs")
+        for s in args.memory_sizes
+    }
 
     reached = f"reached {target:.4g} after"
-    rows = [{f"{args.size} px, same loss": f"baseline: tutorial Adam, full VGG19, {base_iters} iterations",
-             "s / iteration": f"{base['seconds_per_iteration']:.3f}", "final loss": f"{target:.4g}",
-             reached: f"{base['seconds']:.1f} s", "speed-up": "1.0x"}]
+    rows = [
+        {
+            f"{args.size} px, same loss": f"baseline: tutorial Adam, full VGG19, {base_iters} iterations",
+            "s / iteration": f"{base['seconds_per_iteration']:.3f}",
+            "final loss": f"{target:.4g}",
+            reached: f"{base['seconds']:.1f} s",
+            "speed-up": "1.0x",
+        }
+    ]
     for name, r in runs.items():
         reach = style.time_to_reach(r, target)
-        rows.append({f"{args.size} px, same loss": f"ours: {name}, {iterations} iterations",
-                     "s / iteration": f"{r.seconds_per_iteration:.3f}", "final loss": f"{r.loss:.4g}",
-                     reached: f"{reach:.1f} s" if reach is not None else f"not within {r.seconds:.0f} s",
-                     "speed-up": f"**{base['seconds'] / reach:.1f}x**" if reach is not None else "--"})
+        rows.append(
+            {
+                f"{args.size} px, same loss": f"ours: {name}, {iterations} iterations",
+                "s / iteration": f"{r.seconds_per_iteration:.3f}",
+                "final loss": f"{r.loss:.4g}",
+                reached: f"{reach:.1f} s" if reach is not None else f"not within {r.seconds:.0f} s",
+                "speed-up": f"**{base['seconds'] / reach:.1f}x**" if reach is not None else "--",
+            }
+        )
     print("\n" + markdown_table(rows))
 
     losses, seconds = runs["L-BFGS"].history["loss"], runs["L-BFGS"].history["seconds"]
-    print("\nstopping rule replayed on the L-BFGS run (stop when the best loss improved by less than tol over window):")
+    print(
+        "\nstopping rule replayed on the L-BFGS run (stop when the best loss improved by less than tol over window):"
+    )
     for tol, window in ((1e-2, 20), (1e-2, 50), (1e-3, 50)):
         n = style.stopping_iteration(losses, tol, window)
         if n is None:
             print(f"  tol {tol:g}, window {window}: does not fire within {len(losses)} iterations")
             continue
         best, when = min(losses[:n]), seconds[n - 1]
-        print(f"  tol {tol:g}, window {window}: stops after {n} iterations, {when:.1f} s, best loss {best:.4g} "
-              f"({best / target:.3f}x the baseline's final loss, in {base['seconds'] / when:.1f}x less time)")
+        print(
+            f"  tol {tol:g}, window {window}: stops after {n} iterations, {when:.1f} s, best loss {best:.4g} "
+            f"({best / target:.3f}x the baseline's final loss, in {base['seconds'] / when:.1f}x less time)"
+        )
 
-    print("\n" + markdown_table([
-        {"peak memory (process RSS)": f"{size} px", "baseline": f"{memory[('baseline', size)]:.0f} MiB",
-         "ours, Adam": f"{memory[('adam', size)]:.0f} MiB", "ours, L-BFGS": f"{memory[('lbfgs', size)]:.0f} MiB",
-         "L-BFGS / baseline": f"{memory[('lbfgs', size)] / memory[('baseline', size)]:.2f}x"}
-        for size in args.memory_sizes]))
+    print(
+        "\n"
+        + markdown_table(
+            [
+                {
+                    "peak memory (process RSS)": f"{size} px",
+                    "baseline": f"{memory[('baseline', size)]:.0f} MiB",
+                    "ours, Adam": f"{memory[('adam', size)]:.0f} MiB",
+                    "ours, L-BFGS": f"{memory[('lbfgs', size)]:.0f} MiB",
+                    "L-BFGS / baseline": f"{memory[('lbfgs', size)] / memory[('baseline', size)]:.2f}x",
+                }
+                for size in args.memory_sizes
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

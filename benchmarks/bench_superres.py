@@ -11,10 +11,11 @@ speed to SRCNN's at equal output size.
 from __future__ import annotations
 
 import argparse
-import darkroom  # noqa: F401  (quiet TensorFlow before it loads)
+
 import keras
 import numpy as np
 
+import darkroom
 from darkroom import superres as sr
 from darkroom.core import training
 from darkroom.core.tables import text_table
@@ -48,7 +49,9 @@ def main() -> None:
     }
     rows = []
     for method in sr.METHODS:
-        rows.append(dict(method=method, mp_per_s=sr.throughput(method, args.size, args.scale), train_ex_per_s=None))
+        rows.append(
+            dict(method=method, mp_per_s=sr.throughput(method, args.size, args.scale), train_ex_per_s=None)
+        )
     if frac == sr.scale_fraction(1.5):
         mlp = sr.build_mlp()
         x_mlp = rng.uniform(-1, 1, (64, 10, 10, 1)).astype(np.float32)
@@ -65,7 +68,9 @@ def main() -> None:
                 train_ex_per_s=training_rate(model, x_conv, y_conv),
             )
         )
-    print(f"x{args.scale:g}, output {args.size}x{args.size}, training batch {args.batch} of {crop}x{crop} crops")
+    print(
+        f"x{args.scale:g}, output {args.size}x{args.size}, training batch {args.batch} of {crop}x{crop} crops"
+    )
     print(text_table(rows))
     by_name = {r["method"]: r for r in rows}
     base = by_name["SRCNN 9-1-5"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
 import numpy as np
 
@@ -22,12 +21,14 @@ from darkroom.core import training
 
 
 def small_cnn(size: int) -> keras.Model:
-    return keras.Sequential([
-        keras.Input((size, size, 3)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-        keras.layers.Conv2D(3, 3, padding="same"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((size, size, 3)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(3, 3, padding="same"),
+        ]
+    )
 
 
 def bare_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> float:
@@ -43,8 +44,18 @@ def bare_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> floa
 def our_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> float:
     """Examples per second of the same training through ``training.fit``."""
     with training.Stopwatch() as watch:
-        training.fit(lambda: small_cnn(x.shape[1]), (x, y), loss="mse", optimizer="adam", learning_rate=1e-3,
-                     epochs=epochs, batch_size=batch_size, shuffle=False, seed=0, desc="bench")
+        training.fit(
+            lambda: small_cnn(x.shape[1]),
+            (x, y),
+            loss="mse",
+            optimizer="adam",
+            learning_rate=1e-3,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=False,
+            seed=0,
+            desc="bench",
+        )
     return len(x) * epochs / watch.seconds
 
 
@@ -65,8 +76,10 @@ def main() -> None:
     for _ in range(args.repeats):
         runs["bare model.fit"].append(bare_fit(x, y, args.epochs, args.batch_size))
         runs["training.fit"].append(our_fit(x, y, args.epochs, args.batch_size))
-    print(f"{args.examples} images {args.size}x{args.size}, batch {args.batch_size}, {args.epochs} epochs, "
-          f"{args.repeats} interleaved repeats (whole calls: build, compile, trace, fit)")
+    print(
+        f"{args.examples} images {args.size}x{args.size}, batch {args.batch_size}, {args.epochs} epochs, "
+        f"{args.repeats} interleaved repeats (whole calls: build, compile, trace, fit)"
+    )
     medians = {name: statistics.median(values) for name, values in runs.items()}
     for name, values in runs.items():
         spread = ", ".join(f"{v:.0f}" for v in values)

@@ -47,8 +47,15 @@ def big_run(height: int, width: int, tile: int) -> None:
     start = time.perf_counter()
     out = superres.upscale(image, model, 2, tile=tile)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "out_mp": out.shape[0] * out.shape[1] / 1e6,
-                      "peak_gb": darkroom.peak_rss_bytes() / 1e9}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "out_mp": out.shape[0] * out.shape[1] / 1e6,
+                "peak_gb": darkroom.peak_rss_bytes() / 1e9,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -68,17 +75,25 @@ def main() -> None:
     print(f"input {args.side}x{args.side} RGB, tile {args.tile}")
     for scale in superres.SHIPPED_SCALES:
         model = superres.load_upscaler(None, scale)
-        seconds = best_seconds(lambda: superres.upscale(image, model, scale, tile=args.tile))
-        print(f"x{scale}: {args.side ** 2 * scale ** 2 / 1e6 / seconds:.2f} output MP/s ({seconds:.2f} s)")
+        seconds = best_seconds(
+            lambda model=model, scale=scale: superres.upscale(image, model, scale, tile=args.tile)
+        )
+        print(f"x{scale}: {args.side**2 * scale**2 / 1e6 / seconds:.2f} output MP/s ({seconds:.2f} s)")
     model = superres.load_upscaler(None, 2)
     tiled = best_seconds(lambda: superres.upscale(image, model, 2, tile=args.tile))
     whole = best_seconds(lambda: superres.upscale(image, model, 2))
     print(f"x2 tiled/untiled time: {tiled / whole:.2f} ({tiled:.2f} s / {whole:.2f} s)")
-    result = subprocess.run([sys.executable, __file__, "--big-only", "--big", args.big, "--tile", str(args.tile)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, __file__, "--big-only", "--big", args.big, "--tile", str(args.tile)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     big = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"{width}x{height} ({width * height / 1e6:.0f} MP) x2 tiled: {big['seconds']:.1f} s, "
-          f"{big['out_mp'] / big['seconds']:.2f} output MP/s, peak memory {big['peak_gb']:.2f} GB")
+    print(
+        f"{width}x{height} ({width * height / 1e6:.0f} MP) x2 tiled: {big['seconds']:.1f} s, "
+        f"{big['out_mp'] / big['seconds']:.2f} output MP/s, peak memory {big['peak_gb']:.2f} GB"
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pytest
 
-import darkroom  # noqa: F401  (silences TensorFlow before anything imports it)
+import darkroom  # noqa: F401  (first: it quiets TensorFlow before any test imports it)
 
 
 @pytest.fixture(autouse=True)

@@ -16,8 +16,16 @@ from darkroom.core.paths import repo_root
 
 pytest.importorskip("sphinx", reason="the book needs the 'book' extra: pip install -e '.[book]'")
 
-ASSET_TAGS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src", "audio": "src",
-              "embed": "src", "link": "href"}
+ASSET_TAGS = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "link": "href",
+}
 
 
 class _Page(HTMLParser):
@@ -75,7 +83,9 @@ def site_problems(site: Path) -> list[str]:
         for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
             if _is_external(url):
                 problems.append(f"{css.relative_to(site)}: asset from the network {url}")
-        if re.search(r"@import\s+(url\()?['\"]?(https?:)?//", css.read_text(encoding="utf-8", errors="replace")):
+        if re.search(
+            r"@import\s+(url\()?['\"]?(https?:)?//", css.read_text(encoding="utf-8", errors="replace")
+        ):
             problems.append(f"{css.relative_to(site)}: @import from the network")
     return problems
 
@@ -89,8 +99,12 @@ def _source(folder: Path, name: str, title: str, *cells: nbformat.NotebookNode) 
     setup.metadata["tags"] = ["setup"]
     params = nbformat.v4.new_code_cell('profile = "default"')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nThis chapter teaches `{name}`. Then more.\n"),
-                setup, params, *cells]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nThis chapter teaches `{name}`. Then more.\n"),
+        setup,
+        params,
+        *cells,
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
@@ -106,7 +120,9 @@ def fake_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, book.Book
     formula = nbformat.v4.new_markdown_cell("## The line\n\n" + r"Least squares: $m = \sum (x-\bar x)^2$.")
     code = nbformat.v4.new_code_cell("from darkroom import tables, color\nprint('hello')")
     _source(sources, "01_fine", "A fine chapter", formula, code)
-    _source(sources, "02_broken", "A broken chapter", nbformat.v4.new_code_cell("raise ValueError('on purpose')"))
+    _source(
+        sources, "02_broken", "A broken chapter", nbformat.v4.new_code_cell("raise ValueError('on purpose')")
+    )
     _source(sources, "03_never", "A chapter never run")
     for name in ("01_fine", "02_broken"):  # "executed" copies: the sources plus outputs
         nb = nbformat.read(sources / f"{name}.ipynb", as_version=4)
@@ -114,22 +130,47 @@ def fake_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, book.Book
         injected.metadata["tags"] = ["injected-parameters"]
         nb.cells.insert(3, injected)
         if name == "01_fine":
-            table = nbformat.v4.new_output("display_data", data={
-                "text/markdown": "| loss | PSNR |\n| --- | --- |\n| MSE | 21.5 |", "text/plain": "<Markdown>"})
+            table = nbformat.v4.new_output(
+                "display_data",
+                data={
+                    "text/markdown": "| loss | PSNR |\n| --- | --- |\n| MSE | 21.5 |",
+                    "text/plain": "<Markdown>",
+                },
+            )
             nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello\n"), table]
         nbformat.write(nb, out / "notebooks" / f"{name}.ipynb")
     from PIL import Image
 
     Image.new("RGB", (800, 400), (200, 30, 30)).save(out / "figures" / "01_fine_plot.png")
-    rows = [dict(notebook="01_fine.ipynb", status="ok", seconds=12.3, peak_memory_mb=456.0, profile="smoke",
-                 output="notebooks/01_fine.ipynb", error=None, finished=""),
-            dict(notebook="02_broken.ipynb", status="failed", seconds=1.0, peak_memory_mb=100.0, profile="smoke",
-                 output="notebooks/02_broken.ipynb", error="ValueError: on purpose", finished="")]
+    rows = [
+        dict(
+            notebook="01_fine.ipynb",
+            status="ok",
+            seconds=12.3,
+            peak_memory_mb=456.0,
+            profile="smoke",
+            output="notebooks/01_fine.ipynb",
+            error=None,
+            finished="",
+        ),
+        dict(
+            notebook="02_broken.ipynb",
+            status="failed",
+            seconds=1.0,
+            peak_memory_mb=100.0,
+            profile="smoke",
+            output="notebooks/02_broken.ipynb",
+            error="ValueError: on purpose",
+            finished="",
+        ),
+    ]
     (out / "summary.json").write_text(json.dumps(rows))
     return out, book.build(out, notebooks=sources, modules=["core.tables"])
 
 
-def test_landing_page_has_a_card_per_chapter_with_its_lesson_and_run(fake_book: tuple[Path, book.BookBuild]) -> None:
+def test_landing_page_has_a_card_per_chapter_with_its_lesson_and_run(
+    fake_book: tuple[Path, book.BookBuild],
+) -> None:
     out, result = fake_book
     index = (out / "book" / "index.html").read_text(encoding="utf-8")
     assert [c.stem for c in result.chapters] == ["01_fine", "02_broken", "03_never"]
@@ -141,7 +182,8 @@ def test_landing_page_has_a_card_per_chapter_with_its_lesson_and_run(fake_book: 
 
 
 def test_failed_and_missing_chapters_show_as_such_never_as_broken_links(
-        fake_book: tuple[Path, book.BookBuild]) -> None:
+    fake_book: tuple[Path, book.BookBuild],
+) -> None:
     out, _ = fake_book
     index = (out / "book" / "index.html").read_text(encoding="utf-8")
     failed = re.search(r'<a class="dr-card dr-failed" href="02_broken.html">.*?</a>', index, re.S)
@@ -149,10 +191,14 @@ def test_failed_and_missing_chapters_show_as_such_never_as_broken_links(
     never = re.search(r'<div class="dr-card dr-not-run">.*?A chapter never run.*?</div></div>', index, re.S)
     assert never and "not run yet" in never.group(0)
     assert "03_never.html" not in index and not (out / "book" / "03_never.html").exists()
-    assert "This run failed: ValueError: on purpose" in (out / "book" / "02_broken.html").read_text(encoding="utf-8")
+    assert "This run failed: ValueError: on purpose" in (out / "book" / "02_broken.html").read_text(
+        encoding="utf-8"
+    )
 
 
-def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(fake_book: tuple[Path, book.BookBuild]) -> None:
+def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(
+    fake_book: tuple[Path, book.BookBuild],
+) -> None:
     out, _ = fake_book
     page = (out / "book" / "01_fine.html").read_text(encoding="utf-8")
     repo = book.repository_url()
@@ -190,8 +236,10 @@ def test_fake_book_links_resolve_and_assets_are_local(fake_book: tuple[Path, boo
 
 
 def test_site_checker_catches_broken_links_and_network_assets(tmp_path: Path) -> None:
-    (tmp_path / "a.html").write_text('<a href="b.html">b</a><a href="a.html#nowhere">x</a><a href="https://x.org">ok</a>'
-                                     '<script src="https://cdn.example/mathjax.js"></script><p id="here"></p>')
+    (tmp_path / "a.html").write_text(
+        '<a href="b.html">b</a><a href="a.html#nowhere">x</a><a href="https://x.org">ok</a>'
+        '<script src="https://cdn.example/mathjax.js"></script><p id="here"></p>'
+    )
     (tmp_path / "s.css").write_text("@font-face{src:url(https://fonts.example/f.woff2)}")
     assert sorted(site_problems(tmp_path)) == [
         "a.html: asset from the network https://cdn.example/mathjax.js",
@@ -202,27 +250,62 @@ def test_site_checker_catches_broken_links_and_network_assets(tmp_path: Path) ->
 
 
 def test_lesson_is_the_first_sentence_after_the_title() -> None:
-    title, lesson = book.title_and_lesson("# Colour spaces\n\nEvery model works in LAB. It reads L.\nMore.\n\nNext.")
+    title, lesson = book.title_and_lesson(
+        "# Colour spaces\n\nEvery model works in LAB. It reads L.\nMore.\n\nNext."
+    )
     assert (title, lesson) == ("Colour spaces", "Every model works in LAB.")
     with pytest.raises(ValueError, match="starting with '# '"):
         book.title_and_lesson("no title here")
 
 
 def test_modules_used_reads_imports_not_text() -> None:
-    cells = [{"cell_type": "code", "source": "!pip install x\nfrom darkroom.core import color, images\nimport darkroom.style"},
-             {"cell_type": "code", "source": "from darkroom.core.profiles import select  # darkroom.core.losses in a comment"},
-             {"cell_type": "code", "source": "from darkroom.colorize import pix2pix\nfrom darkroom import regression"},
-             {"cell_type": "markdown", "source": "from darkroom.core import metrics"}]
-    known = ["core.color", "core.images", "core.losses", "core.metrics", "core.profiles", "style", "colorize",
-             "colorize.pix2pix", "regression"]
-    assert book.modules_used(cells, known) == ["core.color", "core.images", "style", "core.profiles",
-                                               "colorize.pix2pix", "regression"]
+    cells = [
+        {
+            "cell_type": "code",
+            "source": "!pip install x\nfrom darkroom.core import color, images\nimport darkroom.style",
+        },
+        {
+            "cell_type": "code",
+            "source": "from darkroom.core.profiles import select  # darkroom.core.losses in a comment",
+        },
+        {
+            "cell_type": "code",
+            "source": "from darkroom.colorize import pix2pix\nfrom darkroom import regression",
+        },
+        {"cell_type": "markdown", "source": "from darkroom.core import metrics"},
+    ]
+    known = [
+        "core.color",
+        "core.images",
+        "core.losses",
+        "core.metrics",
+        "core.profiles",
+        "style",
+        "colorize",
+        "colorize.pix2pix",
+        "regression",
+    ]
+    assert book.modules_used(cells, known) == [
+        "core.color",
+        "core.images",
+        "style",
+        "core.profiles",
+        "colorize.pix2pix",
+        "regression",
+    ]
 
 
 def test_library_modules_name_each_page_once() -> None:
     names = book.library_modules()
-    assert {"core.color", "core.training", "colorize", "colorize.pix2pix", "regression", "regression.plots",
-            "superres"} <= set(names)
+    assert {
+        "core.color",
+        "core.training",
+        "colorize",
+        "colorize.pix2pix",
+        "regression",
+        "regression.plots",
+        "superres",
+    } <= set(names)
     # re-exported modules are documented on their package's page; the running code has none
     assert not {"colorize.cnn", "superres.pixels", "app.runner", "core.__init__"} & set(names)
 

@@ -126,8 +126,15 @@ def test_disc_iou_and_metric_agree_with_hand_count() -> None:
 
 def test_train_autoencoder_runs_saves_and_reloads(tmp_path) -> None:
     train, val = circles.circle_splits(16, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
-    build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3),  # noqa: E731
-                                             output_activation="sigmoid")
+
+    def build():
+        return circles.post_autoencoder(
+            (24, 24, 1),
+            filters=(4, 1),
+            kernel_sizes=(3, 3),
+            output_activation="sigmoid",
+        )
+
     result = circles.train_autoencoder(build, train, val, epochs=2, learning_rate=1e-2, target_iou=0.0)
     assert {"loss", "mse", "iou", "val_loss", "val_mse", "val_iou"} <= set(result.history)
     assert len(result.history["loss"]) == 2 and result.epochs_to_target == 1
@@ -142,8 +149,15 @@ def test_train_autoencoder_runs_saves_and_reloads(tmp_path) -> None:
 
 def test_train_autoencoder_counts_steps_and_times_the_first_apart() -> None:
     train, val = circles.circle_splits(24, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
-    build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3),  # noqa: E731
-                                             output_activation="sigmoid")
+
+    def build():
+        return circles.post_autoencoder(
+            (24, 24, 1),
+            filters=(4, 1),
+            kernel_sizes=(3, 3),
+            output_activation="sigmoid",
+        )
+
     result = circles.train_autoencoder(build, train, val, epochs=2, learning_rate=1e-2)
     assert result.steps == 6  # 3 batches per epoch, 2 epochs, no clock to stop it early
     assert result.first_step_seconds > 0 and result.step_seconds > 0
@@ -184,7 +198,8 @@ def _result(steps: int) -> circles.AutoencoderResult:
 
 def test_budget_note_says_when_budgets_differ() -> None:
     assert circles.budget_note({"a": _result(192), "b": _result(192)}).startswith(
-        "Every run took the same 192 optimizer steps")
+        "Every run took the same 192 optimizer steps"
+    )
     note = circles.budget_note({"MSE": _result(192), "Huber": _result(32)})
     assert "differ" in note and "Huber 32" in note
     with pytest.raises(ValueError, match="at least one run"):

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,14 @@ def _env() -> dict[str, str]:
 
 
 def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "darkroom", *args], cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "darkroom", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture()
@@ -76,25 +81,70 @@ def test_upscale_colour_with_alpha_and_overwrite(folder: Path) -> None:
     big, bits = images.read_image(folder / "big.png")
     assert big.shape == (80, 96, 4) and bits == 8
     assert big[:, -1, 3].mean() > 0.9 and big[:, 0, 3].mean() < 0.1  # the alpha ramp survived, enlarged
-    out = darkroom("-q", "upscale", "photo.png", "style.png", "--scale", "3", "--model", "bicubic",
-                   "--overwrite", cwd=folder)
+    out = darkroom(
+        "-q",
+        "upscale",
+        "photo.png",
+        "style.png",
+        "--scale",
+        "3",
+        "--model",
+        "bicubic",
+        "--overwrite",
+        cwd=folder,
+    )
     assert out.returncode == 0 and out.stderr == "", out.stderr
     assert (folder / "style.png").read_bytes() != before
     assert images.read_image(folder / "style.png")[0].shape == (120, 144, 3)
 
 
 def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) -> None:
-    out = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "art.jpg",
-                   "--iterations", "2", "--width", "32", "--network", "random", "--checkpoint-iterations", "1",
-                   "--checkpoint-output", "ck_%s.png", "--print-iterations", "1", "--progress-write",
-                   "--style-scales", "0.5", "--preserve-colors", "ycbcr", "--pooling", "avg", cwd=folder)
+    out = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--styles",
+        "style.png",
+        "--output",
+        "art.jpg",
+        "--iterations",
+        "2",
+        "--width",
+        "32",
+        "--network",
+        "random",
+        "--checkpoint-iterations",
+        "1",
+        "--checkpoint-output",
+        "ck_%s.png",
+        "--print-iterations",
+        "1",
+        "--progress-write",
+        "--style-scales",
+        "0.5",
+        "--preserve-colors",
+        "ycbcr",
+        "--pooling",
+        "avg",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     assert images.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
     assert sorted(p.name for p in folder.glob("ck_*.png")) == ["ck_0.png", "ck_1.png", "ck_2.png"]
     assert "iteration 1: loss" in out.stdout
     assert len((folder / "progress.txt").read_text().splitlines()) >= 3
-    again = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "art.jpg",
-                     "--iterations", "2", cwd=folder)
+    again = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--styles",
+        "style.png",
+        "--output",
+        "art.jpg",
+        "--iterations",
+        "2",
+        cwd=folder,
+    )
     assert again.returncode == 1 and "art.jpg: exists" in again.stderr
 
 
@@ -102,27 +152,52 @@ def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
     from darkroom import style
 
     style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
-    out = darkroom("stylize", "--content", "photo.png", "--model", "tiny.keras", "--output", "fast.png",
-                   "--width", "30", cwd=folder)
+    out = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--model",
+        "tiny.keras",
+        "--output",
+        "fast.png",
+        "--width",
+        "30",
+        cwd=folder,
+    )
     assert out.returncode == 0, out.stderr
     assert images.read_image(folder / "fast.png")[0].shape == (25, 30, 3) and "one pass" in out.stderr
-    missing = darkroom("stylize", "--content", "photo.png", "--model", "style_fast_nothing", "--output", "f2.png",
-                       cwd=folder)
+    missing = darkroom(
+        "stylize", "--content", "photo.png", "--model", "style_fast_nothing", "--output", "f2.png", cwd=folder
+    )
     assert missing.returncode == 1 and "style_fast_nothing.keras: no such model file" in missing.stderr
-    both = darkroom("stylize", "--content", "photo.png", "--model", "tiny.keras", "--styles", "style.png",
-                    "--output", "f3.png", cwd=folder)
+    both = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--model",
+        "tiny.keras",
+        "--styles",
+        "style.png",
+        "--output",
+        "f3.png",
+        cwd=folder,
+    )
     assert both.returncode == 2 and "not allowed with" in both.stderr
 
 
-@pytest.mark.parametrize("flags,message", [
-    (["--network", "imagenet-vgg-verydeep-19.mat"], "MatConvNet"),
-    (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),
-    (["--checkpoint-iterations", "5"], "go together"),
-    (["--style-blend-weights", "0.5", "0.5"], "one per style"),
-])
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (["--network", "imagenet-vgg-verydeep-19.mat"], "MatConvNet"),
+        (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),
+        (["--checkpoint-iterations", "5"], "go together"),
+        (["--style-blend-weights", "0.5", "0.5"], "one per style"),
+    ],
+)
 def test_stylize_flags_darkroom_cannot_honour_exit_2(folder: Path, flags: list[str], message: str) -> None:
-    out = darkroom("stylize", "--content", "photo.png", "--styles", "style.png", "--output", "o.png", *flags,
-                   cwd=folder)
+    out = darkroom(
+        "stylize", "--content", "photo.png", "--styles", "style.png", "--output", "o.png", *flags, cwd=folder
+    )
     assert out.returncode == 2 and message in out.stderr, out.stderr
     assert not (folder / "o.png").exists()
 
@@ -144,8 +219,9 @@ def test_models_lists_shipped_and_outputs(tmp_path: Path) -> None:
     (tmp_path / "outputs" / "models").mkdir(parents=True)
     (tmp_path / "outputs" / "models" / "mine.keras").write_bytes(b"x")
     env = dict(_env(), DARKROOM_OUTPUTS=str(tmp_path / "outputs"))
-    out = subprocess.run([sys.executable, "-m", "darkroom", "models"], env=env, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "darkroom", "models"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0
     for name in ("resub_x2", "resub_x3", "resub_x4", "mine"):
         assert name in out.stdout
@@ -175,9 +251,25 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_write_leaves_no_output(folder: Path, sig: int) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, "upscale", "photo.png", "out.png", "--scale", "2",
-                             "--model", "bicubic"], cwd=folder, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SLOW_WRITER,
+            "upscale",
+            "photo.png",
+            "out.png",
+            "--scale",
+            "2",
+            "--model",
+            "bicubic",
+        ],
+        cwd=folder,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "WRITING"  # half the bytes are on disk now
         assert any(p.name.startswith(".out.") for p in folder.iterdir())

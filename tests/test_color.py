@@ -60,8 +60,12 @@ def test_tensorflow_conversion_works_inside_tf_data(rgb: np.ndarray) -> None:
 
 @pytest.mark.parametrize(
     "weights, expected",
-    [("post", 0.29 * 0.2 + 0.60 * 0.4 + 0.11 * 0.8), ("rec601", 0.299 * 0.2 + 0.587 * 0.4 + 0.114 * 0.8),
-     ("rec709", 0.2126 * 0.2 + 0.7152 * 0.4 + 0.0722 * 0.8), ((1.0, 0.0, 0.0), 0.2)],
+    [
+        ("post", 0.29 * 0.2 + 0.60 * 0.4 + 0.11 * 0.8),
+        ("rec601", 0.299 * 0.2 + 0.587 * 0.4 + 0.114 * 0.8),
+        ("rec709", 0.2126 * 0.2 + 0.7152 * 0.4 + 0.0722 * 0.8),
+        ((1.0, 0.0, 0.0), 0.2),
+    ],
 )
 def test_gray_formulas(weights: object, expected: float) -> None:
     pixel = np.array([[[0.2, 0.4, 0.8]]], dtype=np.float32)
@@ -183,7 +187,9 @@ def test_chroma_and_squeeze_refuse_bad_shapes() -> None:
 
 def test_to_luminance_of_rgb_gray_and_uint8() -> None:
     rgb = np.random.default_rng(3).random((6, 5, 3), dtype=np.float32)
-    np.testing.assert_allclose(color.to_luminance(rgb), rgb @ np.array(color.GRAY_WEIGHTS["rec709"]), atol=1e-6)
+    np.testing.assert_allclose(
+        color.to_luminance(rgb), rgb @ np.array(color.GRAY_WEIGHTS["rec709"]), atol=1e-6
+    )
     gray = rgb[..., 0]
     np.testing.assert_array_equal(color.to_luminance(gray), gray)
     np.testing.assert_array_equal(color.to_luminance(gray[..., None]), gray)
@@ -230,4 +236,3 @@ def test_colour_views_hold_lightness_and_keep_each_channel_apart() -> None:
     np.testing.assert_allclose(views["ab"][0, 1], views["ab"][0, 1, 0], atol=1e-3)  # gray stays gray
     with pytest.raises(ValueError, match="received 120"):
         color.colour_views(red_dark, lightness=120)
-

@@ -6,11 +6,9 @@ import subprocess
 import sys
 import textwrap
 
+import keras
 import numpy as np
 import pytest
-
-import darkroom  # noqa: F401
-import keras
 import tensorflow as tf
 
 from darkroom import colorize as C
@@ -37,10 +35,23 @@ def test_the_light_cnn_has_about_half_a_million_parameters():
 
 def test_architecture_facts_read_the_post_cnn_and_the_light_cnn():
     post = C.architecture_facts(C.build_post_cnn(dropout=0.3), 64)
-    assert post == {"input_side": 64, "first_width": 64, "widest": 512, "kernel": 3, "bottleneck_side": 8,
-                    "conv_layers": 13, "dropout": 0.3, "output_channels": 2}
+    assert post == {
+        "input_side": 64,
+        "first_width": 64,
+        "widest": 512,
+        "kernel": 3,
+        "bottleneck_side": 8,
+        "conv_layers": 13,
+        "dropout": 0.3,
+        "output_channels": 2,
+    }
     light = C.architecture_facts(C.build_light_cnn(8), 32)
-    assert (light["first_width"], light["widest"], light["bottleneck_side"], light["dropout"]) == (8, 32, 8, 0.0)
+    assert (light["first_width"], light["widest"], light["bottleneck_side"], light["dropout"]) == (
+        8,
+        32,
+        8,
+        0.0,
+    )
     with pytest.raises(ValueError, match="no Conv2D"):
         C.architecture_facts(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), 4)
 
@@ -105,8 +116,9 @@ def test_train_colorizer_changes_weights_and_lowers_loss(scenes):
     untrained = C.build_light_cnn(8)  # what train_colorizer builds from the same seed
     untrained.compile(loss="mse")
     first = untrained.evaluate(L, ab, verbose=0)
-    result = C.train_colorizer(scenes[:8], width=8, epochs=5, batch_size=8, learning_rate=1e-3,
-                               augment="none", seed=0)
+    result = C.train_colorizer(
+        scenes[:8], width=8, epochs=5, batch_size=8, learning_rate=1e-3, augment="none", seed=0
+    )
     assert result.epochs_run == 5 and result.stop_reason == "epochs"
     assert any(not np.allclose(a, b) for a, b in zip(untrained.get_weights(), result.model.get_weights()))
     assert result.model.evaluate(L, ab, verbose=0) < first
@@ -131,12 +143,17 @@ def test_writeup_augmentation_flips_both_ways_and_changes_the_tone():
     img = np.clip(0.4 + 0.1 * rng.random((16, 16, 3)), 0, 1).astype(np.float32)
     img[:8, :8] = (0.5, 0.35, 0.35)
     ds = cnn._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3)
-    (L, ab), = list(ds.as_numpy_iterator())
-    again, = list(cnn._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3).as_numpy_iterator())
+    ((L, ab),) = list(ds.as_numpy_iterator())
+    (again,) = list(cnn._writeup_dataset(np.repeat(img[None], 24, axis=0), 24, seed=3).as_numpy_iterator())
     np.testing.assert_array_equal(L, again[0])  # seeded
-    L0, ab0 = pairs.to_model_pairs(img[None])
-    red_at = [(int(a[..., 0][:8].mean() > a[..., 0][8:].mean()), int(a[..., 0][:, :8].mean() > a[..., 0][:, 8:].mean()))
-              for a in ab]
+    L0, _ab0 = pairs.to_model_pairs(img[None])
+    red_at = [
+        (
+            int(a[..., 0][:8].mean() > a[..., 0][8:].mean()),
+            int(a[..., 0][:, :8].mean() > a[..., 0][:, 8:].mean()),
+        )
+        for a in ab
+    ]
     assert len(set(red_at)) == 4  # red seen in all four corners: left-right and upside-down flips
     assert all(x.std() > 1.5 * L0.std() for x in L)  # every image got one of the three tones
     assert L.shape == (24, 16, 16, 1) and ab.shape == (24, 16, 16, 2)
@@ -289,7 +306,9 @@ def test_score_rows_put_gray_at_zero_and_truth_last(scenes):
 def test_pick_on_crops_reports_the_margin_and_its_noise(scenes):
     keras.utils.set_random_seed(0)
     good = C.train_colorizer(scenes, epochs=3, width=8, learning_rate=2e-3).model
-    blank = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")])
+    blank = keras.Sequential(
+        [keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")]
+    )
     choice = C.pick_on_crops({"trained": good, "gray": blank}, scenes)
     assert choice.best in ("trained", "gray") and choice.margin_db >= 0 and choice.margin_stderr_db >= 0
     assert set(choice.mean_psnr) == {"trained", "gray"}
@@ -304,7 +323,9 @@ def test_colorize_refuses_an_empty_image_by_name(scenes):
 
 
 def test_predictions_and_score_rows_make_the_notebooks_score_table(scenes):
-    blank = keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")])
+    blank = keras.Sequential(
+        [keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")]
+    )
     preds = C.predictions({"gray": None, "blank": blank}, scenes[:3])
     np.testing.assert_allclose(preds["blank"], preds["gray"], atol=1e-5)  # ab = 0 is gray
     rows = C.score_rows(scenes[:3], preds)
@@ -315,7 +336,9 @@ def test_predictions_and_score_rows_make_the_notebooks_score_table(scenes):
 def test_check_rows_and_saved_colorizers(scenes):
     r = C.train_colorizer(scenes[:4], epochs=1, width=4)
     (row,) = C.check_rows({"mse": r})
-    assert row["model"] == "mse" and row["ratio"] == pytest.approx(r.check.ratio) and row["ok"] in ("yes", "NO")
+    assert (
+        row["model"] == "mse" and row["ratio"] == pytest.approx(r.check.ratio) and row["ok"] in ("yes", "NO")
+    )
     assert C.saved_colorizers("toy") == {}
     from darkroom.core import training
 
@@ -329,5 +352,3 @@ def test_training_photos_fall_back_to_crops_of_the_bundled_photos():
     photos = C.training_photos(24, 5, seed=1, use_cached=False)
     assert photos.images.shape == (5, 24, 24, 3) and "bundled training photos" in photos.source
     np.testing.assert_array_equal(photos.images, C.training_photos(24, 5, seed=1, use_cached=False).images)
-
-

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import darkroom  # noqa: F401
-
 from darkroom.colorize import pairs
 from darkroom.core import data
 
@@ -18,7 +16,10 @@ def test_to_model_pairs_round_trips_through_from_model_pairs():
 
 
 def test_flip_augmentation_is_repeatable_and_flips_L_and_ab_together():
-    ramp = np.tile(np.arange(8, dtype=np.float32), (8, 1))[None, ..., None] + 10 * np.arange(32)[:, None, None, None]
+    ramp = (
+        np.tile(np.arange(8, dtype=np.float32), (8, 1))[None, ..., None]
+        + 10 * np.arange(32)[:, None, None, None]
+    )
     L, ab = ramp.astype(np.float32), np.concatenate([ramp, -ramp], -1).astype(np.float32)
 
     def epochs(n):
@@ -27,7 +28,7 @@ def test_flip_augmentation_is_repeatable_and_flips_L_and_ab_together():
         return [(np.concatenate(xs), np.concatenate(ys)) for xs, ys in runs]
 
     (x1, y1), (x2, _) = epochs(2)
-    (x1_again, _), = epochs(1)
+    ((x1_again, _),) = epochs(1)
     np.testing.assert_array_equal(x1, x1_again)  # same seed, same flips, whatever the thread timing
     flipped = x1[:, 0, 0, 0] != L[:, 0, 0, 0]
     assert 0 < flipped.sum() < len(L)  # some flipped, some not

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import tarfile
 import warnings
 from pathlib import Path
 
@@ -13,7 +11,6 @@ import pytest
 from PIL import Image
 
 from darkroom.core import color, data
-
 
 # --- embedded photos -------------------------------------------------------------------
 
@@ -37,9 +34,7 @@ def test_random_patches_are_crops_of_the_photos():
     np.testing.assert_array_equal(patches, data.random_patches(photos, 32, 5, seed=3))
     # Without zoom a patch is an exact crop of one photo.
     p = patches[0]
-    found = any(
-        np.any(np.all(np.isclose(img[:, :, 0][None], p[0, 0, 0]), axis=0)) for img in photos.values()
-    )
+    found = any(np.any(np.all(np.isclose(img[:, :, 0][None], p[0, 0, 0]), axis=0)) for img in photos.values())
     assert found
 
 
@@ -69,7 +64,9 @@ def messy_folder(tmp_path: Path) -> Path:
     _write_jpeg(root / "tall.jpg", 23, 71, 1)
     _write_jpeg(root / "sub" / "square.jpeg", 64, 64, 2)
     Image.fromarray(np.full((30, 50, 3), (200, 30, 30), np.uint8)).save(root / "sub" / "red.png")
-    Image.fromarray(np.tile(np.arange(40, dtype=np.uint8)[None] * 6, (40, 1)), mode="L").save(root / "gray.png")
+    Image.fromarray(np.tile(np.arange(40, dtype=np.uint8)[None] * 6, (40, 1)), mode="L").save(
+        root / "gray.png"
+    )
     (root / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
     noise = np.random.default_rng(3).integers(0, 255, (120, 120, 3), dtype=np.uint8)
     full = io.BytesIO()
@@ -81,7 +78,13 @@ def messy_folder(tmp_path: Path) -> Path:
 
 def test_scan_sorts_files_by_reason(messy_folder):
     scan = data.scan_image_folder(messy_folder)
-    assert sorted(p.name for p in scan.files) == ["gray.png", "red.png", "square.jpeg", "tall.jpg", "wide.jpg"]
+    assert sorted(p.name for p in scan.files) == [
+        "gray.png",
+        "red.png",
+        "square.jpeg",
+        "tall.jpg",
+        "wide.jpg",
+    ]
     assert [p.name for p in scan.skipped["unreadable"]] == ["corrupt.jpg"]
     assert [p.name for p in scan.skipped["truncated"]] == ["truncated.jpg"]
     assert [p.name for p in scan.skipped["not images"]] == ["notes.txt"]
@@ -115,8 +118,9 @@ def test_image_folder_batches_shuffles_and_skips_gray(messy_folder):
         warnings.simplefilter("ignore", data.SkippedFilesWarning)
         ds = data.image_folder(messy_folder, 16, batch_size=3, grayscale="skip", seed=1)
         first = list(ds.as_numpy_iterator())
-        again = list(data.image_folder(messy_folder, 16, batch_size=3, grayscale="skip", seed=1)
-                     .as_numpy_iterator())
+        again = list(
+            data.image_folder(messy_folder, 16, batch_size=3, grayscale="skip", seed=1).as_numpy_iterator()
+        )
     assert [b.shape for b in first] == [(3, 16, 16, 3), (1, 16, 16, 3)]
     np.testing.assert_array_equal(np.concatenate(first), np.concatenate(again))  # same seed, same order
 
@@ -184,8 +188,9 @@ def test_augmented_pipeline_is_seeded_and_crops_to_size(messy_folder):
         warnings.simplefilter("ignore", data.SkippedFilesWarning)
         ds = data.image_folder(messy_folder, 20, augment=True, shuffle=False, seed=5)
         a = np.stack(list(ds.as_numpy_iterator()))
-        b = np.stack(list(data.image_folder(messy_folder, 20, augment=True, shuffle=False, seed=5)
-                          .as_numpy_iterator()))
+        b = np.stack(
+            list(data.image_folder(messy_folder, 20, augment=True, shuffle=False, seed=5).as_numpy_iterator())
+        )
     assert a.shape == (5, 20, 20, 3) and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
 
@@ -230,14 +235,21 @@ def test_tone_augment_changes_lightness_not_hue(kind):
 
 def test_caltech256_parses_names(tmp_path):
     root = tmp_path / "256_ObjectCategories"
-    for folder, files in {"001.ak47": ["001_0001.jpg", "001_0002.jpg"], "257.clutter": ["257_0010.jpg"],
-                          "002.american-flag": ["002_0001.jpg", "RENAME2", "001_0003.jpg"]}.items():
+    for folder, files in {
+        "001.ak47": ["001_0001.jpg", "001_0002.jpg"],
+        "257.clutter": ["257_0010.jpg"],
+        "002.american-flag": ["002_0001.jpg", "RENAME2", "001_0003.jpg"],
+    }.items():
         (root / folder).mkdir(parents=True)
         for f in files:
             (root / folder / f).write_bytes(b"x")
     items = data.caltech256(tmp_path)
     assert [(i.category, i.name, i.number) for i in items] == [
-        (1, "ak47", 1), (1, "ak47", 2), (2, "american-flag", 1), (257, "clutter", 10)]
+        (1, "ak47", 1),
+        (1, "ak47", 2),
+        (2, "american-flag", 1),
+        (257, "clutter", 10),
+    ]
     assert items[0].path == root / "001.ak47" / "001_0001.jpg"
     splits = data.split_by_image(items, val=0.25, test=0.25, seed=0)
     assert sorted(len(v) for v in splits.values()) == [1, 1, 2]

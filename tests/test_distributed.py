@@ -132,18 +132,30 @@ WORKER = textwrap.dedent(
 def _env(**extra: str) -> dict[str, str]:
     lib = str(REPO / "lib")
     path = os.pathsep.join(p for p in (lib, os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": path,
+        "CUDA_VISIBLE_DEVICES": "",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **extra,
+    }
 
 
 def _result(stdout: str, stderr: str) -> dict:
     lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
     assert lines, f"no RESULT line; stderr ends: {stderr[-2000:]}"
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def _run(script: Path, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
-                          timeout=TIMEOUT_S, env=_env(), check=False)
+    proc = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=_env(),
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return _result(proc.stdout, proc.stderr)
 
@@ -167,8 +179,15 @@ def _run_workers(script: Path, *args: str) -> list[tuple[int, str, str]]:
     try:
         for index in range(2):
             config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-            procs.append(subprocess.Popen([sys.executable, str(script), "worker", *args], env=_env(TF_CONFIG=config),
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, str(script), "worker", *args],
+                    env=_env(TF_CONFIG=config),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
         outputs = []
         for proc in procs:
             out, err = proc.communicate(timeout=TIMEOUT_S)
@@ -230,9 +249,12 @@ def test_fit_under_multi_worker_strategy_matches_one_device(worker: Path, mirror
     assert _weights_gap(chief["weights"], results[1]["run"]["weights"]) < WEIGHT_ATOL
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3.15's fit under MultiWorkerMirroredStrategy: strategy.reduce "
-                                       "on the whole (x, y) batch in _maybe_symbolic_build, and scalar logs "
-                                       "averaged with axis=0 (training.fit works around both)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="Keras 3.15's fit under MultiWorkerMirroredStrategy: strategy.reduce "
+    "on the whole (x, y) batch in _maybe_symbolic_build, and scalar logs "
+    "averaged with axis=0 (training.fit works around both)",
+)
 def test_bare_keras_fit_under_multi_worker_strategy(worker: Path) -> None:
     runs = _run_workers(worker, "--bare-keras")
     assert [code for code, _, _ in runs] == [0, 0], runs[0][2][-1000:]

@@ -24,8 +24,15 @@ def _fake_archive(tmp_path: Path) -> tuple[Path, str]:
 def test_fetch_downloads_verifies_and_extracts(tmp_path, monkeypatch):
     monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
     archive, sha = _fake_archive(tmp_path)
-    registry = {"fake": downloads.Archive(url=archive.as_uri(), filename="fakeset.tgz",
-                                     size=archive.stat().st_size, sha256=sha, folder="fakeset")}
+    registry = {
+        "fake": downloads.Archive(
+            url=archive.as_uri(),
+            filename="fakeset.tgz",
+            size=archive.stat().st_size,
+            sha256=sha,
+            folder="fakeset",
+        )
+    }
     assert downloads.cached("fake", registry=registry) is None
     folder = downloads.fetch("fake", registry=registry)
     assert downloads.cached("fake", registry=registry) == folder
@@ -49,7 +56,9 @@ def test_fetch_checksum_mismatch_leaves_no_file(tmp_path, monkeypatch):
 
 def test_fetch_offline_says_where_to_put_the_archive(tmp_path, monkeypatch):
     monkeypatch.setenv("DARKROOM_DATA", str(tmp_path / "data"))
-    registry = {"gone": downloads.Archive(url=(tmp_path / "nowhere.tgz").as_uri(), filename="gone.tgz", size=10)}
+    registry = {
+        "gone": downloads.Archive(url=(tmp_path / "nowhere.tgz").as_uri(), filename="gone.tgz", size=10)
+    }
     with pytest.raises(FileNotFoundError, match="by hand") as info:
         downloads.fetch("gone", registry=registry)
     assert str(tmp_path / "data" / "downloads" / "gone.tgz") in str(info.value)
@@ -59,5 +68,7 @@ def test_fetch_offline_says_where_to_put_the_archive(tmp_path, monkeypatch):
 
 
 def test_registry_knows_the_real_archives():
-    assert downloads.REGISTRY["flower_photos"].sha256 and downloads.REGISTRY["flower_photos"].size == 228_813_984
+    assert (
+        downloads.REGISTRY["flower_photos"].sha256 and downloads.REGISTRY["flower_photos"].size == 228_813_984
+    )
     assert downloads.REGISTRY["caltech256"].filename == "256_ObjectCategories.tar"

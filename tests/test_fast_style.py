@@ -91,10 +91,21 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
     monkeypatch.setenv("DARKROOM_OUTPUTS", str(tmp_path))
     swirls = data.procedural_style("swirls", 64)
     photos = data.sample_photos("train")
-    result = style.train_fast_style(swirls, photos, style_name="swirls_test", size=32, crops=16, batch_size=4,
-                                         epochs=10, learning_rate=5e-3, weights="multiscale", filters=(4, 8, 8),
-                                         residual_blocks=1, validation_photos=data.sample_photos("val"),
-                                         progress=False)
+    result = style.train_fast_style(
+        swirls,
+        photos,
+        style_name="swirls_test",
+        size=32,
+        crops=16,
+        batch_size=4,
+        epochs=10,
+        learning_rate=5e-3,
+        weights="multiscale",
+        filters=(4, 8, 8),
+        residual_blocks=1,
+        validation_photos=data.sample_photos("val"),
+        progress=False,
+    )
     assert isinstance(result.train, training.TrainResult) and result.train.stop_reason == "epochs"
     losses = result.history["loss"]
     assert len(losses) == 10 and losses[-1] < 0.85 * losses[0]
@@ -118,13 +129,16 @@ def test_saved_model_loads_after_importing_only_style(tiny, tmp_path) -> None:
 
     path = tmp_path / "style_fast_tiny.keras"
     tiny.save(path)
-    script = ("import keras, darkroom.style, numpy as np\n"
-              f"m = keras.models.load_model({str(path)!r})\n"
-              "print(m(np.zeros((1, 9, 13, 3), 'float32')).shape)\n")
+    script = (
+        "import keras, darkroom.style, numpy as np\n"
+        f"m = keras.models.load_model({str(path)!r})\n"
+        "print(m(np.zeros((1, 9, 13, 3), 'float32')).shape)\n"
+    )
     lib = str(Path(__file__).resolve().parents[1] / "lib")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (lib, os.environ.get("PYTHONPATH"))))}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "(1, 9, 13, 3)"
 
@@ -142,4 +156,3 @@ def test_comparison_rows_score_each_result_against_the_style() -> None:
     assert rows[0]["total loss"] >= rows[0]["style loss"]
     with pytest.raises(ValueError, match="received none"):
         style.comparison_rows({}, photo, swirls)
-

@@ -58,14 +58,14 @@ def test_xls_round_trip_writes_a_real_excel97_file_with_header(tmp_path):
 
 def test_missing_file_error_names_the_path(tmp_path):
     missing = tmp_path / "nope.xls"
-    with pytest.raises(FileNotFoundError, match="nope.xls"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.xls"):
         fire_theft.load_fire_theft(missing)
 
 
 def test_corrupt_file_error_names_the_path(tmp_path):
     bad = tmp_path / "corrupt.xls"
     bad.write_bytes(b"this is not an excel workbook at all" * 20)
-    with pytest.raises(ValueError, match="corrupt.xls"):
+    with pytest.raises(ValueError, match=r"corrupt\.xls"):
         fire_theft.load_fire_theft(bad)
 
 
@@ -73,7 +73,7 @@ def test_truncated_file_is_rejected(tmp_path):
     good = (REPO / "data" / "fire_theft.xls").read_bytes()
     bad = tmp_path / "half.xls"
     bad.write_bytes(good[: len(good) // 2])
-    with pytest.raises(ValueError, match="half.xls"):
+    with pytest.raises(ValueError, match=r"half\.xls"):
         fire_theft.load_fire_theft(bad)
 
 

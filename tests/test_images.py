@@ -46,10 +46,10 @@ def test_max_side_shrinks_keeping_aspect(tmp_path: Path) -> None:
 
 
 def test_missing_and_corrupt_files(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.png"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.png"):
         images.load_image(tmp_path / "nope.png")
     (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
-    with pytest.raises(ValueError, match="bad.jpg"):
+    with pytest.raises(ValueError, match=r"bad\.jpg"):
         images.load_image(tmp_path / "bad.jpg")
 
 
@@ -79,8 +79,8 @@ def test_show_and_save_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 # ----------------------------------------------------------------------------- users' files
 def test_read_image_keeps_16_bits_gray_png_and_colour_tiff(tmp_path: Path) -> None:
-    from PIL import Image
     import tifffile
+    from PIL import Image
 
     gray = np.arange(0, 65536, 257 * 3, dtype=np.uint16)[: 8 * 10].reshape(8, 10)
     Image.fromarray(gray).save(tmp_path / "g16.png")
@@ -125,8 +125,12 @@ def test_read_image_errors_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "text.jpg").write_text("not a picture")
     images.write_image(tmp_path / "ok.png", np.random.default_rng(0).random((40, 40, 3)))
     (tmp_path / "cut.png").write_bytes((tmp_path / "ok.png").read_bytes()[:300])
-    for name, words in [("missing.png", "no such file"), ("empty.png", "empty file"),
-                        ("text.jpg", "not an image"), ("cut.png", "truncated")]:
+    for name, words in [
+        ("missing.png", "no such file"),
+        ("empty.png", "empty file"),
+        ("text.jpg", "not an image"),
+        ("cut.png", "truncated"),
+    ]:
         with pytest.raises((FileNotFoundError, images.ImageFileError), match=words) as err:
             images.read_image(tmp_path / name)
         assert name in str(err.value)
@@ -209,7 +213,9 @@ def test_resize_tensorflow_backend_matches_tf_kernels_and_takes_batches() -> Non
     assert np.abs(images.resize(x[0], (18, 24)) - expected[0]).max() > 1e-3
     assert images.resize(x[0, :, :, 0], (6, 8), "area", backend="tensorflow").shape == (6, 8)
     shrunk = images.resize(x[0], (3, 4), backend="tensorflow")  # antialias on by default when shrinking
-    np.testing.assert_allclose(shrunk, np.clip(tf.image.resize(x[0], (3, 4), "bicubic", antialias=True), 0, 1), atol=1e-6)
+    np.testing.assert_allclose(
+        shrunk, np.clip(tf.image.resize(x[0], (3, 4), "bicubic", antialias=True), 0, 1), atol=1e-6
+    )
     with pytest.raises(ValueError, match="'area' for backend 'skimage'"):
         images.resize(x[0], (3, 4), "area")
     with pytest.raises(ValueError, match="backend 'tensorflow'"):
@@ -221,4 +227,6 @@ def test_resize_clip_and_uint8() -> None:
     assert images.resize(signed, (8, 8), backend="tensorflow", clip=False).min() < 0  # chroma keeps its sign
     assert images.resize(signed, (8, 8), backend="tensorflow").min() == 0.0
     u8 = np.full((4, 4, 3), 255, np.uint8)
-    np.testing.assert_allclose(images.resize(u8, (8, 8)), 1.0, atol=1e-6)  # divided by 255 once, not clipped from 255
+    np.testing.assert_allclose(
+        images.resize(u8, (8, 8)), 1.0, atol=1e-6
+    )  # divided by 255 once, not clipped from 255

@@ -21,13 +21,13 @@ Y_PRED = np.array([1, 2, 3, 4], np.float32).reshape(1, 2, 2, 1)
 @pytest.mark.parametrize(
     "fn, expected",
     [
-        (losses.sum_of_squares, 30.0),            # 1 + 4 + 9 + 16
-        (losses.mean_squared_error, 7.5),         # 30 / 4
-        (losses.mean_absolute_error, 2.5),        # (1 + 2 + 3 + 4) / 4
-        (losses.huber, 2.0),                      # (0.5 + 1.5 + 2.5 + 3.5) / 4 with delta 1
-        (losses.normalized_l2, 0.075),            # 30 / (4 * 100)
-        (losses.inverted_distance, 1 / 30),       # 1 / 30 (epsilon 1e-6 is negligible)
-        (losses.total_variation, 3.0),            # vertical |3-1|,|4-2| -> 2; horizontal |2-1|,|4-3| -> 1
+        (losses.sum_of_squares, 30.0),  # 1 + 4 + 9 + 16
+        (losses.mean_squared_error, 7.5),  # 30 / 4
+        (losses.mean_absolute_error, 2.5),  # (1 + 2 + 3 + 4) / 4
+        (losses.huber, 2.0),  # (0.5 + 1.5 + 2.5 + 3.5) / 4 with delta 1
+        (losses.normalized_l2, 0.075),  # 30 / (4 * 100)
+        (losses.inverted_distance, 1 / 30),  # 1 / 30 (epsilon 1e-6 is negligible)
+        (losses.total_variation, 3.0),  # vertical |3-1|,|4-2| -> 2; horizontal |2-1|,|4-3| -> 1
         (losses.mse_plus_tv, 7.5 + 0.05 * 3.0),
     ],
 )
@@ -66,8 +66,9 @@ def test_ssim_loss_agrees_with_scikit_image() -> None:
     rng = np.random.default_rng(1)
     a = rng.random((40, 40)).astype(np.float32)
     b = np.clip(a + rng.normal(0, 0.1, a.shape), 0, 1).astype(np.float32)
-    ref = structural_similarity(a, b, data_range=1.0, gaussian_weights=True, sigma=1.5,
-                                use_sample_covariance=False)
+    ref = structural_similarity(
+        a, b, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
     ours = 1 - losses.ssim_loss(a[None, ..., None], b[None, ..., None]).numpy()[0]
     assert ours == pytest.approx(ref, abs=2e-3)
 
@@ -107,7 +108,9 @@ def test_get_by_name_and_unknown_name() -> None:
 @pytest.mark.parametrize("name", sorted(losses.LOSSES))
 def test_every_loss_trains_in_compile_and_in_a_custom_loop(name: str) -> None:
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")]
+    )
     model.compile(optimizer="adam", loss=losses.get(name))
     x = np.random.default_rng(0).random((4, 16, 16, 1)).astype(np.float32)
     assert np.isfinite(model.train_on_batch(x, x))

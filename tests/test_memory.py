@@ -9,13 +9,15 @@ from darkroom.core import memory
 
 
 def _small_model() -> keras.Model:
-    return keras.Sequential([
-        keras.Input((8, 8, 1)),
-        keras.layers.Conv2D(4, 3, padding="same", name="conv"),
-        keras.layers.Dropout(0.5, name="drop"),
-        keras.layers.Flatten(name="flat"),
-        keras.layers.Dense(10, name="dense"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(4, 3, padding="same", name="conv"),
+            keras.layers.Dropout(0.5, name="drop"),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(10, name="dense"),
+        ]
+    )
 
 
 def test_layer_table_matches_hand_counts() -> None:
@@ -31,8 +33,9 @@ def test_layer_table_matches_hand_counts() -> None:
     assert table.optimizer_bytes == 2 * 2610 * 4  # Adam keeps two slots per parameter
     assert table.data_bytes == 2 * (64 + 10) * 4  # input and target batch
     assert table.activation_bytes == 4 * 2 * (256 + 256 + 256 + 10) + 2 * 256
-    assert table.total_bytes == (table.fixed_bytes + table.data_bytes + table.activation_bytes
-                                 + table.workspace_bytes)
+    assert table.total_bytes == (
+        table.fixed_bytes + table.data_bytes + table.activation_bytes + table.workspace_bytes
+    )
     assert "dense" in table.to_text() and "total, batch 2" in table.to_text()
     assert memory.layer_table(_small_model(), 2, optimizer="sgd").optimizer_bytes == 0
 
@@ -59,20 +62,31 @@ def test_bad_arguments() -> None:
         memory.layer_table(_small_model(), 0)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         memory.layer_table(_small_model(), 1, optimizer="lbfgs")
-    with pytest.raises(TypeError, match="expects a keras.Model"):
+    with pytest.raises(TypeError, match=r"expects a keras\.Model"):
         memory.layer_table("model", 1)
 
 
 def test_shape_mismatch_is_reported_by_layer_name() -> None:
     layers = [keras.layers.Dense(100, name="fc"), keras.layers.Reshape((150, 100, 2), name="to_image")]
-    with pytest.raises(ValueError, match=r"layer 'to_image' \(Reshape\) cannot take the output of layer 'fc', "
-                                         r"which is shaped \(batch, 100\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'to_image' \(Reshape\) cannot take the output of layer 'fc', "
+        r"which is shaped \(batch, 100\)",
+    ):
         memory.check_layers(layers, (64,))
-    convs = [keras.layers.Conv2D(8, 7, padding="same", name="c1"), keras.layers.Conv2D(1, 4, padding="same", name="c2")]
-    with pytest.raises(ValueError, match=r"the last layer, layer 'c2', outputs \(150, 100, 1\) per example "
-                                         r"but the target is \(150, 100, 2\)"):
+    convs = [
+        keras.layers.Conv2D(8, 7, padding="same", name="c1"),
+        keras.layers.Conv2D(1, 4, padding="same", name="c2"),
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"the last layer, layer 'c2', outputs \(150, 100, 1\) per example "
+        r"but the target is \(150, 100, 2\)",
+    ):
         memory.check_layers(convs, (150, 100, 1), target_shape=(150, 100, 2))
-    ok = memory.check_layers([keras.layers.Conv2D(2, 3, padding="same")], (16, 16, 1), target_shape=(16, 16, 2))
+    ok = memory.check_layers(
+        [keras.layers.Conv2D(2, 3, padding="same")], (16, 16, 1), target_shape=(16, 16, 2)
+    )
     assert ok.output_shape == (None, 16, 16, 2)
 
 
@@ -91,23 +105,29 @@ def test_estimate_is_within_a_third_of_measured_peak_memory() -> None:
 
 
 def test_multiply_adds_match_hand_counts() -> None:
-    model = keras.Sequential([keras.Input((10, 8, 2)),
-                              keras.layers.Conv2D(4, 3, padding="same"),           # 10*8*4 * 3*3*2 = 5760
-                              keras.layers.Conv2D(3, 2, strides=2, padding="same"),  # 5*4*3 * 2*2*4 = 960
-                              keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same"),  # 5*4*3 * 3*3*2
-                              keras.layers.Flatten(),
-                              keras.layers.Dense(5)])                                # 10*8*2 * 5 = 800
+    model = keras.Sequential(
+        [
+            keras.Input((10, 8, 2)),
+            keras.layers.Conv2D(4, 3, padding="same"),  # 10*8*4 * 3*3*2 = 5760
+            keras.layers.Conv2D(3, 2, strides=2, padding="same"),  # 5*4*3 * 2*2*4 = 960
+            keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same"),  # 5*4*3 * 3*3*2
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),
+        ]
+    )  # 10*8*2 * 5 = 800
     assert memory.multiply_adds(model) == 5760 + 960 + 1080 + 800
-    with pytest.raises(ValueError, match="built keras.Model"):
+    with pytest.raises(ValueError, match=r"built keras\.Model"):
         memory.multiply_adds("not a model")
 
 
 # --- planning from a spec: nets too big to build ---------------------------------------------------
 
+
 def test_plan_counts_the_post_s_first_colorizer_by_hand() -> None:
     # Two 7x7 convolutions of 30 features on 150x100x1, then a dense layer to 150*100*2 values.
-    spec = memory.plan(memory.conv_dense_layers((150, 100, 2), features=30, conv_layers=2, kernel_size=7),
-                         (150, 100, 1))
+    spec = memory.plan(
+        memory.conv_dense_layers((150, 100, 2), features=30, conv_layers=2, kernel_size=7), (150, 100, 1)
+    )
     by_name = {layer.name: layer for layer in spec.layers}
     assert by_name["conv1"].params == 7 * 7 * 1 * 30 + 30 == 1_500
     assert by_name["conv2"].params == 7 * 7 * 30 * 30 + 30 == 44_130
@@ -136,14 +156,21 @@ def test_fits_on_a_spec_finds_the_largest_batch() -> None:
 
 def test_plan_agrees_with_the_built_model_for_every_layer_kind_it_knows() -> None:
     def layers() -> list[keras.layers.Layer]:
-        return [keras.layers.Conv2D(6, 3, padding="same", name="conv"),
-                keras.layers.BatchNormalization(name="bn"), keras.layers.ReLU(name="relu"),
-                keras.layers.Conv2D(8, 3, strides=2, groups=2, use_bias=False, name="grouped"),
-                keras.layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="up"),
-                keras.layers.MaxPooling2D(name="pool"), keras.layers.SpatialDropout2D(0.1, name="sdrop"),
-                keras.layers.Flatten(name="flat"), keras.layers.Dense(7, name="fc"),
-                keras.layers.Dropout(0.2, name="drop"), keras.layers.Reshape((7, 1), name="shape"),
-                keras.layers.Dense(2, use_bias=False, name="per_step")]
+        return [
+            keras.layers.Conv2D(6, 3, padding="same", name="conv"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.ReLU(name="relu"),
+            keras.layers.Conv2D(8, 3, strides=2, groups=2, use_bias=False, name="grouped"),
+            keras.layers.Conv2DTranspose(3, 3, strides=2, padding="same", name="up"),
+            keras.layers.MaxPooling2D(name="pool"),
+            keras.layers.SpatialDropout2D(0.1, name="sdrop"),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(7, name="fc"),
+            keras.layers.Dropout(0.2, name="drop"),
+            keras.layers.Reshape((7, 1), name="shape"),
+            keras.layers.Dense(2, use_bias=False, name="per_step"),
+        ]
+
     planned = memory.plan(layers(), (17, 13, 2))
     built = memory.spec_from_model(memory.check_layers(layers(), (17, 13, 2)))
     assert planned.layers == built.layers
@@ -152,10 +179,14 @@ def test_plan_agrees_with_the_built_model_for_every_layer_kind_it_knows() -> Non
 
 
 def test_plan_reports_shape_errors_and_unknown_layers() -> None:
-    with pytest.raises(ValueError, match=r"layer 'to_image' \(Reshape\) cannot take the output of layer 'fc', "
-                                         r"which is shaped \(batch, 64\)"):
-        memory.plan([keras.layers.Dense(64, name="fc"), keras.layers.Reshape((150, 100, 2), name="to_image")],
-                      (1000,))
+    with pytest.raises(
+        ValueError,
+        match=r"layer 'to_image' \(Reshape\) cannot take the output of layer 'fc', "
+        r"which is shaped \(batch, 64\)",
+    ):
+        memory.plan(
+            [keras.layers.Dense(64, name="fc"), keras.layers.Reshape((150, 100, 2), name="to_image")], (1000,)
+        )
     with pytest.raises(ValueError, match=r"outputs \(4, 4, 1\) per example but the target is \(4, 4, 2\)"):
         memory.plan([keras.layers.Conv2D(1, 3, padding="same")], (4, 4, 1), target_shape=(4, 4, 2))
     with pytest.raises(ValueError, match=r"cannot count the weights of layer 'lstm' \(LSTM\)"):
@@ -194,11 +225,16 @@ def test_measured_total_includes_the_weights_gradients_and_adam_slots() -> None:
 
 
 def test_all_layers_reaches_into_nested_models() -> None:
-    block = keras.Sequential([keras.layers.Conv2D(2, 3, padding="same", name="inner_conv"),
-                              keras.layers.BatchNormalization(name="inner_norm")], name="block")
+    block = keras.Sequential(
+        [
+            keras.layers.Conv2D(2, 3, padding="same", name="inner_conv"),
+            keras.layers.BatchNormalization(name="inner_norm"),
+        ],
+        name="block",
+    )
     inputs = keras.Input((8, 8, 1))
     model = keras.Model(inputs, keras.layers.Dense(1, name="head")(block(inputs)), name="outer")
     names = [layer.name for layer in memory.all_layers(model)]
     assert {"block", "inner_conv", "inner_norm", "head"} <= set(names) and "outer" not in names
-    with pytest.raises(TypeError, match="expects a keras.Model or layer; received str"):
+    with pytest.raises(TypeError, match=r"expects a keras\.Model or layer; received str"):
         memory.all_layers("model")

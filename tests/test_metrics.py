@@ -57,7 +57,9 @@ def test_ssim_matches_skimage_gray_and_real_photo():
 
     a = skdata.camera()[:128, :128].astype(np.float64) / 255
     b = np.clip(a + 0.05 * np.random.default_rng(1).normal(size=a.shape), 0, 1)
-    ref = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1)
+    ref = structural_similarity(
+        a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1
+    )
     assert metrics.ssim(a, b) == pytest.approx(ref, abs=1e-9)
     assert metrics.ssim(a, a) == pytest.approx(1.0)
 
@@ -97,7 +99,9 @@ def test_colorfulness_orders_saturation():
     img = rng.random((32, 32, 3))
     gray = img.mean(axis=-1, keepdims=True)
     half = gray + 0.5 * (img - gray)
-    assert metrics.colorfulness(img) > metrics.colorfulness(half) > metrics.colorfulness(np.repeat(gray, 3, -1))
+    assert (
+        metrics.colorfulness(img) > metrics.colorfulness(half) > metrics.colorfulness(np.repeat(gray, 3, -1))
+    )
 
 
 def test_bad_dtype_is_refused():

@@ -28,8 +28,12 @@ def long_code_lines(path: Path, limit: int = MAX_LINE) -> list[str]:
 
 
 def test_the_checker_finds_a_long_line(tmp_path: Path) -> None:
-    nb = {"cells": [{"cell_type": "markdown", "source": ["x" * 300]},
-                    {"cell_type": "code", "source": ["ok = 1\n", "y = " + "1 + " * 30 + "1\n"]}]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["x" * 300]},
+            {"cell_type": "code", "source": ["ok = 1\n", "y = " + "1 + " * 30 + "1\n"]},
+        ]
+    }
     path = tmp_path / "01_x.ipynb"
     path.write_text(json.dumps(nb))
     assert long_code_lines(path) == [f"code cell 1 line 2 (125 chars): {('y = ' + '1 + ' * 30)[:60]}..."]
@@ -69,9 +73,13 @@ def long_code_cells(path: Path, limit: int = MAX_CELL) -> list[str]:
 
 def test_the_checker_finds_a_long_cell(tmp_path: Path) -> None:
     body = "".join(f"x{i} = {i}\n" for i in range(16))
-    nb = {"cells": [{"cell_type": "code", "source": ["# why\n", "\n", *body.splitlines(True)[:15]]},
-                    {"cell_type": "code", "source": body},
-                    {"cell_type": "code", "source": "cfg = select(profile,\n" + body}]}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": ["# why\n", "\n", *body.splitlines(True)[:15]]},
+            {"cell_type": "code", "source": body},
+            {"cell_type": "code", "source": "cfg = select(profile,\n" + body},
+        ]
+    }
     path = tmp_path / "01_x.ipynb"
     path.write_text(json.dumps(nb))
     assert long_code_cells(path) == ["code cell 2 (16 lines): x0 = 0"]
@@ -80,5 +88,7 @@ def test_the_checker_finds_a_long_cell(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_code_cell_over_15_lines(path: Path) -> None:
     long = long_code_cells(path)
-    assert not long, (f"{path.name}: {len(long)} code cells over {MAX_CELL} lines (move the logic into "
-                      "lib/darkroom or split the cell):\n" + "\n".join(long))
+    assert not long, (
+        f"{path.name}: {len(long)} code cells over {MAX_CELL} lines (move the logic into "
+        "lib/darkroom or split the cell):\n" + "\n".join(long)
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from darkroom.core import writeups
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -153,9 +154,11 @@ def _markdown_notebook(*cells: str) -> dict[str, Any]:
 
 # --- the scanner ------------------------------------------------------------------------------------
 
+
 def test_a_run_figure_in_prose_is_flagged() -> None:
-    nb = _markdown_notebook("# Title",
-                            "Residual learning gave **+2.58 dB** over bicubic. It trained in 46 seconds.")
+    nb = _markdown_notebook(
+        "# Title", "Residual learning gave **+2.58 dB** over bicubic. It trained in 46 seconds."
+    )
     found = run_figures(nb, "99_synthetic")
     assert [(f.cell, f.figure) for f in found] == [(1, "+2.58 dB"), (1, "46 seconds")]
     assert "Residual learning gave **+2.58 dB** over bicubic." in found[0].sentence
@@ -164,9 +167,11 @@ def test_a_run_figure_in_prose_is_flagged() -> None:
 
 def test_a_write_up_figure_in_prose_passes() -> None:
     deepart = writeups.get("style_deepart_time")
-    nb = _markdown_notebook(f"deepart.io typically took {deepart.value:g} minutes for a new style; "
-                            f"the GTX970 had {writeups.value('gpu_memory_usable')} GB usable; "
-                            "labels are 150×150 px.")
+    nb = _markdown_notebook(
+        f"deepart.io typically took {deepart.value:g} minutes for a new style; "
+        f"the GTX970 had {writeups.value('gpu_memory_usable')} GB usable; "
+        "labels are 150×150 px."
+    )
     assert run_figures(nb, "99_synthetic") == []
 
 
@@ -186,10 +191,17 @@ def test_the_allow_list_is_per_notebook() -> None:
 
 def test_a_profile_setting_passes_but_not_a_result_in_its_units() -> None:
     nb = _markdown_notebook("The default profile works at 96 px for 7 s; it reached +7 dB, 7× faster.")
-    nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                        "source": "cfg = select(profile, smoke=dict(size=32, s=1),\n"
-                                  "             default=dict(size=96, s=7), full=dict(size=512, s=60))\n"
-                                  "%time x = 1"})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "cfg = select(profile, smoke=dict(size=32, s=1),\n"
+            "             default=dict(size=96, s=7), full=dict(size=512, s=60))\n"
+            "%time x = 1",
+        }
+    )
     assert profile_settings(nb) == {32.0, 1.0, 96.0, 7.0, 512.0, 60.0}
     assert [f.figure for f in run_figures(nb, "99_synthetic")] == ["+7 dB", "7×"]
 
@@ -200,8 +212,17 @@ def test_a_shape_is_not_a_factor() -> None:
 
 
 def test_code_cells_are_not_scanned() -> None:
-    nb = {"cells": [{"cell_type": "code", "source": 'display(Markdown(f"{gain:+.2f} dB"))  # +2.58 dB',
-                     "metadata": {}, "outputs": [], "execution_count": None}]}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": 'display(Markdown(f"{gain:+.2f} dB"))  # +2.58 dB',
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+        ]
+    }
     assert run_figures(nb, "99_synthetic") == []
 
 
@@ -216,9 +237,12 @@ def test_allow_list_names_real_notebooks_and_gives_reasons() -> None:
 
 # --- the notebooks --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
 def test_markdown_states_no_run_figure(path: Path) -> None:
     found = run_figures(json.loads(path.read_text(encoding="utf-8")), path.stem)
     listing = "\n".join(f"  {f}" for f in found)
-    assert not found, (f"{len(found)} figure(s) in Markdown are neither a write-up's (darkroom.core.writeups) "
-                       f"nor an allowed fact; print them from code instead:\n{listing}")
+    assert not found, (
+        f"{len(found)} figure(s) in Markdown are neither a write-up's (darkroom.core.writeups) "
+        f"nor an allowed fact; print them from code instead:\n{listing}"
+    )

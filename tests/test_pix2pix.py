@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
-
-import darkroom  # noqa: F401
-import keras
 import tensorflow as tf
 
 from darkroom import colorize
 from darkroom.colorize import pairs
-from darkroom.core import data, paths
 from darkroom.colorize import pix2pix as P
+from darkroom.core import data, paths
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +40,18 @@ def test_pix2pix_rejects_bad_sizes():
 
 
 def test_pix2pix_stops_on_its_time_budget(scenes):
-    r = P.train_pix2pix(scenes, size=32, steps=50, batch_size=4, gen_base=4, disc_base=4,
-                        name="p2p_budget", resume=False, time_budget_s=0.0, learning_rate=1e-4)
+    r = P.train_pix2pix(
+        scenes,
+        size=32,
+        steps=50,
+        batch_size=4,
+        gen_base=4,
+        disc_base=4,
+        name="p2p_budget",
+        resume=False,
+        time_budget_s=0.0,
+        learning_rate=1e-4,
+    )
     assert len(r.history["l1"]) == 1 and r.stop_reason == "time budget"
 
 
@@ -61,11 +69,21 @@ def test_pix2pix_step_updates_both_networks(scenes):
 
 
 def test_pix2pix_resumes_from_its_checkpoint(scenes):
-    first = P.train_pix2pix(scenes, size=32, steps=2, batch_size=4, gen_base=4, disc_base=4,
-                            name="p2p_resume", checkpoint_every=1, sample_every=2)
+    first = P.train_pix2pix(
+        scenes,
+        size=32,
+        steps=2,
+        batch_size=4,
+        gen_base=4,
+        disc_base=4,
+        name="p2p_resume",
+        checkpoint_every=1,
+        sample_every=2,
+    )
     assert first.start_step == 0 and len(first.history["l1"]) == 2 and first.samples[0].is_file()
-    second = P.train_pix2pix(scenes, size=32, steps=3, batch_size=4, gen_base=4, disc_base=4,
-                             name="p2p_resume", checkpoint_every=1)
+    second = P.train_pix2pix(
+        scenes, size=32, steps=3, batch_size=4, gen_base=4, disc_base=4, name="p2p_resume", checkpoint_every=1
+    )
     assert second.start_step == 2 and len(second.history["l1"]) == 1
 
 
@@ -77,16 +95,35 @@ def test_pix2pix_in_inference_mode_scores_like_training_only_after_recalibration
     imgs = data.toy_scenes(64, 32, seed=1)
     checks = {}
     for recalibrate in (False, True):
-        r = P.train_pix2pix(imgs, size=32, steps=150, batch_size=8, gen_base=8, disc_base=8,
-                            name=f"recal_{recalibrate}", recalibrate=recalibrate, resume=False, seed=0)
+        r = P.train_pix2pix(
+            imgs,
+            size=32,
+            steps=150,
+            batch_size=8,
+            gen_base=8,
+            disc_base=8,
+            name=f"recal_{recalibrate}",
+            recalibrate=recalibrate,
+            resume=False,
+            seed=0,
+        )
         checks[recalibrate] = r.check
     assert checks[False].ratio > 2.0, checks[False]
     assert checks[True].ok(1.5), checks[True]
 
 
 def test_recalibrated_copies_the_generator_and_leaves_the_control_alone(scenes):
-    raw = P.train_pix2pix(scenes, size=32, steps=3, batch_size=4, gen_base=4, disc_base=4,
-                          name="p2p_raw", resume=False, recalibrate=False)
+    raw = P.train_pix2pix(
+        scenes,
+        size=32,
+        steps=3,
+        batch_size=4,
+        gen_base=4,
+        disc_base=4,
+        name="p2p_raw",
+        resume=False,
+        recalibrate=False,
+    )
     before = [w.copy() for w in raw.model.get_weights()]
     fixed = P.recalibrated(raw, scenes, batch_size=4)
     assert fixed.model is not raw.model and fixed.history is raw.history
@@ -114,8 +151,7 @@ def test_down_blocks_are_the_encoder_of_the_unet():
     downs = P.down_blocks(gen)
     assert len(downs) == 8  # 256 px halved to 1 px
     assert [b.layers[0].filters for b in downs] == [64, 128, 256, 512, 512, 512, 512, 512]
-    assert all(isinstance(b.layers[0], keras.layers.Conv2D)
-               and b.layers[0].strides == (2, 2) for b in downs)
+    assert all(isinstance(b.layers[0], keras.layers.Conv2D) and b.layers[0].strides == (2, 2) for b in downs)
     assert len(P.down_blocks(P.build_unet_generator(32, base=4))) == 5
 
 

@@ -40,9 +40,16 @@ SCRIPT = textwrap.dedent(
 
 
 def _run_headless(headless: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DARKROOM_HEADLESS=headless, TQDM_MININTERVAL="0", TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONPATH=str(repo_root() / "lib") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        DARKROOM_HEADLESS=headless,
+        TQDM_MININTERVAL="0",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONPATH=str(repo_root() / "lib") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -58,8 +65,9 @@ def headless_run() -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("desc,total", [("loop-bar", 30), ("manual-bar", 20), ("keras-bar", 4)])
-def test_each_bar_leaves_one_summary_line_on_stdout(headless_run: subprocess.CompletedProcess[str],
-                                                    desc: str, total: int) -> None:
+def test_each_bar_leaves_one_summary_line_on_stdout(
+    headless_run: subprocess.CompletedProcess[str], desc: str, total: int
+) -> None:
     out = [line for line in _lines(headless_run.stdout) if desc in line]
     assert len(out) == 1, f"{desc}: expected one line on stdout, got {out}"
     assert f"{total}/{total}" in out[0] and "100%" in out[0]

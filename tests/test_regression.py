@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom.regression import fire_theft
 from darkroom import regression as reg
 from darkroom.core import writeups
+from darkroom.regression import fire_theft
 
 EXACT = (writeups.value("fire_theft_exact_slope"), writeups.value("fire_theft_exact_intercept"))
 
@@ -70,9 +69,7 @@ def test_sgd_path_ends_at_the_fit(xy):
     np.testing.assert_allclose(path[-1], [fit.slope, fit.intercept], rtol=1e-5)
 
 
-@pytest.mark.parametrize(
-    "optimizer, learning_rate, epochs", [("sgd", 0.003, 20000), ("adam", 0.5, 2000)]
-)
+@pytest.mark.parametrize("optimizer, learning_rate, epochs", [("sgd", 0.003, 20000), ("adam", 0.5, 2000)])
 def test_full_batch_gd_lands_on_the_exact_answer(xy, optimizer, learning_rate, epochs):
     fit = reg.fit_gd(*xy, learning_rate=learning_rate, epochs=epochs, optimizer=optimizer)
     assert abs(fit.slope - EXACT[0]) < 1e-3
@@ -137,7 +134,7 @@ def test_bad_inputs_raise_clear_errors(xy):
         reg.fit_exact(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="learning_rate"):
         reg.fit_sgd_per_sample(*xy, learning_rate=0.0)
-    with pytest.raises(ValueError, match="'newton'.*sgd, momentum, rmsprop, adadelta"):
+    with pytest.raises(ValueError, match=r"'newton'.*sgd, momentum, rmsprop, adadelta"):
         reg.fit_gd(*xy, optimizer="newton")
     with pytest.raises(ValueError, match="huber"):
         reg.fit_robust(*xy, loss="l3")
@@ -150,8 +147,7 @@ def test_l1_fit_matches_a_linear_program(xy):
     n = len(x)
     # minimise sum t_i subject to -t_i <= y_i - (w x_i + b) <= t_i
     cost = np.r_[0.0, 0.0, np.ones(n)]
-    a_ub = np.block([[-x[:, None], -np.ones((n, 1)), -np.eye(n)],
-                     [x[:, None], np.ones((n, 1)), -np.eye(n)]])
+    a_ub = np.block([[-x[:, None], -np.ones((n, 1)), -np.eye(n)], [x[:, None], np.ones((n, 1)), -np.eye(n)]])
     lp = linprog(cost, A_ub=a_ub, b_ub=np.r_[-y, y], bounds=[(None, None)] * 2 + [(0, None)] * n)
     fit = reg.fit_robust(x, y, loss="l1")
     assert np.abs(y - fit.predict(x)).sum() == pytest.approx(lp.fun, rel=1e-7)
@@ -196,7 +192,7 @@ def test_steps_sweep_refuses_bad_settings(xy):
         reg.sweep_steps(*xy, steps=(0, 10))
     with pytest.raises(ValueError, match="batch_size"):
         reg.sweep_steps(*xy, steps=(10,), batch_size=0)
-    with pytest.raises(ValueError, match="'newton'.*sgd, momentum, rmsprop, adadelta"):
+    with pytest.raises(ValueError, match=r"'newton'.*sgd, momentum, rmsprop, adadelta"):
         reg.sweep_steps(*xy, steps=(10,), optimizer="newton")
 
 
@@ -226,8 +222,14 @@ def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
     exact = reg.fit_exact(*xy)
     assert (named.slope, named.intercept) == pytest.approx((exact.slope, exact.intercept), rel=1e-12)
     names = {node.name for node in graph.node}
-    assert {"means/Xavg", "least_squares/numerator", "least_squares/slope", "variables/slope",
-            "model/prediction", "loss/mse"} <= names
+    assert {
+        "means/Xavg",
+        "least_squares/numerator",
+        "least_squares/slope",
+        "variables/slope",
+        "model/prediction",
+        "loss/mse",
+    } <= names
     assert list((tmp_path / "named").glob("events.out.tfevents.*"))
     _, overloaded = reg.exact_graph(*xy, named=False)
     plain = {node.name for node in overloaded.node}

@@ -7,10 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
-from darkroom.regression import fire_theft
 from darkroom import regression as reg
-from darkroom.regression import plots
+from darkroom.regression import fire_theft, plots
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -29,8 +29,10 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
     _notebook(folder / "01_fine.ipynb", "x = [0] * 2_000_000\nprint('profile is', profile)")
     _notebook(folder / "02_broken.ipynb", "raise ValueError('on purpose')", "print('never reached')")
     _notebook(folder / "03_after.ipynb", "print('still ran')")
-    code = runner.main([str(p) for p in paths.find_notebooks(folder)]
-                       + ["--profile", "smoke", "--out", str(out), "--no-book"])
+    code = runner.main(
+        [str(p) for p in paths.find_notebooks(folder)]
+        + ["--profile", "smoke", "--out", str(out), "--no-book"]
+    )
     return code, out, (out / "summary.json").read_text()
 
 
@@ -40,7 +42,9 @@ def test_failure_gives_nonzero_exit(ran: tuple[int, Path, str]) -> None:
 
 def test_failing_notebook_is_saved_with_its_error(ran: tuple[int, Path, str]) -> None:
     nb = nbformat.read(ran[1] / "notebooks" / "02_broken.ipynb", as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     assert errors and errors[0].ename == "ValueError" and "on purpose" in errors[0].evalue
 
 
@@ -68,9 +72,23 @@ def test_no_html_is_rendered_beside_the_book(ran: tuple[int, Path, str]) -> None
 
 
 def test_summary_merges_with_rows_of_earlier_runs(tmp_path: Path) -> None:
-    (tmp_path / "summary.json").write_text(json.dumps([
-        {"notebook": "09_old.ipynb", "status": "ok", "seconds": 1.0, "peak_memory_mb": 1.0, "profile": "smoke",
-         "output": "notebooks/09_old.ipynb", "html": "09_old.html", "error": None, "finished": ""}]))
+    (tmp_path / "summary.json").write_text(
+        json.dumps(
+            [
+                {
+                    "notebook": "09_old.ipynb",
+                    "status": "ok",
+                    "seconds": 1.0,
+                    "peak_memory_mb": 1.0,
+                    "profile": "smoke",
+                    "output": "notebooks/09_old.ipynb",
+                    "html": "09_old.html",
+                    "error": None,
+                    "finished": "",
+                }
+            ]
+        )
+    )
     new = runner.NotebookResult("01_new.ipynb", "ok", 2.0, 3.0, "smoke", "notebooks/01_new.ipynb")
     rows = json.loads(runner.write_summary([new], tmp_path).read_text())
     assert [r["notebook"] for r in rows] == ["01_new.ipynb", "09_old.ipynb"]

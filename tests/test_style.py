@@ -87,12 +87,21 @@ def test_short_run_lowers_the_loss_and_returns_frames(content) -> None:
 
 def test_lbfgs_multires_and_stopping(content) -> None:
     s = data.procedural_style("stripes", 64)
-    r = style.stylize(content, s, optimizer="lbfgs", iterations=15, multires=1, multires_iterations=5,
-                      weights="random", progress=False)
+    r = style.stylize(
+        content,
+        s,
+        optimizer="lbfgs",
+        iterations=15,
+        multires=1,
+        multires_iterations=5,
+        weights="random",
+        progress=False,
+    )
     assert [st["size"] for st in r.stages] == [(32, 32), (64, 64)]
     assert r.history["stage"].count(0) == 5 and r.loss < r.history["loss"][5]
-    stopped = style.stylize(content, s, iterations=200, tol=0.05, tol_window=5, weights="random", progress=False,
-                            initial=content)
+    stopped = style.stylize(
+        content, s, iterations=200, tol=0.05, tol_window=5, weights="random", progress=False, initial=content
+    )
     assert stopped.stopped_at is not None and stopped.stopped_at == stopped.iterations < 200
 
 
@@ -100,8 +109,12 @@ def test_lbfgs_gets_lower_than_adam_in_the_same_iterations() -> None:
     # Why L-BFGS is offered at all (Gatys et al. used it): per iteration it descends much further.
     photo = images.resize(images.sample_image("astronaut"), (64, 64))
     s = data.procedural_style("swirls", 64)
-    runs = {opt: style.stylize(photo, s, optimizer=opt, iterations=30, initial=photo, weights="random",
-                               progress=False) for opt in ("adam", "lbfgs")}
+    runs = {
+        opt: style.stylize(
+            photo, s, optimizer=opt, iterations=30, initial=photo, weights="random", progress=False
+        )
+        for opt in ("adam", "lbfgs")
+    }
     assert runs["lbfgs"].history["loss"][0] == pytest.approx(runs["adam"].history["loss"][0])
     assert runs["lbfgs"].loss < 0.8 * runs["adam"].loss
 
@@ -137,8 +150,14 @@ def test_ycbcr_colour_preservation_is_neural_styles_recipe(content) -> None:
         style.preserve_colors_space("hsv")
     with pytest.raises(ValueError, match="space"):
         style.transfer_luminance(styled, soft, "hsv")
-    r = style.stylize(content, data.procedural_style("swirls", 64), iterations=3, preserve_colors="ycbcr",
-                      weights="multiscale", progress=False)
+    r = style.stylize(
+        content,
+        data.procedural_style("swirls", 64),
+        iterations=3,
+        preserve_colors="ycbcr",
+        weights="multiscale",
+        progress=False,
+    )
     assert np.median(np.abs(chroma(r.image) - chroma(content))) < 0.01  # clipping aside
 
 
@@ -157,8 +176,15 @@ def test_multiscale_features_rebuild_the_layout_from_noise() -> None:
     # Why they are the offline fallback: their coarse levels carry the photo's layout, so a run from
     # noise ends near the photo, which random VGG19's relu4_2 did not do in trials.
     photo = images.resize(images.sample_image("astronaut"), (64, 64))
-    r = style.stylize(photo, data.procedural_style("swirls", 64), initial=None, iterations=60,
-                      optimizer="lbfgs", weights="multiscale", progress=False)
+    r = style.stylize(
+        photo,
+        data.procedural_style("swirls", 64),
+        initial=None,
+        iterations=60,
+        optimizer="lbfgs",
+        weights="multiscale",
+        progress=False,
+    )
     corr = np.corrcoef(r.image.mean(-1).ravel(), photo.mean(-1).ravel())[0, 1]
     assert corr > 0.6
 
@@ -168,11 +194,15 @@ def test_bad_inputs_are_refused_or_converted(content) -> None:
     with pytest.raises(ValueError, match="at least one style"):
         style.stylize(content, [], iterations=1, weights="random", progress=False)
     with pytest.raises(ValueError, match="positive sum"):
-        style.stylize(content, [s, s], style_blend_weights=[0, 0], iterations=1, weights="random", progress=False)
+        style.stylize(
+            content, [s, s], style_blend_weights=[0, 0], iterations=1, weights="random", progress=False
+        )
     with pytest.raises(ValueError, match="optimizer"):
         style.stylize(content, s, optimizer="sgd", iterations=1, weights="random", progress=False)
     with pytest.raises(ValueError, match="lbfgs_memory"):
-        style.stylize(content, s, optimizer="lbfgs", lbfgs_memory=0, iterations=1, weights="random", progress=False)
+        style.stylize(
+            content, s, optimizer="lbfgs", lbfgs_memory=0, iterations=1, weights="random", progress=False
+        )
     with pytest.raises(ValueError, match="16 px"):
         style.stylize(content[:8, :8], s, iterations=1, weights="random", progress=False)
     gray = content.mean(axis=-1)
@@ -187,9 +217,17 @@ def test_bad_inputs_are_refused_or_converted(content) -> None:
 
 def _fake_result(loss, stage, seconds) -> style.StyleResult:
     history = dict(loss=loss, stage=stage, seconds=seconds, content=loss, style=loss, tv=loss)
-    return style.StyleResult(image=np.zeros((4, 4, 3), np.float32), loss=min(loss), history=history, frames=[],
-                             stopped_at=None, iterations=len(loss), seconds=seconds[-1], seconds_per_iteration=1.0,
-                             weights="RANDOM VGG19 weights (test)")
+    return style.StyleResult(
+        image=np.zeros((4, 4, 3), np.float32),
+        loss=min(loss),
+        history=history,
+        frames=[],
+        stopped_at=None,
+        iterations=len(loss),
+        seconds=seconds[-1],
+        seconds_per_iteration=1.0,
+        weights="RANDOM VGG19 weights (test)",
+    )
 
 
 def test_time_to_reach_and_convergence_plot_use_only_the_full_size_stage() -> None:
@@ -225,8 +263,15 @@ def test_public_names_cover_what_the_notebooks_use() -> None:
 def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
     """The scorer any method's result can be compared with gives stylize's own best loss back."""
     swirls = data.procedural_style("swirls", 64)
-    r = style.stylize(content, swirls, iterations=10, optimizer="lbfgs", initial=content, weights="multiscale",
-                      progress=False)
+    r = style.stylize(
+        content,
+        swirls,
+        iterations=10,
+        optimizer="lbfgs",
+        initial=content,
+        weights="multiscale",
+        progress=False,
+    )
     parts = vgg.perceptual_parts(r.image, content, swirls, weights="multiscale")
     assert parts["loss"] == pytest.approx(r.loss, rel=1e-3)
     assert parts["loss"] == pytest.approx(parts["content"] + parts["style"] + parts["tv"], rel=1e-6)
@@ -243,4 +288,3 @@ def test_projected_hours_scale_the_timed_rate_and_skip_untimed_sizes() -> None:
     assert style.projected_hours(timed, 1024) is None
     with pytest.raises(ValueError, match="received 0"):
         style.projected_hours(timed, 256, iterations=0)
-

@@ -1,14 +1,12 @@
 """Tests for darkroom.superres: patches, degrade/upscale, baselines, models, scores."""
 
-import darkroom  # noqa: F401  (quiet TensorFlow before it loads)
-
 import keras
 import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from darkroom.core import color, images
 from darkroom import superres as sr
+from darkroom.core import color, images
 from darkroom.superres import choices
 
 
@@ -203,12 +201,21 @@ def test_train_upscaler_loss_option_takes_effect():
     assert l1.history["loss"][-1] == pytest.approx(float(np.mean(np.abs(pred - y))), rel=0.2)  # L1 is the MAE
 
 
-@pytest.mark.parametrize("schedule,final_rate", [("constant", 0.01), ("exponential", 0.01 * 0.1),
-                                                  ("cosine", 0.01 * 0.01)])
+@pytest.mark.parametrize(
+    "schedule,final_rate", [("constant", 0.01), ("exponential", 0.01 * 0.1), ("cosine", 0.01 * 0.01)]
+)
 def test_train_upscaler_schedule_takes_effect(schedule, final_rate):
     x, y = _pairs()  # 2 epochs of 2 steps
-    res = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=2, batch_size=16,
-                            optimizer="rmsprop", learning_rate=0.01, schedule=schedule)
+    res = sr.train_upscaler(
+        lambda: sr.build_espcn(filters=(4, 4)),
+        x,
+        y,
+        epochs=2,
+        batch_size=16,
+        optimizer="rmsprop",
+        learning_rate=0.01,
+        schedule=schedule,
+    )
     opt = res.model.optimizer
     assert int(opt.iterations) == 4
     # after the run's last step: exponential has decayed tenfold, cosine to 1% of the start
@@ -218,12 +225,28 @@ def test_train_upscaler_schedule_takes_effect(schedule, final_rate):
 def test_train_upscaler_stops_early_on_a_validation_plateau():
     x, y = _pairs(seed=1)
     noise = _pairs(seed=2)  # nothing to learn about these: the validation loss soon stops falling
-    res = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=30, batch_size=16,
-                            learning_rate=0.01, validation_data=noise, early_stopping=1)
+    res = sr.train_upscaler(
+        lambda: sr.build_espcn(filters=(4, 4)),
+        x,
+        y,
+        epochs=30,
+        batch_size=16,
+        learning_rate=0.01,
+        validation_data=noise,
+        early_stopping=1,
+    )
     assert res.stop_reason == "early stopping" and res.epochs_run < 30
     assert res.best_epoch is not None and res.best_epoch <= res.epochs_run
-    huge = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=30, batch_size=16,
-                             validation_data=(x, y), early_stopping=1, min_delta=10.0)
+    huge = sr.train_upscaler(
+        lambda: sr.build_espcn(filters=(4, 4)),
+        x,
+        y,
+        epochs=30,
+        batch_size=16,
+        validation_data=(x, y),
+        early_stopping=1,
+        min_delta=10.0,
+    )
     assert huge.epochs_run == 2  # no epoch improves by 10: a plateau after the first
 
 
@@ -239,7 +262,7 @@ def models():
     }
 
 
-@pytest.mark.parametrize("method", list(sr.METHODS) + ["mlp", "mlp_on_bicubic", "espcn", "resub"])
+@pytest.mark.parametrize("method", [*list(sr.METHODS), "mlp", "mlp_on_bicubic", "espcn", "resub"])
 def test_upscale_odd_sized_gray_and_colour(models, method):
     method_or_model = models.get(method, method)
     gray = np.random.default_rng(4).random((37, 53)).astype(np.float32)
@@ -301,9 +324,16 @@ def test_score_excludes_the_border_and_matches_scikit_image():
     s = sr.score(target, noisy, border=8)
     inner = (slice(8, 32), slice(8, 32))
     assert s["mae"] == pytest.approx(np.abs(noisy - target)[inner].mean(), rel=1e-6)
-    assert s["psnr"] == pytest.approx(peak_signal_noise_ratio(target[inner], noisy[inner], data_range=1), rel=1e-4)
+    assert s["psnr"] == pytest.approx(
+        peak_signal_noise_ratio(target[inner], noisy[inner], data_range=1), rel=1e-4
+    )
     reference = structural_similarity(
-        target[inner], noisy[inner], data_range=1, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+        target[inner],
+        noisy[inner],
+        data_range=1,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
     )
     assert s["ssim"] == pytest.approx(reference, abs=1e-4)
 
@@ -329,7 +359,9 @@ def test_mlp_dropout_is_named_by_keep_prob():
     model = sr.build_mlp(hidden=(16, 8), keep_prob=0.9)
     rates = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     assert rates == pytest.approx([0.1, 0.1])
-    assert not [layer for layer in sr.build_mlp(hidden=(16, 8)).layers if isinstance(layer, keras.layers.Dropout)]
+    assert not [
+        layer for layer in sr.build_mlp(hidden=(16, 8)).layers if isinstance(layer, keras.layers.Dropout)
+    ]
     with pytest.raises(ValueError, match="keep_prob"):
         sr.build_mlp(keep_prob=0.0)
 
@@ -339,8 +371,11 @@ def test_mlp_output_activation_as_the_posts_code():
     x = np.random.default_rng(10).uniform(-1, 1, (64, 10, 10, 1)).astype(np.float32)
     everywhere = sr.build_mlp(hidden=(16,), activation="sigmoid", output_activation=None)
     assert float(np.min(everywhere(x))) > 0.0  # a sigmoid output never reaches the dark half of [-1, 1]
-    dense = [layer for layer in sr.build_mlp(hidden=(16,), activation="relu").layers
-             if isinstance(layer, keras.layers.Dense)]
+    dense = [
+        layer
+        for layer in sr.build_mlp(hidden=(16,), activation="relu").layers
+        if isinstance(layer, keras.layers.Dense)
+    ]
     assert [d.activation.__name__ for d in dense] == ["relu", "tanh"]
 
 
@@ -349,11 +384,12 @@ def test_train_upscaler_chooses_the_posts_optimizers(name, cls):
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (16, 10, 10, 1)).astype(np.float32)
     y = rng.uniform(-1, 1, (16, 15, 15, 1)).astype(np.float32)
-    res = sr.train_upscaler(lambda: sr.build_mlp(hidden=(8,)), x, y, epochs=1, batch_size=16, optimizer=name,
-                            learning_rate=0.01)
+    res = sr.train_upscaler(
+        lambda: sr.build_mlp(hidden=(8,)), x, y, epochs=1, batch_size=16, optimizer=name, learning_rate=0.01
+    )
     assert type(res.model.optimizer).__name__ == cls
     assert float(res.model.optimizer.learning_rate) == pytest.approx(0.01)
-    with pytest.raises(ValueError, match="'nadam'.*adadelta"):
+    with pytest.raises(ValueError, match=r"'nadam'.*adadelta"):
         sr.train_upscaler(lambda: sr.build_mlp(hidden=(8,)), x, y, optimizer="nadam")
 
 
@@ -364,7 +400,9 @@ def _nearest_patch_model() -> keras.Model:
 
 def test_writeup_r2_is_the_mean_squared_difference_on_aligned_patches():
     lr = np.random.default_rng(11).uniform(-1, 1, (3, 24, 24)).astype(np.float32)
-    hr = images.resize(lr[..., None], (36, 36), "nearest", backend="tensorflow", clip=False)[..., 0]  # labels a nearest model predicts exactly
+    hr = images.resize(lr[..., None], (36, 36), "nearest", backend="tensorflow", clip=False)[
+        ..., 0
+    ]  # labels a nearest model predicts exactly
     model = _nearest_patch_model()
     assert sr.writeup_r2(lr, hr, model, 1.5, patches_per_image=5) == pytest.approx(0.0, abs=1e-12)
     shifted = np.roll(hr, 1, axis=2)
@@ -383,13 +421,19 @@ def test_score_rows_are_evaluate_plus_reference_and_timings():
     trained = sr.train_upscaler(lambda: sr.build_espcn(filters=(4, 4)), x, y, epochs=1, batch_size=16)
     rows = sr.score_rows([photo], {"bicubic": "bicubic", "near": "nearest", "net": trained}, 1.5)
     assert list(rows) == ["bicubic", "near", "net"]
-    assert rows["near"]["method"] == "near" and rows["near"]["train_s"] is None and rows["near"]["mp_per_s"] is None
+    assert (
+        rows["near"]["method"] == "near"
+        and rows["near"]["train_s"] is None
+        and rows["near"]["mp_per_s"] is None
+    )
     assert {k: rows["near"][k] for k in ("mae", "psnr", "ssim")} == sr.evaluate([photo], "nearest", 1.5)
     assert rows["bicubic"]["dB_vs_bicubic"] == 0.0
     assert rows["near"]["dB_vs_bicubic"] == pytest.approx(rows["near"]["psnr"] - rows["bicubic"]["psnr"])
     assert rows["net"]["train_s"] == trained.seconds
     mlp = sr.build_mlp(hidden=(4,))
-    blends = sr.score_rows([photo], {"t": (mlp, "tile"), "g": (mlp, "gaussian")}, 1.5, reference=None, bench_size=30)
+    blends = sr.score_rows(
+        [photo], {"t": (mlp, "tile"), "g": (mlp, "gaussian")}, 1.5, reference=None, bench_size=30
+    )
     assert blends["t"]["mae"] == sr.evaluate([photo], mlp, 1.5, blend="tile")["mae"] != blends["g"]["mae"]
     assert "dB_vs_bicubic" not in blends["t"] and blends["t"]["mp_per_s"] > 0
 
@@ -413,24 +457,57 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     monkeypatch.setattr(choices, "build_mlp", recording)
     monkeypatch.setattr(choices, "train_upscaler", recording_training)
     rng = np.random.default_rng(13)
-    pairs = [(rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32), rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32))
-             for _ in range(3)]
+    pairs = [
+        (
+            rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32),
+            rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32),
+        )
+        for _ in range(3)
+    ]
     photo = rng.random((45, 45)).astype(np.float32)
-    settings = {"base": {}, "sigmoid": {"activation": "sigmoid"}, "keep 0.5": {"keep_prob": 0.5},
-                "gd": {"optimizer": "sgd", "learning_rate": 0.5}, "patch 8": {"patch": 8},
-                "gauss": {"initializer": "gaussian_0.01"}, "whole": {"patch": "whole"}}
-    rows = sr.compare_settings(settings, *pairs, [photo], hidden=(8,), epochs=4, patience=0, stride=4, patches=24,
-                               val_patches=20, min_delta=1e-3)
+    settings = {
+        "base": {},
+        "sigmoid": {"activation": "sigmoid"},
+        "keep 0.5": {"keep_prob": 0.5},
+        "gd": {"optimizer": "sgd", "learning_rate": 0.5},
+        "patch 8": {"patch": 8},
+        "gauss": {"initializer": "gaussian_0.01"},
+        "whole": {"patch": "whole"},
+    }
+    rows = sr.compare_settings(
+        settings,
+        *pairs,
+        [photo],
+        hidden=(8,),
+        epochs=4,
+        patience=0,
+        stride=4,
+        patches=24,
+        val_patches=20,
+        min_delta=1e-3,
+    )
     assert [r["setting"] for r in rows] == list(settings)
-    assert set(rows[0]) == {"setting", "mae", "psnr", "ssim", "r2_test", "r2_val", "epochs_run", "best_epoch",
-                            "train_s"}
+    assert set(rows[0]) == {
+        "setting",
+        "mae",
+        "psnr",
+        "ssim",
+        "r2_test",
+        "r2_val",
+        "epochs_run",
+        "best_epoch",
+        "train_s",
+    }
     assert built[0] == ((10, 15), {"hidden": (8,), "initializer": "glorot_uniform"})
     assert built[1][1]["activation"] == "sigmoid" and built[1][1]["output_activation"] is None
     assert built[2][1]["keep_prob"] == 0.5 and built[4][0] == (8, 12)
     assert built[5][1]["initializer"].stddev == 0.01
     assert built[6][0] == (24, 36) and len(trained[6]["validation_data"][0]) == 2  # one patch per image
     assert all(t["early_stopping"] == 0 and t["epochs"] == 4 and t["min_delta"] == 1e-3 for t in trained)
-    assert trained[0]["validation_data"][0].shape[1:] == (10, 10, 1) and len(trained[0]["validation_data"][0]) == 20
+    assert (
+        trained[0]["validation_data"][0].shape[1:] == (10, 10, 1)
+        and len(trained[0]["validation_data"][0]) == 20
+    )
     assert trained[4]["validation_data"][1].shape[1:] == (12, 12, 1)
     assert len(trained[0]["validation_data"][0]) == 20
     assert trained[3]["optimizer"] == "sgd" and trained[3]["learning_rate"] == 0.5
@@ -447,8 +524,11 @@ def test_writeup_settings_cover_what_the_post_tried():
         assert changes[0] == {}
         assert {c.get("activation", "tanh") for c in changes} == {"sigmoid", "tanh", "relu"}
         assert {c.get("optimizer", "rmsprop") for c in changes} == {"sgd", "adadelta", "rmsprop"}
-        assert {c.get("keep_prob", 1.0) for c in changes} == {writeups.value("sr_keep_prob_low"),
-                                                               writeups.value("sr_keep_prob_high"), 1.0}
+        assert {c.get("keep_prob", 1.0) for c in changes} == {
+            writeups.value("sr_keep_prob_low"),
+            writeups.value("sr_keep_prob_high"),
+            1.0,
+        }
         assert {c.get("schedule", "exponential") for c in changes} == {"constant", "exponential"}
         assert {c.get("patch", 10) for c in changes} >= {8, 10, 16}
         assert writeups.value("sr_learning_rate") in {c.get("learning_rate") for c in changes}
@@ -510,10 +590,14 @@ def test_refine_runs_a_same_size_model_without_enlarging():
 def test_cleanup_rows_see_noise_and_blur():
     from skimage.filters import gaussian
 
-    clean = gaussian(np.kron(np.random.default_rng(21).random((8, 8)), np.ones((12, 12))), sigma=1).astype(np.float32)
+    clean = gaussian(np.kron(np.random.default_rng(21).random((8, 8)), np.ones((12, 12))), sigma=1).astype(
+        np.float32
+    )
     noisy = np.clip(clean + np.random.default_rng(22).normal(0, 0.05, clean.shape), 0, 1).astype(np.float32)
     blurred = gaussian(clean, sigma=3).astype(np.float32)
-    rows = {r["image"]: r for r in sr.cleanup_rows(clean, {"same": clean, "noisy": noisy, "blurred": blurred})}
+    rows = {
+        r["image"]: r for r in sr.cleanup_rows(clean, {"same": clean, "noisy": noisy, "blurred": blurred})
+    }
     assert rows["same"]["noise"] == 0.0 and rows["same"]["edges"] == pytest.approx(1.0)
     assert rows["noisy"]["noise"] == pytest.approx(0.05, rel=0.2)
     assert rows["blurred"]["edges"] < 0.7 < rows["noisy"]["edges"]
@@ -535,8 +619,12 @@ def _perturbed_resub(scale: int) -> keras.Model:
     """A residual sub-pixel net whose head is not zero, so it differs from bicubic everywhere."""
     model = sr.build_residual_subpixel(scale, 8, 4)
     keras.utils.set_random_seed(3)
-    model.set_weights([w + np.random.default_rng(i).normal(0, 0.05, w.shape).astype(np.float32)
-                       for i, w in enumerate(model.get_weights())])
+    model.set_weights(
+        [
+            w + np.random.default_rng(i).normal(0, 0.05, w.shape).astype(np.float32)
+            for i, w in enumerate(model.get_weights())
+        ]
+    )
     return model
 
 
@@ -595,7 +683,12 @@ def test_cleanup_passes_enlarge_add_seeded_noise_and_refine():
     clean, passes = sr.cleanup_passes(photo, identity, 1.5, noise_sigma=0.05, seed=3)
     assert clean.shape == (45, 45)  # cut to whole 3-pixel blocks
     np.testing.assert_array_equal(clean, color.to_luminance(photo)[:, :45])
-    assert list(passes) == ["bicubic enlargement", "clean-up pass on it", "with noise", "clean-up pass on the noisy one"]
+    assert list(passes) == [
+        "bicubic enlargement",
+        "clean-up pass on it",
+        "with noise",
+        "clean-up pass on the noisy one",
+    ]
     enlarged = sr.upscale(sr.degrade(clean, 1.5), "bicubic", 1.5)
     np.testing.assert_array_equal(passes["bicubic enlargement"], enlarged)
     np.testing.assert_allclose(passes["clean-up pass on it"], enlarged, atol=1e-6)  # identity refiner
@@ -649,7 +742,12 @@ def test_plot_seams_adds_the_amplified_difference():
 
 
 def test_rows_by_change_keys_rows_by_the_changed_value():
-    settings = {"pick": {}, "patch 8": {"patch": 8}, "rate": {"learning_rate": 0.1}, "patch 16": {"patch": 16}}
+    settings = {
+        "pick": {},
+        "patch 8": {"patch": 8},
+        "rate": {"learning_rate": 0.1},
+        "patch 16": {"patch": 16},
+    }
     rows = [{"setting": name} for name in settings]
     assert sr.rows_by_change(rows, settings, "patch") == {8: rows[1], 16: rows[3]}
     assert sr.rows_by_change(rows, settings, "learning_rate") == {0.1: rows[2]}
@@ -666,18 +764,34 @@ def test_writeup_run_values_read_the_setup_off_its_objects():
     mlp = sr.build_mlp(10, 15, hidden=(16, 8), keep_prob=0.5)  # dropout layers are not hidden layers
     values = sr.writeup_run_values(photos, inputs, labels, mlp, sr.writeup_settings("default"), 1.5)
     assert set(values) <= {e.key for e in writeups.entries(notebook="08")}
-    assert {k: values[k] for k in ("sr_images_extracted", "sr_channels", "sr_label_side", "sr_input_side")} == {
-        "sr_images_extracted": 10, "sr_channels": 1, "sr_label_side": 30, "sr_input_side": 20}
-    assert values["sr_smaller_percent"] == pytest.approx(100 / 3) and values["sr_bigger_percent"] == pytest.approx(50)
-    assert (values["sr_train_percent"], values["sr_test_percent"], values["sr_validation_percent"]) == (60, 20, 20)
-    assert (values["sr_patch_in"], values["sr_patch_out"], values["sr_mlp_inputs"], values["sr_mlp_outputs"]) == (
-        10, 15, 100, 225)
+    assert {
+        k: values[k] for k in ("sr_images_extracted", "sr_channels", "sr_label_side", "sr_input_side")
+    } == {"sr_images_extracted": 10, "sr_channels": 1, "sr_label_side": 30, "sr_input_side": 20}
+    assert values["sr_smaller_percent"] == pytest.approx(100 / 3) and values[
+        "sr_bigger_percent"
+    ] == pytest.approx(50)
+    assert (values["sr_train_percent"], values["sr_test_percent"], values["sr_validation_percent"]) == (
+        60,
+        20,
+        20,
+    )
+    assert (
+        values["sr_patch_in"],
+        values["sr_patch_out"],
+        values["sr_mlp_inputs"],
+        values["sr_mlp_outputs"],
+    ) == (10, 15, 100, 225)
     assert (values["sr_hidden_layers"], values["sr_hidden_1"], values["sr_hidden_2"]) == (2, 16, 8)
-    assert (values["sr_activations_tried"], values["sr_inits_tried"], values["sr_optimizers_tried"]) == (3, 2, 3)
+    assert (values["sr_activations_tried"], values["sr_inits_tried"], values["sr_optimizers_tried"]) == (
+        3,
+        2,
+        3,
+    )
     assert values["sr_keep_prob_low"] == writeups.value("sr_keep_prob_low") < values["sr_keep_prob_high"]
     deep = [values[f"sr_deep_width_{i}"] for i in range(1, 5)]
-    assert values["sr_deep_hidden_layers"] == 4 and deep == [int(writeups.value(f"sr_deep_width_{i}")) // 2
-                                                             for i in range(1, 5)]
+    assert values["sr_deep_hidden_layers"] == 4 and deep == [
+        int(writeups.value(f"sr_deep_width_{i}")) // 2 for i in range(1, 5)
+    ]
     assert (values["sr_patch_8_in"], values["sr_patch_8_out"], values["sr_patch_16_out"]) == (8, 12, 24)
     assert values["sr_score_completely_different"] == 1.0
     with pytest.raises(ValueError, match="two hidden layers"):
@@ -702,11 +816,25 @@ def test_ablate_residual_subpixel_trains_each_variant(monkeypatch):
     monkeypatch.setattr(choices, "train_upscaler", recording_training)
     photo = np.random.default_rng(26).random((36, 36)).astype(np.float32)
     pairs, other = _pairs(16), _pairs(8, seed=1)
-    variants = {"all": {}, "mse": {"loss": "mse"}, "flat": {"data": other}, "no residual": {"residual": False},
-                "grid": {"fold": False, "schedule": "constant"}}
+    variants = {
+        "all": {},
+        "mse": {"loss": "mse"},
+        "flat": {"data": other},
+        "no residual": {"residual": False},
+        "grid": {"fold": False, "schedule": "constant"},
+    }
     rows = sr.ablate_residual_subpixel(variants, pairs, [photo], 1.5, filters=4, num_layers=2, epochs=1)
-    assert list(rows) == list(variants) and set(rows["all"]) == {"variant", "psnr", "dB_vs_bicubic", "train_s"}
-    assert built[0] == ((1.5, 4, 2), {}) and built[3][1] == {"residual": False} and built[4][1] == {"fold": False}
+    assert list(rows) == list(variants) and set(rows["all"]) == {
+        "variant",
+        "psnr",
+        "dB_vs_bicubic",
+        "train_s",
+    }
+    assert (
+        built[0] == ((1.5, 4, 2), {})
+        and built[3][1] == {"residual": False}
+        and built[4][1] == {"fold": False}
+    )
     assert [n for n, _ in trained] == [16, 16, 8, 16, 16]
     assert [t["loss"] for _, t in trained] == ["l1", "mse", "l1", "l1", "l1"]
     assert [t["schedule"] for _, t in trained] == ["cosine"] * 4 + ["constant"]

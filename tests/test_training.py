@@ -24,7 +24,9 @@ def line_model() -> keras.Model:
 
 
 def random_model() -> keras.Model:
-    return keras.Sequential([keras.Input((1,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    return keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)]
+    )
 
 
 def event_tags(folder: Path) -> tuple[set[str], int]:
@@ -39,8 +41,11 @@ def event_tags(folder: Path) -> tuple[set[str], int]:
 
 # --------------------------------------------------------------------------- optimizers and schedules
 
+
 def test_unknown_optimizer_raises_naming_it_and_the_accepted_names() -> None:
-    with pytest.raises(ValueError, match=r"'nesterov'.*sgd, momentum, rmsprop, adadelta, adagrad, adam, ftrl"):
+    with pytest.raises(
+        ValueError, match=r"'nesterov'.*sgd, momentum, rmsprop, adadelta, adagrad, adam, ftrl"
+    ):
         training.optimizer("nesterov")
     with pytest.raises(ValueError, match="'adamw'"):
         training.fit(line_model, (X, Y), loss="mse", optimizer="adamw")
@@ -67,24 +72,36 @@ def test_learning_rate_schedule_shapes_and_errors() -> None:
     cos = training.learning_rate_schedule(0.1, "cosine", total_steps=10)
     assert float(exp(0)) == pytest.approx(0.1) and float(exp(10)) == pytest.approx(0.01)
     assert float(cos(0)) == pytest.approx(0.1) and float(cos(10)) == pytest.approx(0.001)
-    with pytest.raises(ValueError, match="'linear'.*constant, exponential, cosine"):
+    with pytest.raises(ValueError, match=r"'linear'.*constant, exponential, cosine"):
         training.learning_rate_schedule(0.1, "linear", total_steps=10)
 
 
 def test_a_schedule_changes_the_learning_rate_during_fit() -> None:
-    result = training.fit(line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1,
-                          schedule="exponential", epochs=4, batch_size=8)
+    result = training.fit(
+        line_model,
+        (X, Y),
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=0.1,
+        schedule="exponential",
+        epochs=4,
+        batch_size=8,
+    )
     assert result.steps == 16
     assert float(result.model.optimizer.learning_rate) == pytest.approx(0.01, rel=1e-4)
-    constant = training.fit(line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=4, batch_size=8)
+    constant = training.fit(
+        line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=4, batch_size=8
+    )
     assert float(constant.model.optimizer.learning_rate) == pytest.approx(0.1)
 
 
 # --------------------------------------------------------------------------- fit
 
+
 def test_fit_trains_counts_steps_and_examples() -> None:
-    result = training.fit(line_model, (X[:10], Y[:10]), loss="mse", optimizer="sgd", learning_rate=0.1,
-                          epochs=2, batch_size=4)
+    result = training.fit(
+        line_model, (X[:10], Y[:10]), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=2, batch_size=4
+    )
     assert isinstance(result, training.TrainResult)
     assert result.epochs_run == 2 and result.stop_reason == "epochs" and result.best_epoch is None
     assert result.steps == 6 and len(result.epoch_end_seconds) == 2
@@ -97,7 +114,9 @@ def test_fit_takes_a_dataset_and_a_compiled_model() -> None:
     model.compile(optimizer=training.optimizer("sgd", 0.1), loss="mse")
     data = tf.data.Dataset.from_tensor_slices((X, Y)).batch(8)
     result = training.fit(model, data, epochs=2)
-    assert result.model is model and result.steps == 8 and result.history["loss"][1] < result.history["loss"][0]
+    assert (
+        result.model is model and result.steps == 8 and result.history["loss"][1] < result.history["loss"][0]
+    )
     with pytest.raises(ValueError, match="not compiled"):
         training.fit(line_model(), data)
     with pytest.raises(ValueError, match="received list"):
@@ -108,15 +127,27 @@ def test_early_stopping_stops_on_a_plateau_and_restores_the_best_weights() -> No
     # Training fits y = 2x + 0.5 while validation wants y = -2x: every step away from zero makes the
     # validation loss worse, so the first epoch is the best one.
     snapshots = []
-    keep = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model_ref[0].get_weights()))
+    keep = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: snapshots.append(model_ref[0].get_weights())
+    )
     model_ref = [line_model()]
-    result = training.fit(model_ref[0], (X, Y), loss="mse", optimizer="sgd", learning_rate=0.05, epochs=30,
-                          batch_size=8, shuffle=False, validation_data=(X, -2 * X), early_stopping=2,
-                          callbacks=[keep])
+    result = training.fit(
+        model_ref[0],
+        (X, Y),
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=0.05,
+        epochs=30,
+        batch_size=8,
+        shuffle=False,
+        validation_data=(X, -2 * X),
+        early_stopping=2,
+        callbacks=[keep],
+    )
     assert result.epochs_run == 3 and result.stop_reason == "early stopping"  # of 30 epochs
     assert result.best_epoch == 1
     assert int(np.argmin(result.history["val_loss"])) + 1 == result.best_epoch
-    for kept, best, last in zip(result.model.get_weights(), snapshots[0], snapshots[-1]):
+    for kept, best, _last in zip(result.model.get_weights(), snapshots[0], snapshots[-1]):
         np.testing.assert_array_equal(kept, best)
     assert not np.array_equal(result.model.get_weights()[0], snapshots[-1][0])
     with pytest.raises(ValueError, match="needs validation_data"):
@@ -127,8 +158,9 @@ def test_the_time_budget_stops_training() -> None:
     # A zero budget is spent by the end of the first step (or epoch), whatever the machine's speed.
     batch = training.fit(line_model, (X, Y), loss="mse", epochs=50, batch_size=8, time_budget_s=0.0)
     assert batch.epochs_run == 1 and batch.steps == 1 and batch.stop_reason == "time budget"
-    epoch = training.fit(line_model, (X, Y), loss="mse", epochs=50, batch_size=8, time_budget_s=0.0,
-                         budget_check="epoch")
+    epoch = training.fit(
+        line_model, (X, Y), loss="mse", epochs=50, batch_size=8, time_budget_s=0.0, budget_check="epoch"
+    )
     assert epoch.epochs_run == 1 and epoch.steps == 4 and epoch.stop_reason == "time budget"
     unlimited = training.fit(line_model, (X, Y), loss="mse", epochs=3, batch_size=8, time_budget_s=None)
     assert unlimited.epochs_run == 3 and unlimited.stop_reason == "epochs"
@@ -165,8 +197,17 @@ def test_a_seeded_fit_is_reproducible() -> None:
 
 
 def test_tensorboard_logs_scalars_learning_rate_and_graph(tmp_path: Path) -> None:
-    result = training.fit(line_model, (X, Y), loss="mse", epochs=2, batch_size=8, validation_data=(X, Y),
-                          log_dir="unit_run", write_graph=True, schedule="cosine")
+    result = training.fit(
+        line_model,
+        (X, Y),
+        loss="mse",
+        epochs=2,
+        batch_size=8,
+        validation_data=(X, Y),
+        log_dir="unit_run",
+        write_graph=True,
+        schedule="cosine",
+    )
     folder = training.log_path("unit_run")
     assert folder == Path(training.outputs_dir("logs", "unit_run"))
     tags, graphs = event_tags(folder)
@@ -180,13 +221,38 @@ def test_tensorboard_logs_scalars_learning_rate_and_graph(tmp_path: Path) -> Non
 
 def test_fit_under_mirrored_strategy_on_the_default_device() -> None:
     strategy = tf.distribute.MirroredStrategy()
-    result = training.fit(line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=2,
-                          batch_size=8, strategy=strategy)
+    result = training.fit(
+        line_model,
+        (X, Y),
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=0.1,
+        epochs=2,
+        batch_size=8,
+        strategy=strategy,
+    )
     assert strategy.extended.variable_created_in_scope(result.model.weights[0].value)
-    single = training.fit(line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=2,
-                          batch_size=8, shuffle=False)
-    mirrored = training.fit(line_model, (X, Y), loss="mse", optimizer="sgd", learning_rate=0.1, epochs=2,
-                            batch_size=8, shuffle=False, strategy=strategy)
+    single = training.fit(
+        line_model,
+        (X, Y),
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=0.1,
+        epochs=2,
+        batch_size=8,
+        shuffle=False,
+    )
+    mirrored = training.fit(
+        line_model,
+        (X, Y),
+        loss="mse",
+        optimizer="sgd",
+        learning_rate=0.1,
+        epochs=2,
+        batch_size=8,
+        shuffle=False,
+        strategy=strategy,
+    )
     np.testing.assert_allclose(mirrored.history["loss"], single.history["loss"], rtol=1e-5)
 
 
@@ -225,6 +291,7 @@ def test_trace_graph_keeps_names_and_writes_for_tensorboard(tmp_path: Path) -> N
 
 # --------------------------------------------------------------------------- shared helpers
 
+
 def test_save_model_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
 
@@ -236,7 +303,7 @@ def test_save_model_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     np.testing.assert_allclose(training.load_model("tiny")(x), model(x), rtol=1e-6)
     with pytest.raises(ValueError, match="bare name"):
         training.save_model(model, "tiny.keras")
-    with pytest.raises(FileNotFoundError, match="ghost.keras"):
+    with pytest.raises(FileNotFoundError, match=r"ghost\.keras"):
         training.load_model("ghost")
 
 
@@ -284,13 +351,15 @@ with quiet_first_xla_compile(sys.argv[1] == "quiet"):
 
 def test_quiet_first_xla_compile_hides_only_the_xla_announcement() -> None:
     # Run twice in fresh processes: XLA announces itself once per process, from native code.
-    runs = {mode: subprocess.run([sys.executable, "-c", _XLA_SCRIPT, mode], capture_output=True, text=True,
-                                 timeout=300, check=True) for mode in ("loud", "quiet")}
+    runs = {
+        mode: subprocess.run(
+            [sys.executable, "-c", _XLA_SCRIPT, mode], capture_output=True, text=True, timeout=300, check=True
+        )
+        for mode in ("loud", "quiet")
+    }
     assert "Compiled cluster using XLA" in runs["loud"].stderr  # the control: the line exists to hide
     assert "Compiled cluster using XLA" not in runs["quiet"].stderr
     assert runs["quiet"].stdout.strip() == runs["loud"].stdout.strip() == "3.0"
-
-
 
 
 def test_plot_graph_draws_every_kept_op() -> None:

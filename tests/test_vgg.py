@@ -158,8 +158,9 @@ def test_weights_file_round_trip(tmp_path, monkeypatch) -> None:
     model = vgg.vgg_features(path, layers=("relu2_1",))
     assert model.weights_kind == "file"
     for name in ("block1_conv1", "block2_conv1"):
-        np.testing.assert_array_equal(model.inner.get_layer(name).get_weights()[0],
-                                      reference.get_layer(name).get_weights()[0])
+        np.testing.assert_array_equal(
+            model.inner.get_layer(name).get_weights()[0], reference.get_layer(name).get_weights()[0]
+        )
     x = np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype(np.float32)
     expected = keras.Model(reference.input, reference.get_layer("block2_conv1").output)(x[..., ::-1])
     np.testing.assert_allclose(np.asarray(model(x)["relu2_1"]), np.asarray(expected), rtol=1e-4, atol=1e-4)
@@ -173,8 +174,15 @@ def test_weights_file_round_trip(tmp_path, monkeypatch) -> None:
 
 def test_deepest_layer_and_loss_layers() -> None:
     assert vgg.deepest_layer(["relu1_1", "relu4_2", "relu3_1"]) == "block4_conv2"
-    assert vgg.loss_layers(("relu1_1", "relu4_2"), [("relu4_2", 1.0), ("relu5_2", 0.0)]) == ("relu1_1", "relu4_2")
-    assert vgg.loss_layers(("relu1_1",), [("relu4_2", 0.5), ("relu5_2", 0.5)]) == ("relu1_1", "relu4_2", "relu5_2")
+    assert vgg.loss_layers(("relu1_1", "relu4_2"), [("relu4_2", 1.0), ("relu5_2", 0.0)]) == (
+        "relu1_1",
+        "relu4_2",
+    )
+    assert vgg.loss_layers(("relu1_1",), [("relu4_2", 0.5), ("relu5_2", 0.5)]) == (
+        "relu1_1",
+        "relu4_2",
+        "relu5_2",
+    )
 
 
 def test_extractors_are_cached_per_weights_layers_and_seed() -> None:
@@ -194,15 +202,24 @@ def test_perceptual_loss_by_parts() -> None:
     extractor = vgg.vgg_features("multiscale", layers=("relu1_1", "relu2_1", "relu2_2"))
     rng = np.random.default_rng(0)
     style_img, photo = (vgg.preprocess(rng.random((32, 32, 3)).astype(np.float32)) for _ in range(2))
-    loss = vgg.PerceptualLoss(extractor, [style_img], content_weight=2.0, style_weight=3.0, tv_weight=0.5,
-                              style_layers=("relu1_1", "relu2_1"), content_layers=[("relu2_2", 1.0)],
-                              layer_weights=[0.25, 0.75])
+    loss = vgg.PerceptualLoss(
+        extractor,
+        [style_img],
+        content_weight=2.0,
+        style_weight=3.0,
+        tv_weight=0.5,
+        style_layers=("relu1_1", "relu2_1"),
+        content_layers=[("relu2_2", 1.0)],
+        layer_weights=[0.25, 0.75],
+    )
     batch = tf.constant(photo[None])
     total, content, style_, tv = (float(p) for p in loss(batch, loss.content_targets(batch)))
     assert content == 0.0  # the content targets are the image's own features
     f, s = extractor(batch), extractor(tf.constant(style_img[None]))
-    expected_style = 3.0 * sum(w * float(vgg.style_layer_loss(vgg.gram_matrix(f[n]), vgg.gram_matrix(s[n])))
-                               for n, w in (("relu1_1", 0.25), ("relu2_1", 0.75)))
+    expected_style = 3.0 * sum(
+        w * float(vgg.style_layer_loss(vgg.gram_matrix(f[n]), vgg.gram_matrix(s[n])))
+        for n, w in (("relu1_1", 0.25), ("relu2_1", 0.75))
+    )
     assert style_ == pytest.approx(expected_style, rel=1e-5) and style_ > 0
     assert tv == pytest.approx(0.5 * float(vgg.tv_loss(batch)), rel=1e-6)
     assert total == pytest.approx(content + style_ + tv, rel=1e-6)
@@ -216,8 +233,9 @@ def test_perceptual_loss_gradient_reaches_the_image() -> None:
 
     extractor = vgg.vgg_features("multiscale", layers=("relu1_1", "relu4_2"))
     photo = images.resize(images.sample_image("astronaut"), (32, 32))
-    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(photo[::-1])], style_layers=("relu1_1",),
-                              content_layers=[("relu4_2", 1.0)])
+    loss = vgg.PerceptualLoss(
+        extractor, [vgg.preprocess(photo[::-1])], style_layers=("relu1_1",), content_layers=[("relu4_2", 1.0)]
+    )
     x = tf.Variable(vgg.preprocess(photo)[None])
     targets = loss.content_targets(tf.constant(vgg.preprocess(photo)[None]))
     with tf.GradientTape() as tape:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from darkroom.core import writeups
 from darkroom.core.writeups import ENTRIES, Entry
 
@@ -21,13 +22,46 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 
 # One unit per entry, from a short list so that tables read alike across chapters.
-UNITS = {"", "px", "s", "minutes", "hours", "days", "weeks", "KB", "MB", "GB", "%",
-         "images", "epochs", "steps", "iterations", "layers", "features", "units", "categories",
-         "rows", "lines"}
+UNITS = {
+    "",
+    "px",
+    "s",
+    "minutes",
+    "hours",
+    "days",
+    "weeks",
+    "KB",
+    "MB",
+    "GB",
+    "%",
+    "images",
+    "epochs",
+    "steps",
+    "iterations",
+    "layers",
+    "features",
+    "units",
+    "categories",
+    "rows",
+    "lines",
+}
 
 # Figures the write-ups spell in words; numerals are parsed instead.
-_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "half": 0.5}
+_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "half": 0.5,
+}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 _NUMERAL = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
@@ -65,7 +99,7 @@ def figures_in(text: str) -> set[float]:
         found.add(x)
         if "," in m.group():  # "(150,100,1)" is a list as likely as "9,294" is a thousands separator
             found.update(float(part) for part in m.group().split(","))
-        rest = text[m.end():]
+        rest = text[m.end() :]
         if re.match(r"k\b", rest):
             found.add(x * 1000)
         for word, scale in _SCALES.items():
@@ -74,7 +108,7 @@ def figures_in(text: str) -> set[float]:
     for m in _PRODUCT.finditer(text):
         product = math.prod(float(n) for n in re.split(r"\s?x\s?", m.group()))
         found.add(product)
-        if text[m.end():].startswith(")^2"):
+        if text[m.end() :].startswith(")^2"):
             found.add(product**2)
     words = re.findall(r"[a-z]+", text.lower())
     for i, word in enumerate(words):
@@ -96,13 +130,22 @@ def notebook_chapters() -> set[str]:
 
 # --- the parsing the checks rely on -------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("his dataset of 9,294 images", 9294), ("from 9.2k images to 2.2k", 2200), ("a ~30% gain", 30),
-     ("Test r2: 0.064", 0.064), ("dividing it by 150x100x100", 1_500_000),
-     ("and (150x100x100)^2 because", 2.25e12), ("less than half an hour", 0.5),
-     ("about six hours", 6), ("a total of 3 million images", 3e6), ("the 2nd and 98th", 98),
-     ("my images were (150,100,1)", 100)],
+    [
+        ("his dataset of 9,294 images", 9294),
+        ("from 9.2k images to 2.2k", 2200),
+        ("a ~30% gain", 30),
+        ("Test r2: 0.064", 0.064),
+        ("dividing it by 150x100x100", 1_500_000),
+        ("and (150x100x100)^2 because", 2.25e12),
+        ("less than half an hour", 0.5),
+        ("about six hours", 6),
+        ("a total of 3 million images", 3e6),
+        ("the 2nd and 98th", 98),
+        ("my images were (150,100,1)", 100),
+    ],
 )
 def test_figures_in_reads_the_write_ups_notations(text: str, number: float) -> None:
     assert holds(number, figures_in(text))
@@ -114,6 +157,7 @@ def test_figures_in_does_not_invent_numbers() -> None:
 
 
 # --- the registry on its own --------------------------------------------------------------------
+
 
 def test_keys_are_unique_snake_case() -> None:
     counts = Counter(e.key for e in ENTRIES)
@@ -162,6 +206,7 @@ def test_get_value_and_entries() -> None:
 
 # --- comparison tables ---------------------------------------------------------------------------
 
+
 def _all_not_run(notebook: str) -> dict[str, str]:
     return {e.key: "not measured" for e in writeups.entries(notebook=notebook)}
 
@@ -202,10 +247,14 @@ def test_comparison_refuses_a_chapter_without_entries() -> None:
 
 # --- against the write-ups' text ------------------------------------------------------------------
 
+
 def test_every_quote_is_in_its_write_up() -> None:
     texts = seed_texts()
-    missing = [f"{e.key} ({e.source}): {e.quote!r}" for e in ENTRIES
-               if e.quote and normalise(e.quote) not in texts.get(e.source, "")]
+    missing = [
+        f"{e.key} ({e.source}): {e.quote!r}"
+        for e in ENTRIES
+        if e.quote and normalise(e.quote) not in texts.get(e.source, "")
+    ]
     assert missing == []
 
 
@@ -230,6 +279,7 @@ def test_the_check_catches_a_misquote() -> None:
 
 # --- every entry shows up on a page -----------------------------------------------------------------
 
+
 def _code_sources() -> dict[str, str]:
     sources = {}
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
@@ -245,8 +295,13 @@ def test_every_chapter_renders_its_comparison() -> None:
     # functions (`superres.writeup_run_values`, `colorize.architecture_facts`), some keys from f-strings.
     sources = _code_sources()
     chapters = sorted({e.notebook for e in ENTRIES})
-    silent = [nb for nb in chapters
-              if not any(stem.startswith(nb) and f'writeups.comparison("{nb}"' in src for stem, src in sources.items())]
+    silent = [
+        nb
+        for nb in chapters
+        if not any(
+            stem.startswith(nb) and f'writeups.comparison("{nb}"' in src for stem, src in sources.items()
+        )
+    ]
     assert chapters and not silent, f"chapters with write-up figures but no comparison table: {silent}"
 
 
@@ -256,8 +311,11 @@ def test_figures_show_as_the_write_up_printed_them() -> None:
     assert writeups.get("style_time_small").formatted() == "1 hour"  # not "1 hours"
     assert writeups.get("pix2pix_subset").formatted() == "2,200 images"
     assert writeups.get("style_blend_major").formatted() == "75%"
-    rows = writeups.comparison_rows("02", run={"circle_training_time": 2},
-                                    not_run={e.key: "-" for e in writeups.entries(notebook="02")
-                                             if e.key != "circle_training_time"})
+    rows = writeups.comparison_rows(
+        "02",
+        run={"circle_training_time": 2},
+        not_run={e.key: "-" for e in writeups.entries(notebook="02") if e.key != "circle_training_time"},
+    )
     assert {"write-up": "0.5 hours (000)", "this run": "2 hours"}.items() <= next(
-        r for r in rows if r["write-up"].startswith("0.5")).items()
+        r for r in rows if r["write-up"].startswith("0.5")
+    ).items()

@@ -20,7 +20,6 @@ import ast
 import html
 import json
 import os
-import pkgutil
 import re
 import shutil
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 
 from darkroom.core.paths import find_notebooks, outputs_dir, repo_root
 
-__all__ = ["Chapter", "BookBuild", "chapters", "build", "repository_url", "library_modules", "main"]
+__all__ = ["BookBuild", "Chapter", "build", "chapters", "library_modules", "main", "repository_url"]
 
 HIDDEN_TAGS = ("setup", "parameters", "injected-parameters")  # collapsed on the page, kept in the source
 BRANCH = "main"
@@ -156,7 +155,9 @@ def modules_used(cells: Sequence[dict[str, Any]], known: Sequence[str]) -> list[
                     dotted = f"{base}.{alias.name}".lstrip(".")
                     found.append(dotted if dotted in known else base)
             elif isinstance(node, ast.Import):
-                found += [a.name.removeprefix("darkroom.") for a in node.names if a.name.startswith("darkroom.")]
+                found += [
+                    a.name.removeprefix("darkroom.") for a in node.names if a.name.startswith("darkroom.")
+                ]
     return sorted(set(found) & set(known), key=found.index)
 
 
@@ -213,14 +214,21 @@ def chapters(out: Path, notebooks: Path | None = None) -> list[Chapter]:
         error = row.get("error")
         if row and not executed:
             error = f"the executed copy {row.get('output') or name} is missing from {out}"
-        result.append(Chapter(
-            stem=Path(name).stem, title=title, lesson=lesson, status=status, error=error,
-            seconds=row.get("seconds") if executed else None,
-            peak_memory_mb=row.get("peak_memory_mb") if executed else None,
-            profile=row.get("profile") if executed else None,
-            executed=executed, thumbnail=_thumbnail(Path(name).stem, cells, out / "figures"),
-            modules=modules_used(cells, known),
-        ))
+        result.append(
+            Chapter(
+                stem=Path(name).stem,
+                title=title,
+                lesson=lesson,
+                status=status,
+                error=error,
+                seconds=row.get("seconds") if executed else None,
+                peak_memory_mb=row.get("peak_memory_mb") if executed else None,
+                profile=row.get("profile") if executed else None,
+                executed=executed,
+                thumbnail=_thumbnail(Path(name).stem, cells, out / "figures"),
+                modules=modules_used(cells, known),
+            )
+        )
     return result
 
 
@@ -249,18 +257,25 @@ def _number(ch: Chapter) -> int:
 
 def _card(number: int, ch: Chapter) -> str:
     status = {"ok": "ok", "failed": "failed"}.get(ch.status, "not run")
-    thumb = (f'<img class="dr-thumb" src="_static/thumbs/{ch.stem}.png" alt="">' if ch.thumbnail and ch.has_page
-             else '<div class="dr-thumb dr-nothumb"></div>')
+    thumb = (
+        f'<img class="dr-thumb" src="_static/thumbs/{ch.stem}.png" alt="">'
+        if ch.thumbnail and ch.has_page
+        else '<div class="dr-thumb dr-nothumb"></div>'
+    )
     facts = _run_facts(ch)
     error = f'<p class="dr-error">{html.escape(ch.error)}</p>' if ch.error and ch.status != "ok" else ""
     if not ch.has_page and not ch.error:
-        error = ('<p class="dr-hint">not run yet: <code>python -m darkroom.app.runner '
-                 f'notebooks/{ch.stem}.ipynb</code></p>')
-    body = (f'{thumb}<div class="dr-body"><p class="dr-num">Chapter {number}</p>'
-            f'<p class="dr-title">{html.escape(ch.title)}</p>'
-            f'<p class="dr-lesson">{_inline_markdown(ch.lesson)}</p>'
-            f'<p class="dr-meta"><span class="dr-status dr-{status.replace(" ", "-")}">{status}</span>'
-            f'{" · " + html.escape(facts) if facts else ""}</p>{error}</div>')
+        error = (
+            '<p class="dr-hint">not run yet: <code>python -m darkroom.app.runner '
+            f"notebooks/{ch.stem}.ipynb</code></p>"
+        )
+    body = (
+        f'{thumb}<div class="dr-body"><p class="dr-num">Chapter {number}</p>'
+        f'<p class="dr-title">{html.escape(ch.title)}</p>'
+        f'<p class="dr-lesson">{_inline_markdown(ch.lesson)}</p>'
+        f'<p class="dr-meta"><span class="dr-status dr-{status.replace(" ", "-")}">{status}</span>'
+        f"{' · ' + html.escape(facts) if facts else ''}</p>{error}</div>"
+    )
     cls = f"dr-card dr-{status.replace(' ', '-')}"
     if ch.has_page:
         return f'<a class="{cls}" href="{ch.stem}.html">{body}</a>'
@@ -301,9 +316,16 @@ api/index
 def _api_pages(src: Path, chs: Sequence[Chapter], modules: Sequence[str]) -> None:
     api = src / "api"
     api.mkdir(parents=True, exist_ok=True)
-    lines = ["API reference", "=============", "",
-             "Every module of ``lib/darkroom/``, from its docstrings. Topic modules import only foundation modules.",
-             "", ".. toctree::", "   :maxdepth: 1", ""]
+    lines = [
+        "API reference",
+        "=============",
+        "",
+        "Every module of ``lib/darkroom/``, from its docstrings. Topic modules import only foundation modules.",
+        "",
+        ".. toctree::",
+        "   :maxdepth: 1",
+        "",
+    ]
     lines += [f"   {m}" for m in modules]
     (api / "index.rst").write_text("\n".join(lines) + "\n", encoding="utf-8")
     for module in modules:
@@ -317,8 +339,10 @@ def _api_pages(src: Path, chs: Sequence[Chapter], modules: Sequence[str]) -> Non
 
 
 def _chapter_bar(ch: Chapter, repository: str) -> str:
-    links = [f"[Open in Colab]({colab_url(repository, ch.stem + '.ipynb')})",
-             f"[source]({source_url(repository, ch.stem + '.ipynb')})"]
+    links = [
+        f"[Open in Colab]({colab_url(repository, ch.stem + '.ipynb')})",
+        f"[source]({source_url(repository, ch.stem + '.ipynb')})",
+    ]
     if ch.modules:
         links.append("library: " + ", ".join(f"[`darkroom.{m}`](api/{m}.rst)" for m in ch.modules))
     facts = _run_facts(ch)
@@ -376,8 +400,9 @@ div.cell div.highlight pre,div.cell_output pre{font-size:.75rem}
 """
 
 
-def stage(out: Path, src: Path, notebooks: Path | None = None,
-          modules: Sequence[str] | None = None) -> list[Chapter]:
+def stage(
+    out: Path, src: Path, notebooks: Path | None = None, modules: Sequence[str] | None = None
+) -> list[Chapter]:
     """Write the book's Sphinx sources into ``src`` (emptied first) and return its chapters."""
     chs = chapters(out, notebooks)
     modules = list(modules) if modules is not None else library_modules()
@@ -450,7 +475,7 @@ def _mathml(latex: str, display: str) -> str:
 
     try:
         return convert(latex, display=display)
-    except Exception:  # noqa: BLE001 - an unsupported macro keeps its TeX, readable as text
+    except Exception:
         return f'<code class="dr-tex">{html.escape(latex)}</code>'
 
 
@@ -480,8 +505,12 @@ def setup(app: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- building
 
 
-def build(out: str | os.PathLike[str] | None = None, notebooks: str | os.PathLike[str] | None = None,
-          modules: Sequence[str] | None = None, quiet: bool = True) -> BookBuild:
+def build(
+    out: str | os.PathLike[str] | None = None,
+    notebooks: str | os.PathLike[str] | None = None,
+    modules: Sequence[str] | None = None,
+    quiet: bool = True,
+) -> BookBuild:
     """Stage and build the book from ``out`` (default ``outputs/``) into ``out/book/``.
 
     The new site replaces the old one only once it is complete. ``modules`` limits the API
@@ -496,11 +525,24 @@ def build(out: str | os.PathLike[str] | None = None, notebooks: str | os.PathLik
     chs = stage(out, src, Path(notebooks) if notebooks is not None else None, modules)
     if site.exists():
         shutil.rmtree(site)
-    args = ["-b", "html", "-E", "-q" if quiet else "-v", "-d", str(work / "doctrees"),
-            "-w", str(warnings_file), str(src), str(site)]
+    args = [
+        "-b",
+        "html",
+        "-E",
+        "-q" if quiet else "-v",
+        "-d",
+        str(work / "doctrees"),
+        "-w",
+        str(warnings_file),
+        str(src),
+        str(site),
+    ]
     code = build_main(args)
-    warnings = [w for w in warnings_file.read_text(encoding="utf-8").splitlines() if w.strip()] \
-        if warnings_file.is_file() else []
+    warnings = (
+        [w for w in warnings_file.read_text(encoding="utf-8").splitlines() if w.strip()]
+        if warnings_file.is_file()
+        else []
+    )
     if code != 0 or not (site / "index.html").is_file():
         raise RuntimeError(f"Sphinx could not build the book (exit {code}):\n" + "\n".join(warnings[-20:]))
     target, old = out / "book", work / "old-site"
@@ -512,7 +554,10 @@ def build(out: str | os.PathLike[str] | None = None, notebooks: str | os.PathLik
     shutil.rmtree(old, ignore_errors=True)
     # Source maps (3.5 MB) serve the theme's developers; the macro files are Jinja templates the
     # theme copies along, not pages: a reader's browser needs neither.
-    for leftover in [*(target / "_static").rglob("*.map"), *(target / "_static").glob("*webpack-macros.html")]:
+    for leftover in [
+        *(target / "_static").rglob("*.map"),
+        *(target / "_static").glob("*webpack-macros.html"),
+    ]:
         leftover.unlink()
     return BookBuild(target / "index.html", time.perf_counter() - start, chs, warnings)
 
@@ -520,21 +565,27 @@ def build(out: str | os.PathLike[str] | None = None, notebooks: str | os.PathLik
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m darkroom.app.book", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=None, help="outputs folder holding notebooks/ and summary.json")
-    parser.add_argument("--notebooks", default=None, help="folder of NN_*.ipynb sources (default: notebooks/)")
+    parser.add_argument(
+        "--notebooks", default=None, help="folder of NN_*.ipynb sources (default: notebooks/)"
+    )
     parser.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
     args = parser.parse_args(argv)
     try:
         result = build(args.out, args.notebooks, quiet=not args.verbose)
     except ImportError as err:
-        print(f"[darkroom] book: {err}; the book needs the 'book' extra: pip install -e '.[book]'",
-              file=sys.stderr)
+        print(
+            f"[darkroom] book: {err}; the book needs the 'book' extra: pip install -e '.[book]'",
+            file=sys.stderr,
+        )
         return 1
     except (RuntimeError, ValueError, KeyError) as err:
         print(f"[darkroom] book: {err}", file=sys.stderr)
         return 1
     pages = sum(ch.has_page for ch in result.chapters)
-    print(f"[darkroom] book: {pages} of {len(result.chapters)} chapters in {result.seconds:.0f} s, "
-          f"{len(result.warnings)} Sphinx warnings; open {result.index}")
+    print(
+        f"[darkroom] book: {pages} of {len(result.chapters)} chapters in {result.seconds:.0f} s, "
+        f"{len(result.warnings)} Sphinx warnings; open {result.index}"
+    )
     return 0
 
 

@@ -14,8 +14,8 @@ The ``stylize`` flags are neural-style's (anishathalye/neural-style); the README
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import contextlib
+import importlib.util
 import io
 import os
 import signal
@@ -26,7 +26,7 @@ from typing import Any
 
 from darkroom.core import images
 
-__all__ = ["main", "build_parser", "UsageError"]
+__all__ = ["UsageError", "build_parser", "main"]
 
 PROG = "darkroom"
 
@@ -44,58 +44,121 @@ def _positive_int(text: str) -> int:
 
 
 def _add_stylize(sub: Any) -> None:
-    p = sub.add_parser("stylize", help="paint a photo in the style of others (neural-style's flags)",
-                       description="Style transfer (Gatys et al.) with neural-style's flags; see the README's table.")
+    p = sub.add_parser(
+        "stylize",
+        help="paint a photo in the style of others (neural-style's flags)",
+        description="Style transfer (Gatys et al.) with neural-style's flags; see the README's table.",
+    )
     p.add_argument("--content", required=True, help="content image")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--styles", nargs="+", help="one or more style images (optimise the image)")
-    which.add_argument("--model", default=None,
-                       help="a trained fast-style network instead: a name in outputs/models (style_fast_swirls) "
-                            "or a .keras path; one forward pass, the optimisation flags do not apply")
+    which.add_argument(
+        "--model",
+        default=None,
+        help="a trained fast-style network instead: a name in outputs/models (style_fast_swirls) "
+        "or a .keras path; one forward pass, the optimisation flags do not apply",
+    )
     p.add_argument("--output", required=True, help="output image (format from the suffix)")
     p.add_argument("--iterations", type=_positive_int, default=1000, help="iterations (default %(default)s)")
-    p.add_argument("--print-iterations", type=_positive_int, default=None,
-                   help="print the losses every N iterations (from the run's history, after it ends)")
-    p.add_argument("--checkpoint-output", default=None,
-                   help="checkpoint file name with %%s for the iteration, e.g. out_%%s.png")
-    p.add_argument("--checkpoint-iterations", type=_positive_int, default=None, help="checkpoint every N iterations")
-    p.add_argument("--progress-write", action="store_true",
-                   help="write the loss history to progress.txt in the output's folder")
-    p.add_argument("--progress-plot", action="store_true",
-                   help="plot the loss history to progress.png in the output's folder")
+    p.add_argument(
+        "--print-iterations",
+        type=_positive_int,
+        default=None,
+        help="print the losses every N iterations (from the run's history, after it ends)",
+    )
+    p.add_argument(
+        "--checkpoint-output",
+        default=None,
+        help="checkpoint file name with %%s for the iteration, e.g. out_%%s.png",
+    )
+    p.add_argument(
+        "--checkpoint-iterations", type=_positive_int, default=None, help="checkpoint every N iterations"
+    )
+    p.add_argument(
+        "--progress-write",
+        action="store_true",
+        help="write the loss history to progress.txt in the output's folder",
+    )
+    p.add_argument(
+        "--progress-plot",
+        action="store_true",
+        help="plot the loss history to progress.png in the output's folder",
+    )
     p.add_argument("--width", type=_positive_int, default=None, help="resize the content to this width")
-    p.add_argument("--style-scales", type=float, nargs="+", default=None,
-                   help="one scale per style, relative to the content's width (default 1)")
-    p.add_argument("--network", default="auto",
-                   help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file (default auto)")
-    p.add_argument("--content-weight-blend", type=float, default=1.0,
-                   help="relu4_2 share of the content loss, the rest relu5_2 (default %(default)s)")
+    p.add_argument(
+        "--style-scales",
+        type=float,
+        nargs="+",
+        default=None,
+        help="one scale per style, relative to the content's width (default 1)",
+    )
+    p.add_argument(
+        "--network",
+        default="auto",
+        help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file (default auto)",
+    )
+    p.add_argument(
+        "--content-weight-blend",
+        type=float,
+        default=1.0,
+        help="relu4_2 share of the content loss, the rest relu5_2 (default %(default)s)",
+    )
     p.add_argument("--content-weight", type=float, default=5.0, help="default %(default)s")
     p.add_argument("--style-weight", type=float, default=500.0, help="default %(default)s")
-    p.add_argument("--style-layer-weight-exp", type=float, default=1.0,
-                   help="style layer weight ratio between successive layers (default %(default)s)")
+    p.add_argument(
+        "--style-layer-weight-exp",
+        type=float,
+        default=1.0,
+        help="style layer weight ratio between successive layers (default %(default)s)",
+    )
     p.add_argument("--style-blend-weights", type=float, nargs="+", default=None, help="one weight per style")
-    p.add_argument("--tv-weight", type=float, default=100.0, help="total variation weight (default %(default)s)")
+    p.add_argument(
+        "--tv-weight", type=float, default=100.0, help="total variation weight (default %(default)s)"
+    )
     p.add_argument("--learning-rate", type=float, default=10.0, help="Adam's step (default %(default)s)")
     p.add_argument("--beta1", type=float, default=0.9, help="Adam beta1 (default %(default)s)")
     p.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default %(default)s)")
     p.add_argument("--eps", type=float, default=1e-8, help="Adam epsilon (default %(default)s)")
     p.add_argument("--initial", default=None, help="initial image (default: the content plus noise)")
-    p.add_argument("--initial-noiseblend", type=float, default=None,
-                   help="noise share of the initial image, 0-1 (default 1 without --initial, 0 with it)")
-    p.add_argument("--preserve-colors", nargs="?", const="lab", default=None, choices=("lab", "ycbcr"),
-                   help="keep the content's colours (luminance transfer; 'lab' if no value)")
+    p.add_argument(
+        "--initial-noiseblend",
+        type=float,
+        default=None,
+        help="noise share of the initial image, 0-1 (default 1 without --initial, 0 with it)",
+    )
+    p.add_argument(
+        "--preserve-colors",
+        nargs="?",
+        const="lab",
+        default=None,
+        choices=("lab", "ycbcr"),
+        help="keep the content's colours (luminance transfer; 'lab' if no value)",
+    )
     p.add_argument("--pooling", choices=("max", "avg"), default="max", help="default %(default)s")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (and checkpoints) if they exist")
     # darkroom's own
     p.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="default %(default)s")
-    p.add_argument("--lbfgs-memory", type=_positive_int, default=20, help="L-BFGS past steps (default %(default)s)")
-    p.add_argument("--multires", type=int, default=None,
-                   help="optimise at 1/2^N .. 1/2 size first, each stage upsampled into the next")
-    p.add_argument("--multires-iterations", type=_positive_int, default=None,
-                   help="iterations per earlier stage (default --iterations)")
-    p.add_argument("--tol", type=float, default=None,
-                   help="stop when the best loss improves by less than this (relative) over --tol-window")
+    p.add_argument(
+        "--lbfgs-memory", type=_positive_int, default=20, help="L-BFGS past steps (default %(default)s)"
+    )
+    p.add_argument(
+        "--multires",
+        type=int,
+        default=None,
+        help="optimise at 1/2^N .. 1/2 size first, each stage upsampled into the next",
+    )
+    p.add_argument(
+        "--multires-iterations",
+        type=_positive_int,
+        default=None,
+        help="iterations per earlier stage (default --iterations)",
+    )
+    p.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="stop when the best loss improves by less than this (relative) over --tol-window",
+    )
     p.add_argument("--tol-window", type=_positive_int, default=50, help="default %(default)s")
     p.add_argument("--max-side", type=_positive_int, default=None, help="cap the working size")
     p.add_argument("--seed", type=int, default=0, help="default %(default)s")
@@ -110,21 +173,34 @@ def _add_files(p: Any, input_help: str) -> None:
 
 
 def _add_upscale(sub: Any) -> None:
-    p = sub.add_parser("upscale", help="enlarge a photo x2, x3 or x4 with a shipped (or your) model",
-                       description="Enlarge a photo: luminance by the model, colour and alpha bicubic; tiled.")
+    p = sub.add_parser(
+        "upscale",
+        help="enlarge a photo x2, x3 or x4 with a shipped (or your) model",
+        description="Enlarge a photo: luminance by the model, colour and alpha bicubic; tiled.",
+    )
     _add_files(p, "input image")
     p.add_argument("--scale", type=int, choices=(2, 3, 4), required=True)
-    p.add_argument("--model", default=None,
-                   help="shipped name (resub_x2 ...), a name in outputs/models/, a .keras path, "
-                        "or nearest|bilinear|bicubic (default: the shipped model for --scale)")
-    p.add_argument("--tile", type=_positive_int, default=256,
-                   help="tile side in input pixels; memory stays bounded (default %(default)s)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="shipped name (resub_x2 ...), a name in outputs/models/, a .keras path, "
+        "or nearest|bilinear|bicubic (default: the shipped model for --scale)",
+    )
+    p.add_argument(
+        "--tile",
+        type=_positive_int,
+        default=256,
+        help="tile side in input pixels; memory stays bounded (default %(default)s)",
+    )
     p.set_defaults(func=cmd_upscale)
 
 
 def _add_colorize(sub: Any) -> None:
-    p = sub.add_parser("colorize", help="colour a gray photo with a model from notebook 06/07 or your own",
-                       description="Colorize: the model predicts a*b* from the photo's lightness.")
+    p = sub.add_parser(
+        "colorize",
+        help="colour a gray photo with a model from notebook 06/07 or your own",
+        description="Colorize: the model predicts a*b* from the photo's lightness.",
+    )
     _add_files(p, "input image (gray or colour: only its lightness is used)")
     p.add_argument("--model", required=True, help="a .keras colorizer (notebook 06 or 07, or yours)")
     p.set_defaults(func=cmd_colorize)
@@ -142,16 +218,24 @@ def _add_run(sub: Any) -> None:
 
 def _add_models(sub: Any) -> None:
     p = sub.add_parser("models", help="list shipped upscalers and the models in outputs/models/")
-    p.add_argument("--train", action="store_true",
-                   help="retrain the shipped upscalers into the package (what `make models` runs)")
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="retrain the shipped upscalers into the package (what `make models` runs)",
+    )
     p.set_defaults(func=cmd_models)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``darkroom`` argument parser (one sub-parser per command)."""
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
-                                     epilog="exit codes: 0 success, 1 failure, 2 bad usage")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or messages, only errors")
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.split("\n\n")[0],
+        epilog="exit codes: 0 success, 1 failure, 2 bad usage",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars or messages, only errors"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_stylize, _add_upscale, _add_colorize, _add_run, _add_models):
         add(sub)
@@ -209,25 +293,49 @@ def _checkpoint_pattern(args: argparse.Namespace) -> str | None:
 def _stylize_options(args: argparse.Namespace) -> dict[str, Any]:
     network = args.network
     if network.lower().endswith(".mat"):
-        raise UsageError(f"--network {network}: MatConvNet .mat weights are not supported; pass a Keras VGG19 "
-                         "weights file (.h5), or auto | imagenet | random | multiscale")
+        raise UsageError(
+            f"--network {network}: MatConvNet .mat weights are not supported; pass a Keras VGG19 "
+            "weights file (.h5), or auto | imagenet | random | multiscale"
+        )
     if not 0 <= args.content_weight_blend <= 1:
         raise UsageError(f"--content-weight-blend must be in [0, 1], received {args.content_weight_blend}")
     if args.initial_noiseblend is not None and not 0 <= args.initial_noiseblend <= 1:
         raise UsageError(f"--initial-noiseblend must be in [0, 1], received {args.initial_noiseblend}")
-    for flag, values in (("--style-scales", args.style_scales), ("--style-blend-weights", args.style_blend_weights)):
+    for flag, values in (
+        ("--style-scales", args.style_scales),
+        ("--style-blend-weights", args.style_blend_weights),
+    ):
         if values is not None and len(values) != len(args.styles):
-            raise UsageError(f"{flag}: expected {len(args.styles)} values (one per style), received {len(values)}")
+            raise UsageError(
+                f"{flag}: expected {len(args.styles)} values (one per style), received {len(values)}"
+            )
     return dict(
-        iterations=args.iterations, content_weight=args.content_weight,
-        content_weight_blend=args.content_weight_blend, style_weight=args.style_weight,
-        style_layer_weight_exp=args.style_layer_weight_exp, style_blend_weights=args.style_blend_weights,
-        style_scales=args.style_scales, tv_weight=args.tv_weight, learning_rate=args.learning_rate,
-        beta1=args.beta1, beta2=args.beta2, epsilon=args.eps, pooling=args.pooling,
-        initial_noiseblend=args.initial_noiseblend, preserve_colors=args.preserve_colors or False,
-        width=args.width, max_side=args.max_side, checkpoint_iterations=args.checkpoint_iterations,
-        optimizer=args.optimizer, lbfgs_memory=args.lbfgs_memory, tol=args.tol, tol_window=args.tol_window,
-        multires=args.multires, multires_iterations=args.multires_iterations, weights=network, seed=args.seed,
+        iterations=args.iterations,
+        content_weight=args.content_weight,
+        content_weight_blend=args.content_weight_blend,
+        style_weight=args.style_weight,
+        style_layer_weight_exp=args.style_layer_weight_exp,
+        style_blend_weights=args.style_blend_weights,
+        style_scales=args.style_scales,
+        tv_weight=args.tv_weight,
+        learning_rate=args.learning_rate,
+        beta1=args.beta1,
+        beta2=args.beta2,
+        epsilon=args.eps,
+        pooling=args.pooling,
+        initial_noiseblend=args.initial_noiseblend,
+        preserve_colors=args.preserve_colors or False,
+        width=args.width,
+        max_side=args.max_side,
+        checkpoint_iterations=args.checkpoint_iterations,
+        optimizer=args.optimizer,
+        lbfgs_memory=args.lbfgs_memory,
+        tol=args.tol,
+        tol_window=args.tol_window,
+        multires=args.multires,
+        multires_iterations=args.multires_iterations,
+        weights=network,
+        seed=args.seed,
         progress=not args.quiet,
     )
 
@@ -237,7 +345,9 @@ def _write_progress(args: argparse.Namespace, history: dict[str, list[float]], f
     if args.progress_write:
         path = folder / "progress.txt"
         lines = ["iteration\t" + "\t".join(keys)]
-        lines += [f"{i}\t" + "\t".join(f"{history[k][i]:.6g}" for k in keys) for i in range(len(history["loss"]))]
+        lines += [
+            f"{i}\t" + "\t".join(f"{history[k][i]:.6g}" for k in keys) for i in range(len(history["loss"]))
+        ]
         with images.atomic_write(path) as tmp:
             tmp.write_text("\n".join(lines) + "\n")
         _say(args, f"wrote {path}")
@@ -280,7 +390,9 @@ def _stylize_with_model(args: argparse.Namespace) -> int:
 
         path = models_dir() / f"{args.model}.keras"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (expected a .keras network from darkroom.style.fast)")
+        raise FileNotFoundError(
+            f"{path}: no such model file (expected a .keras network from darkroom.style.fast)"
+        )
     import time
 
     import keras
@@ -313,14 +425,19 @@ def cmd_stylize(args: argparse.Namespace) -> int:
     if args.print_iterations:
         for i in range(0, len(result.history["loss"]), args.print_iterations):
             h = result.history
-            print(f"iteration {i}: loss {h['loss'][i]:.6g} content {h['content'][i]:.6g} "
-                  f"style {h['style'][i]:.6g} tv {h['tv'][i]:.6g}")
+            print(
+                f"iteration {i}: loss {h['loss'][i]:.6g} content {h['content'][i]:.6g} "
+                f"style {h['style'][i]:.6g} tv {h['tv'][i]:.6g}"
+            )
     if pattern:
         for iteration, frame in result.frames:
             images.write_image(pattern % iteration, frame, overwrite=args.overwrite)
     _write_progress(args, result.history, output.parent)
     images.write_image(output, result.image, bits=bits, overwrite=args.overwrite)
-    _say(args, f"wrote {output} ({result.iterations} iterations, loss {result.loss:.4g}, {result.seconds:.1f} s)")
+    _say(
+        args,
+        f"wrote {output} ({result.iterations} iterations, loss {result.loss:.4g}, {result.seconds:.1f} s)",
+    )
     return 0
 
 
@@ -349,11 +466,10 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     model_path = Path(args.model)
     if not model_path.is_file():
         raise FileNotFoundError(f"{model_path}: no such model file (expected a .keras colorizer)")
+    import keras
     import numpy as np
 
     from darkroom import colorize as colorize_mod
-
-    import keras
 
     try:
         model = keras.saving.load_model(model_path, compile=False)
@@ -422,8 +538,11 @@ def _train_shipped(args: argparse.Namespace) -> int:
         path = superres.shipped_model_path(scale)
         superres.save_upscaler(result.model, path)
         models[scale] = result.model
-        print(f"x{scale}: {result.model.count_params():,} parameters, {path.stat().st_size / 1e3:.0f} kB, "
-              f"trained in {time.perf_counter() - start:.0f} s -> {path}", flush=True)
+        print(
+            f"x{scale}: {result.model.count_params():,} parameters, {path.stat().st_size / 1e3:.0f} kB, "
+            f"trained in {time.perf_counter() - start:.0f} s -> {path}",
+            flush=True,
+        )
     rows = superres.quality_table(models, photos["test"])
     print("luma PSNR (dB) on the held-out test photos, degradation: antialiased bicubic downscale")
     print(tables.markdown_table(rows, digits=4))

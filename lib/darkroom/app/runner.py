@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from darkroom.core.paths import atomic_write, find_notebooks, outputs_dir, repo_root
+from darkroom.core.paths import atomic_write, find_notebooks, outputs_dir
 from darkroom.core.profiles import PROFILES
 
-__all__ = ["NotebookResult", "run_notebook", "run_all", "write_summary", "main"]
+__all__ = ["NotebookResult", "main", "run_all", "run_notebook", "write_summary"]
 
 KERNEL_NAME = "darkroom"
 
@@ -74,7 +74,9 @@ def _short_error(err: BaseException) -> str:
     return f"{name}: {value}".strip()[:500]
 
 
-def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel: str, timeout: int | None) -> str | None:
+def _execute(
+    notebook: Path, output: Path, parameters: dict[str, Any], kernel: str, timeout: int | None
+) -> str | None:
     """Run papermill into a temporary file, rename it onto ``output``; return an error summary or None."""
     import papermill
 
@@ -141,8 +143,19 @@ def run_notebook(
         raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
     out = Path(out) if out is not None else outputs_dir()
     result_file = out / f".{notebook.stem}.result.json"
-    cmd = [sys.executable, "-m", "darkroom.app.runner", "--worker", str(notebook), "--out", str(out),
-           "--profile", profile, "--result", str(result_file)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "darkroom.app.runner",
+        "--worker",
+        str(notebook),
+        "--out",
+        str(out),
+        "--profile",
+        profile,
+        "--result",
+        str(result_file),
+    ]
     if kernel:
         cmd += ["--kernel", kernel]
     if timeout:
@@ -151,10 +164,19 @@ def run_notebook(
         cmd += ["--param", f"{key}={value!r}"]
     result_file.unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, env=_headless_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        cmd, env=_headless_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     if proc.returncode != 0 or not result_file.exists():
-        return NotebookResult(notebook.name, "failed", round(time.perf_counter() - start, 1), None, profile, "",
-                              error=f"runner process exited {proc.returncode}: {proc.stdout[-500:]}")
+        return NotebookResult(
+            notebook.name,
+            "failed",
+            round(time.perf_counter() - start, 1),
+            None,
+            profile,
+            "",
+            error=f"runner process exited {proc.returncode}: {proc.stdout[-500:]}",
+        )
     data = json.loads(result_file.read_text())
     result_file.unlink()
     return NotebookResult(**data)
@@ -200,8 +222,11 @@ def run_all(
         print(f"[darkroom] {path.name} (profile {profile}) ...", flush=True)
         result = run_notebook(path, profile, out, kernel, timeout, parameters)
         mem = f"{result.peak_memory_mb:.0f} MB" if result.peak_memory_mb else "?"
-        print(f"[darkroom]   {result.status:6s} {result.seconds:7.1f} s  peak {mem}"
-              + (f"  {result.error}" if result.error else ""), flush=True)
+        print(
+            f"[darkroom]   {result.status:6s} {result.seconds:7.1f} s  peak {mem}"
+            + (f"  {result.error}" if result.error else ""),
+            flush=True,
+        )
         results.append(result)
         write_summary(results, out)
     return results
@@ -218,11 +243,15 @@ def _param(text: str) -> tuple[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m darkroom.app.runner", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m darkroom.app.runner", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every notebooks/NN_*.ipynb)")
     parser.add_argument("--profile", default="default", choices=PROFILES)
     parser.add_argument("--out", default=None, help="output folder (default: outputs/)")
-    parser.add_argument("--kernel", default=None, help=f"Jupyter kernel (default: {KERNEL_NAME} if registered)")
+    parser.add_argument(
+        "--kernel", default=None, help=f"Jupyter kernel (default: {KERNEL_NAME} if registered)"
+    )
     parser.add_argument("--timeout", type=int, default=None, help="seconds allowed per cell")
     parser.add_argument("--param", type=_param, action="append", help="extra parameter NAME=VALUE")
     parser.add_argument("--no-book", action="store_true", help="do not build outputs/book/ at the end")
@@ -233,15 +262,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _worker(args)
     out = Path(args.out) if args.out else outputs_dir()
     try:
-        results = run_all(args.notebooks, args.profile, out, args.kernel, args.timeout, dict(args.param or []))
+        results = run_all(
+            args.notebooks, args.profile, out, args.kernel, args.timeout, dict(args.param or [])
+        )
     except FileNotFoundError as err:
         print(f"[darkroom] {err}", file=sys.stderr)
         return 2
     failed = [r for r in results if r.status != "ok"]
     total = sum(r.seconds for r in results)
     peak = max((r.peak_memory_mb or 0 for r in results), default=0)
-    print(f"[darkroom] {len(results) - len(failed)} ok, {len(failed)} failed in {total:.0f} s "
-          f"(largest peak {peak:.0f} MB); results: {out / 'summary.json'}")
+    print(
+        f"[darkroom] {len(results) - len(failed)} ok, {len(failed)} failed in {total:.0f} s "
+        f"(largest peak {peak:.0f} MB); results: {out / 'summary.json'}"
+    )
     for r in failed:
         print(f"[darkroom] FAILED {r.notebook}: {r.error}", file=sys.stderr)
     book_failed = False if args.no_book else _build_book(out)

@@ -29,48 +29,55 @@ from darkroom.core import color, training
 
 __all__ = [
     "DEFAULT_PALETTE",
+    "AutoencoderResult",
+    "DiscIoU",
+    "architecture_sweep",
+    "budget_columns",
+    "budget_note",
+    "circle_dataset",
+    "circle_splits",
+    "color_report",
+    "colorize_discs",
+    "corrupt",
+    "dataset_size",
+    "disc_colorization_dataset",
+    "disc_iou",
+    "evaluate_autoencoder",
+    "gradient_report",
+    "inpainting_report",
     "make_circles",
     "make_circles_lab",
     "make_colored_discs",
-    "corrupt",
-    "circle_dataset",
-    "circle_splits",
-    "disc_colorization_dataset",
+    "masked_examples",
+    "plot_filters",
     "post_autoencoder",
     "squeeze_autoencoder",
-    "DiscIoU",
-    "disc_iou",
-    "AutoencoderResult",
     "train_autoencoder",
-    "budget_columns",
-    "budget_note",
-    "evaluate_autoencoder",
-    "masked_examples",
-    "inpainting_report",
-    "dataset_size",
-    "gradient_report",
-    "plot_filters",
-    "architecture_sweep",
-    "colorize_discs",
-    "color_report",
 ]
 
-_SIZES: "weakref.WeakKeyDictionary[tf.data.Dataset, tuple[int, int]]" = weakref.WeakKeyDictionary()
+_SIZES: weakref.WeakKeyDictionary[tf.data.Dataset, tuple[int, int]] = weakref.WeakKeyDictionary()
 _SPLIT_STREAMS = {"train": 0, "validation": 1, "test": 2}
 
 #: LAB colours for the colour toy, three hues per lightness so that lightness alone
 #: cannot tell which hue a disc has: an L2-trained model must average them.
 DEFAULT_PALETTE: np.ndarray = np.array(
     [
-        [40, 55, 40], [40, -40, 35], [40, 25, -55],     # dark red, dark green, blue
-        [60, 60, 55], [60, -50, 45], [60, 15, -45],     # orange, green, light blue
-        [80, -5, 75], [80, -45, -5], [80, 30, -5],      # yellow, cyan, pink
+        [40, 55, 40],
+        [40, -40, 35],
+        [40, 25, -55],  # dark red, dark green, blue
+        [60, 60, 55],
+        [60, -50, 45],
+        [60, 15, -45],  # orange, green, light blue
+        [80, -5, 75],
+        [80, -45, -5],
+        [80, 30, -5],  # yellow, cyan, pink
     ],
     dtype=np.float32,
 )
 
 
 # --------------------------------------------------------------------------- generators
+
 
 def _as_range(value: Any, name: str, *, integer: bool) -> tuple[float, float]:
     if np.isscalar(value):
@@ -110,8 +117,14 @@ def _check_scene(n: int, height: int, width: int, radius: Any, count: Any, allow
     return (r_lo, r_hi), (c_lo, c_hi)
 
 
-def _disc_layout(rng: np.random.Generator, height: int, width: int, radius: tuple[float, float],
-                 count: tuple[int, int], allow_cut: bool) -> np.ndarray:
+def _disc_layout(
+    rng: np.random.Generator,
+    height: int,
+    width: int,
+    radius: tuple[float, float],
+    count: tuple[int, int],
+    allow_cut: bool,
+) -> np.ndarray:
     """(k, 3) array of centre row, centre column and radius for one image."""
     k = int(rng.integers(count[0], count[1] + 1))
     r = rng.uniform(radius[0], radius[1], size=k)
@@ -142,8 +155,15 @@ def _circle_batch(rng, n, height, width, radius, count, allow_cut) -> np.ndarray
     return out
 
 
-def make_circles(n: int, height: int = 150, width: int = 100, radius: Any = (5, 20),
-                 count: Any = (1, 5), allow_cut: bool = True, seed: int = 0) -> np.ndarray:
+def make_circles(
+    n: int,
+    height: int = 150,
+    width: int = 100,
+    radius: Any = (5, 20),
+    count: Any = (1, 5),
+    allow_cut: bool = True,
+    seed: int = 0,
+) -> np.ndarray:
     """``n`` images of white discs on black, float32 in [0, 1], shaped ``(n, height, width, 1)``.
 
     Each image holds a whole number of discs drawn from ``count`` (inclusive), radii
@@ -156,8 +176,15 @@ def make_circles(n: int, height: int = 150, width: int = 100, radius: Any = (5, 
     return _circle_batch(rng, n, height, width, radius, count, allow_cut)
 
 
-def make_circles_lab(n: int, height: int = 150, width: int = 100, radius: Any = (5, 20),
-                     count: Any = (1, 5), allow_cut: bool = True, seed: int = 0) -> np.ndarray:
+def make_circles_lab(
+    n: int,
+    height: int = 150,
+    width: int = 100,
+    radius: Any = (5, 20),
+    count: Any = (1, 5),
+    allow_cut: bool = True,
+    seed: int = 0,
+) -> np.ndarray:
     """:func:`make_circles` as LAB lightness: discs at L=100 on L=0, shaped ``(n, H, W, 1)``."""
     return 100.0 * make_circles(n, height, width, radius, count, allow_cut, seed)
 
@@ -183,9 +210,16 @@ def _colored_batch(rng, n, height, width, radius, count, allow_cut, pal) -> np.n
     return color.lab_to_rgb(lab).astype(np.float32)
 
 
-def make_colored_discs(n: int, height: int = 64, width: int = 64, radius: Any = (5, 16),
-                       count: Any = (1, 4), allow_cut: bool = True, seed: int = 0,
-                       palette: Any = None) -> np.ndarray:
+def make_colored_discs(
+    n: int,
+    height: int = 64,
+    width: int = 64,
+    radius: Any = (5, 16),
+    count: Any = (1, 4),
+    allow_cut: bool = True,
+    seed: int = 0,
+    palette: Any = None,
+) -> np.ndarray:
     """Coloured discs on coloured backgrounds, float32 RGB in [0, 1], ``(n, H, W, 3)``.
 
     Colours come from ``palette`` (LAB rows; default :data:`DEFAULT_PALETTE`, three hues
@@ -197,8 +231,9 @@ def make_colored_discs(n: int, height: int = 64, width: int = 64, radius: Any = 
     return _colored_batch(rng, n, height, width, radius, count, allow_cut, _palette(palette))
 
 
-def corrupt(images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: int = 0,
-            return_mask: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def corrupt(
+    images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: int = 0, return_mask: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Damage images for denoising or inpainting: Gaussian ``noise`` of std ``amount``
     (clipped to [0, 1]), or a black square ``mask`` whose side is ``amount`` of the short side.
 
@@ -220,14 +255,15 @@ def corrupt(images: np.ndarray, kind: str = "noise", amount: float = 0.3, seed: 
         out = images.copy()
         for i in range(n):
             top, left = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
-            out[i, top:top + side, left:left + side] = 0.0
-            hole[i, top:top + side, left:left + side] = True
+            out[i, top : top + side, left : left + side] = 0.0
+            hole[i, top : top + side, left : left + side] = True
     else:
         raise ValueError(f"kind must be 'noise' or 'mask'; received {kind!r}")
     return (out, hole) if return_mask else out
 
 
 # --------------------------------------------------------------------------- tf.data
+
 
 def _split_rng(seed: int, split: str) -> np.random.Generator:
     if split not in _SPLIT_STREAMS:
@@ -257,10 +293,22 @@ def dataset_size(ds: tf.data.Dataset) -> tuple[int, int] | None:
     return _SIZES.get(ds)
 
 
-def circle_dataset(n: int, batch_size: int = 32, *, split: str = "train", height: int = 150,
-                   width: int = 100, radius: Any = (5, 20), count: Any = (1, 5), allow_cut: bool = True,
-                   seed: int = 0, scale: str = "unit", corruption: str | None = None,
-                   corruption_amount: float = 0.3, chunk: int = 64) -> tf.data.Dataset:
+def circle_dataset(
+    n: int,
+    batch_size: int = 32,
+    *,
+    split: str = "train",
+    height: int = 150,
+    width: int = 100,
+    radius: Any = (5, 20),
+    count: Any = (1, 5),
+    allow_cut: bool = True,
+    seed: int = 0,
+    scale: str = "unit",
+    corruption: str | None = None,
+    corruption_amount: float = 0.3,
+    chunk: int = 64,
+) -> tf.data.Dataset:
     """A streaming ``tf.data.Dataset`` of ``(input, target)`` circle batches for an autoencoder.
 
     Images are generated ``chunk`` at a time as the dataset is iterated (nothing is held
@@ -282,8 +330,11 @@ def circle_dataset(n: int, batch_size: int = 32, *, split: str = "train", height
         rng = _split_rng(seed, split)
         for j, size in enumerate(_chunks(n, chunk)):
             clean = _circle_batch(rng, size, height, width, radius_r, count_r, allow_cut)
-            damaged = clean if corruption is None else corrupt(clean, corruption, corruption_amount,
-                                                               seed=seed * 1000 + j)
+            damaged = (
+                clean
+                if corruption is None
+                else corrupt(clean, corruption, corruption_amount, seed=seed * 1000 + j)
+            )
             yield damaged * factor, clean * factor
 
     spec = tf.TensorSpec((None, height, width, 1), tf.float32)
@@ -291,18 +342,31 @@ def circle_dataset(n: int, batch_size: int = 32, *, split: str = "train", height
     return _finish(ds, n, batch_size)
 
 
-def circle_splits(n_train: int, n_validation: int, batch_size: int = 32,
-                  **kwargs: Any) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+def circle_splits(
+    n_train: int, n_validation: int, batch_size: int = 32, **kwargs: Any
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
     """Training and validation datasets from disjoint random streams (same keyword arguments
     as :func:`circle_dataset`)."""
-    return (circle_dataset(n_train, batch_size, split="train", **kwargs),
-            circle_dataset(n_validation, batch_size, split="validation", **kwargs))
+    return (
+        circle_dataset(n_train, batch_size, split="train", **kwargs),
+        circle_dataset(n_validation, batch_size, split="validation", **kwargs),
+    )
 
 
-def disc_colorization_dataset(n: int, batch_size: int = 32, *, split: str = "train", height: int = 64,
-                              width: int = 64, radius: Any = (5, 16), count: Any = (1, 4),
-                              allow_cut: bool = True, seed: int = 0, palette: Any = None,
-                              chunk: int = 64) -> tf.data.Dataset:
+def disc_colorization_dataset(
+    n: int,
+    batch_size: int = 32,
+    *,
+    split: str = "train",
+    height: int = 64,
+    width: int = 64,
+    radius: Any = (5, 16),
+    count: Any = (1, 4),
+    allow_cut: bool = True,
+    seed: int = 0,
+    palette: Any = None,
+    chunk: int = 64,
+) -> tf.data.Dataset:
     """Streaming ``(L, ab)`` batches of coloured discs, normalised with ``color.normalize_lab``:
     input L/100 shaped ``(B, H, W, 1)``, target (a/128, b/128) shaped ``(B, H, W, 2)``."""
     radius_r, count_r = _check_scene(n, height, width, radius, count, allow_cut)
@@ -318,17 +382,29 @@ def disc_colorization_dataset(n: int, batch_size: int = 32, *, split: str = "tra
             L, ab = color.split_lab(color.normalize_lab(color.rgb_to_lab(rgb)).astype(np.float32))
             yield L, ab
 
-    ds = tf.data.Dataset.from_generator(generate, output_signature=(
-        tf.TensorSpec((None, height, width, 1), tf.float32), tf.TensorSpec((None, height, width, 2), tf.float32)))
+    ds = tf.data.Dataset.from_generator(
+        generate,
+        output_signature=(
+            tf.TensorSpec((None, height, width, 1), tf.float32),
+            tf.TensorSpec((None, height, width, 2), tf.float32),
+        ),
+    )
     return _finish(ds, n, batch_size)
 
 
 # --------------------------------------------------------------------------- models
 
-def post_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequence[int] = (32, 16, 16, 8, 8, 1),
-                     kernel_sizes: Sequence[int] = (7, 7, 7, 7, 7, 4), dropout: float = 0.1,
-                     activation: str = "relu", output_activation: str | None = None,
-                     initializer: str = "glorot", name: str = "post_autoencoder") -> keras.Model:
+
+def post_autoencoder(
+    input_shape: Sequence[int] = (150, 100, 1),
+    filters: Sequence[int] = (32, 16, 16, 8, 8, 1),
+    kernel_sizes: Sequence[int] = (7, 7, 7, 7, 7, 4),
+    dropout: float = 0.1,
+    activation: str = "relu",
+    output_activation: str | None = None,
+    initializer: str = "glorot",
+    name: str = "post_autoencoder",
+) -> keras.Model:
     """The post's all-convolutional net: stride 1, 'same' padding, dropout after each hidden layer.
 
     Defaults are the post's: 32-16-16-8-8-1 features, 7x7 kernels and a final 4x4. The
@@ -340,11 +416,19 @@ def post_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequen
     """
     if initializer not in ("glorot", "tf2016"):
         raise ValueError(f"initializer must be 'glorot' or 'tf2016'; received {initializer!r}")
-    init = ({"kernel_initializer": keras.initializers.TruncatedNormal(stddev=0.1),
-             "bias_initializer": keras.initializers.Constant(0.1)} if initializer == "tf2016" else {})
+    init = (
+        {
+            "kernel_initializer": keras.initializers.TruncatedNormal(stddev=0.1),
+            "bias_initializer": keras.initializers.Constant(0.1),
+        }
+        if initializer == "tf2016"
+        else {}
+    )
     if len(filters) != len(kernel_sizes) or len(filters) < 1:
-        raise ValueError(f"filters and kernel_sizes must have the same non-zero length; received "
-                         f"{len(filters)} and {len(kernel_sizes)}")
+        raise ValueError(
+            f"filters and kernel_sizes must have the same non-zero length; received "
+            f"{len(filters)} and {len(kernel_sizes)}"
+        )
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1); received {dropout}")
     inputs = keras.Input(tuple(input_shape), name="image")
@@ -353,14 +437,26 @@ def post_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequen
         x = keras.layers.Conv2D(f, k, padding="same", activation=activation, name=f"conv{i}", **init)(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{i}")(x)
-    outputs = keras.layers.Conv2D(filters[-1], kernel_sizes[-1], padding="same",
-                                  activation=output_activation, name=f"conv{len(filters)}", **init)(x)
+    outputs = keras.layers.Conv2D(
+        filters[-1],
+        kernel_sizes[-1],
+        padding="same",
+        activation=output_activation,
+        name=f"conv{len(filters)}",
+        **init,
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
-def squeeze_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Sequence[int] = (16, 32, 32),
-                        bottleneck: int = 4, kernel_size: int = 3, output_channels: int | None = None,
-                        output_activation: str | None = "sigmoid", name: str = "squeeze_autoencoder") -> keras.Model:
+def squeeze_autoencoder(
+    input_shape: Sequence[int] = (150, 100, 1),
+    filters: Sequence[int] = (16, 32, 32),
+    bottleneck: int = 4,
+    kernel_size: int = 3,
+    output_channels: int | None = None,
+    output_activation: str | None = "sigmoid",
+    name: str = "squeeze_autoencoder",
+) -> keras.Model:
     """An encoder that halves the image per level down to ``bottleneck`` channels, and a decoder back.
 
     At 150x100 with three levels and 4 channels the code is 19x13x4 = 988 numbers for
@@ -370,25 +466,32 @@ def squeeze_autoencoder(input_shape: Sequence[int] = (150, 100, 1), filters: Seq
     h, w, c = (int(v) for v in input_shape)
     levels = len(filters)
     if levels < 1 or bottleneck < 1:
-        raise ValueError(f"need at least one level and bottleneck >= 1; received filters={filters}, "
-                         f"bottleneck={bottleneck}")
+        raise ValueError(
+            f"need at least one level and bottleneck >= 1; received filters={filters}, "
+            f"bottleneck={bottleneck}"
+        )
     step = 2**levels
     ph, pw = (-h) % step, (-w) % step
     inputs = keras.Input((h, w, c), name="image")
     x = keras.layers.ZeroPadding2D(((0, ph), (0, pw)), name="pad")(inputs)
     for i, f in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(f, kernel_size, strides=2, padding="same", activation="relu", name=f"down{i}")(x)
+        x = keras.layers.Conv2D(
+            f, kernel_size, strides=2, padding="same", activation="relu", name=f"down{i}"
+        )(x)
     x = keras.layers.Conv2D(bottleneck, 1, activation="relu", name="bottleneck")(x)
     for i, f in enumerate(reversed(filters), start=1):
-        x = keras.layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", activation="relu",
-                                         name=f"up{i}")(x)
-    x = keras.layers.Conv2D(output_channels or c, kernel_size, padding="same", activation=output_activation,
-                            name="output")(x)
+        x = keras.layers.Conv2DTranspose(
+            f, kernel_size, strides=2, padding="same", activation="relu", name=f"up{i}"
+        )(x)
+    x = keras.layers.Conv2D(
+        output_channels or c, kernel_size, padding="same", activation=output_activation, name="output"
+    )(x)
     outputs = keras.layers.Cropping2D(((0, ph), (0, pw)), name="crop")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
 # --------------------------------------------------------------------------- metrics
+
 
 def disc_iou(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
     """Intersection over union of the thresholded discs, pooled over the whole batch.
@@ -432,6 +535,7 @@ class DiscIoU(keras.metrics.Metric):
 
 # --------------------------------------------------------------------------- training
 
+
 @dataclass
 class AutoencoderResult(training.TrainResult):
     """:class:`training.TrainResult` plus when a target IoU was first met.
@@ -452,12 +556,22 @@ def _autoencoder_metrics(iou_threshold: float | None) -> list[keras.metrics.Metr
     return metrics
 
 
-def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
-                      validation: tf.data.Dataset | None = None, *, loss: Any = "mean_squared_error",
-                      optimizer: str | keras.optimizers.Optimizer = "adam", learning_rate: float = 1e-3,
-                      epochs: int = 10, time_budget_s: float | None = None, seed: int = 0,
-                      strategy: tf.distribute.Strategy | None = None, iou_threshold: float | None = 0.5,
-                      target_iou: float | None = None, desc: str = "autoencoder") -> AutoencoderResult:
+def train_autoencoder(
+    build: Callable[[], keras.Model],
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset | None = None,
+    *,
+    loss: Any = "mean_squared_error",
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    learning_rate: float = 1e-3,
+    epochs: int = 10,
+    time_budget_s: float | None = None,
+    seed: int = 0,
+    strategy: tf.distribute.Strategy | None = None,
+    iou_threshold: float | None = 0.5,
+    target_iou: float | None = None,
+    desc: str = "autoencoder",
+) -> AutoencoderResult:
     """Train ``build()`` on ``train`` with :func:`darkroom.core.training.fit` and note when IoU hits a target.
 
     ``loss`` is a name from :data:`darkroom.core.losses.LOSSES` or any Keras loss; ``optimizer`` a name
@@ -475,21 +589,39 @@ def train_autoencoder(build: Callable[[], keras.Model], train: tf.data.Dataset,
     key = "val_iou" if validation is not None else "iou"
     target = training.TargetReached(key, target_iou) if target_iou is not None else None
     size = dataset_size(train)
-    result = training.fit(build, train, loss=loss_fn, optimizer=optimizer, learning_rate=learning_rate,
-                          metrics=metrics, epochs=epochs, batch_size=size[1] if size else None,
-                          validation_data=validation, time_budget_s=time_budget_s, seed=seed,
-                          strategy=strategy, desc=desc, callbacks=[target] if target else [])
+    result = training.fit(
+        build,
+        train,
+        loss=loss_fn,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        metrics=metrics,
+        epochs=epochs,
+        batch_size=size[1] if size else None,
+        validation_data=validation,
+        time_budget_s=time_budget_s,
+        seed=seed,
+        strategy=strategy,
+        desc=desc,
+        callbacks=[target] if target else [],
+    )
     if size is not None and result.seconds > 0:  # exact count: an epoch's last batch may be short
         examples = min(result.steps * size[1], size[0] * result.epochs_run)
         result.examples_per_second = examples / result.seconds
-    return AutoencoderResult(**vars(result), seconds_to_target=target.seconds if target else None,
-                             epochs_to_target=target.epoch if target else None)
+    return AutoencoderResult(
+        **vars(result),
+        seconds_to_target=target.seconds if target else None,
+        epochs_to_target=target.epoch if target else None,
+    )
 
 
 def budget_columns(result: AutoencoderResult) -> dict[str, Any]:
     """A run's training budget as table columns: steps, the first step (compile included), later steps."""
-    return {"steps": result.steps, "first step (s)": result.first_step_seconds,
-            "later steps (ms)": None if result.step_seconds is None else 1000 * result.step_seconds}
+    return {
+        "steps": result.steps,
+        "first step (s)": result.first_step_seconds,
+        "later steps (ms)": None if result.step_seconds is None else 1000 * result.step_seconds,
+    }
 
 
 def budget_note(runs: dict[str, AutoencoderResult]) -> str:
@@ -504,12 +636,16 @@ def budget_note(runs: dict[str, AutoencoderResult]) -> str:
     later = [1000 * r.step_seconds for r in runs.values() if r.step_seconds is not None]
     text = f"Every run took the same {next(iter(steps.values()))} optimizer steps."
     if first:
-        text += f" The first step (graph tracing and compiling included) took {min(first):.2f}-{max(first):.2f} s"
+        text += (
+            f" The first step (graph tracing and compiling included) took {min(first):.2f}-{max(first):.2f} s"
+        )
         text += f"; later steps {min(later):.0f}-{max(later):.0f} ms each." if later else "."
     return text
 
 
-def evaluate_autoencoder(model: keras.Model, dataset: tf.data.Dataset, threshold: float = 0.5) -> dict[str, float]:
+def evaluate_autoencoder(
+    model: keras.Model, dataset: tf.data.Dataset, threshold: float = 0.5
+) -> dict[str, float]:
     """Reconstruction MSE and pooled disc IoU of ``model`` over ``dataset`` (inference mode)."""
     inter = union = 0
     sq, count = 0.0, 0
@@ -524,9 +660,17 @@ def evaluate_autoencoder(model: keras.Model, dataset: tf.data.Dataset, threshold
     return {"mse": sq / max(count, 1), "iou": 1.0 if union == 0 else inter / union}
 
 
-def masked_examples(n: int, amount: float = 0.3, *, seed: int = 0, height: int = 150, width: int = 100,
-                    radius: Any = (5, 20), count: Any = (1, 5),
-                    allow_cut: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def masked_examples(
+    n: int,
+    amount: float = 0.3,
+    *,
+    seed: int = 0,
+    height: int = 150,
+    width: int = 100,
+    radius: Any = (5, 20),
+    count: Any = (1, 5),
+    allow_cut: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(damaged, clean, hole)`` for ``n`` fresh images from the ``"test"`` stream.
 
     The training and validation streams never produce these images; ``hole`` marks the
@@ -541,12 +685,15 @@ def masked_examples(n: int, amount: float = 0.3, *, seed: int = 0, height: int =
 def _hole_scores(pred: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> dict[str, float]:
     t, p = (clean > 0.5) & hole, (pred > 0.5) & hole
     union = int(np.logical_or(t, p).sum())
-    return {"MSE in hole": float(np.mean((pred[hole] - clean[hole]) ** 2)),
-            "disc IoU in hole": 1.0 if union == 0 else float(np.logical_and(t, p).sum() / union)}
+    return {
+        "MSE in hole": float(np.mean((pred[hole] - clean[hole]) ** 2)),
+        "disc IoU in hole": 1.0 if union == 0 else float(np.logical_and(t, p).sum() / union),
+    }
 
 
-def inpainting_report(model: keras.Model, damaged: Any, clean: Any, hole: Any,
-                      batch_size: int = 32) -> list[dict[str, Any]]:
+def inpainting_report(
+    model: keras.Model, damaged: Any, clean: Any, hole: Any, batch_size: int = 32
+) -> list[dict[str, Any]]:
     """Score inpainting inside the holes only: the model's output against leaving the hole black.
 
     Rows for ``"input (hole left black)"`` and ``"model output"``, each with the MSE of the hole's
@@ -555,15 +702,24 @@ def inpainting_report(model: keras.Model, damaged: Any, clean: Any, hole: Any,
     """
     damaged, clean, hole = (np.asarray(a) for a in (damaged, clean, hole))
     if not damaged.shape == clean.shape == hole.shape or not hole.any():
-        raise ValueError(f"inpainting_report expects damaged, clean and hole of one shape with a non-empty "
-                         f"hole; received shapes {damaged.shape}, {clean.shape}, {hole.shape}")
-    pred = np.concatenate([np.asarray(model(damaged[i:i + batch_size], training=False))
-                           for i in range(0, len(damaged), batch_size)])
-    return [{"what": "input (hole left black)", **_hole_scores(damaged, clean, hole)},
-            {"what": "model output", **_hole_scores(pred, clean, hole)}]
+        raise ValueError(
+            f"inpainting_report expects damaged, clean and hole of one shape with a non-empty "
+            f"hole; received shapes {damaged.shape}, {clean.shape}, {hole.shape}"
+        )
+    pred = np.concatenate(
+        [
+            np.asarray(model(damaged[i : i + batch_size], training=False))
+            for i in range(0, len(damaged), batch_size)
+        ]
+    )
+    return [
+        {"what": "input (hole left black)", **_hole_scores(damaged, clean, hole)},
+        {"what": "model output", **_hole_scores(pred, clean, hole)},
+    ]
 
 
 # --------------------------------------------------------------------------- analysis
+
 
 def gradient_report(model: keras.Model, x: Any, y: Any, loss: Any = "mean_squared_error") -> dict[str, float]:
     """Loss value, global gradient norm and output statistics of ``model`` on one batch.
@@ -579,9 +735,13 @@ def gradient_report(model: keras.Model, x: Any, y: Any, loss: Any = "mean_square
         out = model(x, training=True)
         value = tf.reduce_mean(fn(y, out))
     grads = tape.gradient(value, model.trainable_variables)
-    return {"loss": float(value), "grad_norm": float(tf.linalg.global_norm(grads)),
-            "output_mean": float(tf.reduce_mean(out)), "output_std": float(tf.math.reduce_std(out)),
-            "target_mean": float(tf.reduce_mean(tf.cast(y, tf.float32)))}
+    return {
+        "loss": float(value),
+        "grad_norm": float(tf.linalg.global_norm(grads)),
+        "output_mean": float(tf.reduce_mean(out)),
+        "output_std": float(tf.math.reduce_std(out)),
+        "target_mean": float(tf.reduce_mean(tf.cast(y, tf.float32))),
+    }
 
 
 def plot_filters(model: keras.Model, layer: str = "conv1", ncols: int = 8, size: float = 1.0) -> Any:
@@ -604,10 +764,17 @@ def plot_filters(model: keras.Model, layer: str = "conv1", ncols: int = 8, size:
     return fig
 
 
-def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.data.Dataset,
-                       validation: tf.data.Dataset, learning_rates: Sequence[float], *, epochs: int = 1,
-                       time_budget_s: float | None = None, seed: int = 0,
-                       strategy: tf.distribute.Strategy | None = None) -> list[dict[str, Any]]:
+def architecture_sweep(
+    builds: dict[str, Callable[[], keras.Model]],
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset,
+    learning_rates: Sequence[float],
+    *,
+    epochs: int = 1,
+    time_budget_s: float | None = None,
+    seed: int = 0,
+    strategy: tf.distribute.Strategy | None = None,
+) -> list[dict[str, Any]]:
     """Train every architecture at every learning rate on the same data and budget.
 
     Each row holds the training rate (images per second of :func:`darkroom.core.training.throughput`
@@ -620,11 +787,28 @@ def architecture_sweep(builds: dict[str, Callable[[], keras.Model]], train: tf.d
         model.compile(optimizer=training.optimizer("adam"), loss="mean_squared_error")
         speed = training.throughput(model, batch, steps=3)
         for lr in learning_rates:
-            res = train_autoencoder(build, train, validation, learning_rate=lr, epochs=epochs,
-                                    time_budget_s=time_budget_s, seed=seed, strategy=strategy, desc=f"{name} lr={lr:g}")
-            rows.append({"architecture": name, "params": res.model.count_params(), "images/s": round(speed, 1),
-                         "learning rate": lr, "val MSE": round(res.history["val_mse"][-1], 5),
-                         "val IoU": round(res.history["val_iou"][-1], 4), "seconds": round(res.seconds, 1)})
+            res = train_autoencoder(
+                build,
+                train,
+                validation,
+                learning_rate=lr,
+                epochs=epochs,
+                time_budget_s=time_budget_s,
+                seed=seed,
+                strategy=strategy,
+                desc=f"{name} lr={lr:g}",
+            )
+            rows.append(
+                {
+                    "architecture": name,
+                    "params": res.model.count_params(),
+                    "images/s": round(speed, 1),
+                    "learning rate": lr,
+                    "val MSE": round(res.history["val_mse"][-1], 5),
+                    "val IoU": round(res.history["val_iou"][-1], 4),
+                    "seconds": round(res.seconds, 1),
+                }
+            )
     return rows
 
 
@@ -660,6 +844,10 @@ def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, floa
         col_p.append(metrics.colorfulness(rgb_pred))
         col_t.append(metrics.colorfulness(rgb_true))
         err.append(float(np.mean((pred - ab) ** 2)))
-    return {"chroma_pred": float(np.mean(chroma_p)), "chroma_true": float(np.mean(chroma_t)),
-            "colorfulness_pred": float(np.mean(col_p)), "colorfulness_true": float(np.mean(col_t)),
-            "ab_mse": float(np.mean(err))}
+    return {
+        "chroma_pred": float(np.mean(chroma_p)),
+        "chroma_true": float(np.mean(chroma_t)),
+        "colorfulness_pred": float(np.mean(col_p)),
+        "colorfulness_true": float(np.mean(col_t)),
+        "ab_mse": float(np.mean(err)),
+    }

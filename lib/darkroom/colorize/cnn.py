@@ -17,45 +17,43 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
+import numpy as np
 import tensorflow as tf
 
 from darkroom.colorize import pairs
 from darkroom.core import color, data, downloads, losses, memory, metrics, paths, training
 
 __all__ = [
-    "build_post_cnn",
-    "build_light_cnn",
+    "AUGMENTATIONS",
+    "LOSSES",
+    "POST_LOSSES",
     "AbBins",
-    "ab_bins",
     "AnnealedMean",
+    "Choice",
+    "ColorizerResult",
+    "PhotoSet",
     "RebalancedCrossEntropy",
     "SSIMLoss",
-    "LOSSES",
-    "ColorizerResult",
-    "train_colorizer",
-    "model_stride",
+    "ab_bins",
     "architecture_facts",
+    "ball_chroma",
+    "ball_report",
+    "build_light_cnn",
+    "build_post_cnn",
+    "check_rows",
     "colorize",
     "colorize_batch",
     "gray_baseline",
-    "score",
-    "ball_chroma",
-    "ball_report",
-    "score_rows",
-    "predictions",
-    "check_rows",
-    "saved_colorizers",
-    "PhotoSet",
-    "training_photos",
-    "Choice",
+    "model_stride",
     "pick_on_crops",
+    "predictions",
+    "saved_colorizers",
+    "score",
+    "score_rows",
     "tanh_saturation",
-    "POST_LOSSES",
-    "AUGMENTATIONS",
+    "train_colorizer",
+    "training_photos",
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
@@ -144,16 +142,20 @@ def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | f
     """What a colorizer's layers say about it, for setting beside a write-up's description:
     widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
     rate (0.0 without dropout) and its output channels."""
-    convs = [layer for layer in memory.all_layers(model)
-             if isinstance(layer, keras.layers.Conv2D)]
+    convs = [layer for layer in memory.all_layers(model) if isinstance(layer, keras.layers.Conv2D)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
-    dropouts = [layer.rate for layer in memory.all_layers(model)
-                if isinstance(layer, keras.layers.Dropout)]
-    return {"input_side": input_side, "first_width": convs[0].filters,
-            "widest": max(c.filters for c in convs), "kernel": convs[0].kernel_size[0],
-            "bottleneck_side": input_side // model_stride(model), "conv_layers": len(convs),
-            "dropout": dropouts[0] if dropouts else 0.0, "output_channels": model.output_shape[-1]}
+    dropouts = [layer.rate for layer in memory.all_layers(model) if isinstance(layer, keras.layers.Dropout)]
+    return {
+        "input_side": input_side,
+        "first_width": convs[0].filters,
+        "widest": max(c.filters for c in convs),
+        "kernel": convs[0].kernel_size[0],
+        "bottleneck_side": input_side // model_stride(model),
+        "conv_layers": len(convs),
+        "dropout": dropouts[0] if dropouts else 0.0,
+        "output_channels": model.output_shape[-1],
+    }
 
 
 # ----------------------------------------------------------------------------------------
@@ -207,8 +209,13 @@ def _in_gamut(lab: np.ndarray) -> np.ndarray:
     f = np.stack([fy + a / 500, fy, fy - b / 200], -1)
     d = 6 / 29
     xyz = np.where(f > d, f**3, 3 * d**2 * (f - 4 / 29)) * np.array([0.95047, 1.0, 1.08883])
-    m = np.array([[3.2404542, -1.5371385, -0.4985314], [-0.9692660, 1.8760108, 0.0415560],
-                  [0.0556434, -0.2040259, 1.0572252]])
+    m = np.array(
+        [
+            [3.2404542, -1.5371385, -0.4985314],
+            [-0.9692660, 1.8760108, 0.0415560],
+            [0.0556434, -0.2040259, 1.0572252],
+        ]
+    )
     rgb = xyz @ m.T
     return np.all((rgb >= -1e-6) & (rgb <= 1 + 1e-6), axis=-1)
 
@@ -221,8 +228,13 @@ def ab_bins(grid: float = 10.0) -> AbBins:
     a, b = np.meshgrid(c, c, indexing="ij")
     ab = np.stack([a.ravel(), b.ravel()], -1)
     Ls = np.linspace(1, 99, 50)
-    lab = np.concatenate([np.broadcast_to(Ls[:, None, None], (len(Ls), len(ab), 1)),
-                          np.broadcast_to(ab, (len(Ls), len(ab), 2))], -1)
+    lab = np.concatenate(
+        [
+            np.broadcast_to(Ls[:, None, None], (len(Ls), len(ab), 1)),
+            np.broadcast_to(ab, (len(Ls), len(ab), 2)),
+        ],
+        -1,
+    )
     # Bins are squares: keep one if any corner-ish point (centre +- grid/2) is in gamut.
     keep = np.zeros(len(ab), bool)
     for dx in (-0.45, 0.0, 0.45):
@@ -264,8 +276,15 @@ class RebalancedCrossEntropy(keras.losses.Loss):
     ``sigma`` ab units and each pixel is weighted by the rebalancing weight of its nearest bin.
     """
 
-    def __init__(self, centers: Sequence[Sequence[float]], weights: Sequence[float] | None = None,
-                 k: int = 5, sigma: float = 5.0, name: str = "rebalanced_cross_entropy", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        centers: Sequence[Sequence[float]],
+        weights: Sequence[float] | None = None,
+        k: int = 5,
+        sigma: float = 5.0,
+        name: str = "rebalanced_cross_entropy",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.centers = np.asarray(centers, np.float32)
         self.weights = None if weights is None else np.asarray(weights, np.float32)
@@ -284,9 +303,13 @@ class RebalancedCrossEntropy(keras.losses.Loss):
         return tf.reduce_mean(ce, axis=[1, 2])
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "centers": self.centers.tolist(),
-                "weights": None if self.weights is None else self.weights.tolist(),
-                "k": self.k, "sigma": self.sigma}
+        return {
+            **super().get_config(),
+            "centers": self.centers.tolist(),
+            "weights": None if self.weights is None else self.weights.tolist(),
+            "k": self.k,
+            "sigma": self.sigma,
+        }
 
 
 @_REGISTER
@@ -299,8 +322,9 @@ class SSIMLoss(keras.losses.Loss):
     and lawns are flat, so on its own it lets the colours drift to the tanh limits.
     """
 
-    def __init__(self, multiscale: bool = False, l1_weight: float = 0.0, name: str = "ssim_loss",
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, multiscale: bool = False, l1_weight: float = 0.0, name: str = "ssim_loss", **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if not 0.0 <= l1_weight <= 1.0:
             raise ValueError(f"l1_weight must be in [0, 1], received {l1_weight!r}")
@@ -371,12 +395,15 @@ def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.da
         return color.split_lab(color.normalize_lab(color.tf_rgb_to_lab(out)))
 
     ds = tf.data.Dataset.from_tensor_slices(rgb).shuffle(len(rgb), seed=seed, reshuffle_each_iteration=True)
-    ds = tf.data.Dataset.zip(ds, pairs.random_seeds(seed)).map(augment_one, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = tf.data.Dataset.zip(ds, pairs.random_seeds(seed)).map(
+        augment_one, num_parallel_calls=tf.data.AUTOTUNE
+    )
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _colorizer_builder(model: str | Callable[[], keras.Model], width: int,
-                       bins: AbBins | None) -> Callable[[], keras.Model]:
+def _colorizer_builder(
+    model: str | Callable[[], keras.Model], width: int, bins: AbBins | None
+) -> Callable[[], keras.Model]:
     """A builder for ``model`` ("light", "post" or a builder), checked before anything trains."""
     if callable(model):
         return model
@@ -390,28 +417,45 @@ def _colorizer_builder(model: str | Callable[[], keras.Model], width: int,
     raise ValueError(f"model must be 'light', 'post' or a builder, got {model!r}")
 
 
-def _training_data(images: np.ndarray, L: np.ndarray, ab: np.ndarray, batch_size: int, augment: str,
-                   seed: int) -> tf.data.Dataset:
+def _training_data(
+    images: np.ndarray, L: np.ndarray, ab: np.ndarray, batch_size: int, augment: str, seed: int
+) -> tf.data.Dataset:
     if augment == "writeup":
         return _writeup_dataset(images, batch_size, seed=seed)
     return pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=augment == "flip", seed=seed)
 
 
-def _checked_colorizer(fitted: training.TrainResult, L: np.ndarray, ab: np.ndarray, *, batch_size: int,
-                       bins: AbBins | None, temperature: float, recalibrate: bool, seed: int,
-                       strategy: tf.distribute.Strategy | None, name: str) -> ColorizerResult:
+def _checked_colorizer(
+    fitted: training.TrainResult,
+    L: np.ndarray,
+    ab: np.ndarray,
+    *,
+    batch_size: int,
+    bins: AbBins | None,
+    temperature: float,
+    recalibrate: bool,
+    seed: int,
+    strategy: tf.distribute.Strategy | None,
+    name: str,
+) -> ColorizerResult:
     """Recalibrate, run the inference check, wrap a classifier with its decoder: the result."""
     net = fitted.model
     if recalibrate:
         training.recalibrate_batchnorm(net, L, batch_size)
     plain = pairs.pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
-    check = training.InferenceCheck(net.name, float(fitted.history["loss"][-1]),
-                                    float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]))
+    check = training.InferenceCheck(
+        net.name,
+        float(fitted.history["loss"][-1]),
+        float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]),
+    )
     inference = net
     if bins is not None:
         with training.strategy_scope(strategy):
-            inference = keras.Model(net.input, AnnealedMean(bins.centers, temperature, name="ab")(net.output),
-                                    name=f"{net.name}_decoded")
+            inference = keras.Model(
+                net.input,
+                AnnealedMean(bins.centers, temperature, name="ab")(net.output),
+                name=f"{net.name}_decoded",
+            )
     fields = {f.name: getattr(fitted, f.name) for f in dataclasses.fields(training.TrainResult)}
     return ColorizerResult(**{**fields, "model": inference}, name=name, train_model=net, check=check)
 
@@ -458,14 +502,36 @@ def train_colorizer(
     weights = bins.class_weights(ab * 128.0) if bins is not None else None
     val_ds = None
     if val_images is not None:
-        val_ds = pairs.pair_dataset(*pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed)
-    fitted = training.fit(build, _training_data(images, L, ab, batch_size, augment, seed),
-                          loss=_loss(loss, bins, weights), optimizer=optimizer, learning_rate=learning_rate,
-                          epochs=epochs, batch_size=batch_size, validation_data=val_ds, shuffle=False,
-                          time_budget_s=time_budget_s, seed=seed, strategy=strategy,
-                          desc=desc or f"{model if isinstance(model, str) else 'model'}/{loss}")
-    return _checked_colorizer(fitted, L, ab, batch_size=batch_size, bins=bins, temperature=temperature,
-                              recalibrate=recalibrate, seed=seed, strategy=strategy, name=loss)
+        val_ds = pairs.pair_dataset(
+            *pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed
+        )
+    fitted = training.fit(
+        build,
+        _training_data(images, L, ab, batch_size, augment, seed),
+        loss=_loss(loss, bins, weights),
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=val_ds,
+        shuffle=False,
+        time_budget_s=time_budget_s,
+        seed=seed,
+        strategy=strategy,
+        desc=desc or f"{model if isinstance(model, str) else 'model'}/{loss}",
+    )
+    return _checked_colorizer(
+        fitted,
+        L,
+        ab,
+        batch_size=batch_size,
+        bins=bins,
+        temperature=temperature,
+        recalibrate=recalibrate,
+        seed=seed,
+        strategy=strategy,
+        name=loss,
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -487,21 +553,33 @@ def colorize(model: keras.Model, image: Any, *, multiple: int | None = None) -> 
     """
     arr = np.asarray(image)
     if arr.ndim not in (2, 3):
-        raise ValueError(f"colorize expects one image (H, W), (H, W, 1) or (H, W, 3), received shape {arr.shape}")
+        raise ValueError(
+            f"colorize expects one image (H, W), (H, W, 1) or (H, W, 3), received shape {arr.shape}"
+        )
     if arr.size == 0:
-        raise ValueError(f"colorize received an empty image of shape {arr.shape}; expected at least 1x1 pixels")
+        raise ValueError(
+            f"colorize received an empty image of shape {arr.shape}; expected at least 1x1 pixels"
+        )
     L = _lightness(arr)
     return colorize_batch(model, L[None], multiple=multiple, from_lightness=True)[0]
 
 
-def colorize_batch(model: keras.Model, images: Any, *, multiple: int | None = None,
-                   from_lightness: bool = False, batch_size: int = 16) -> np.ndarray:
+def colorize_batch(
+    model: keras.Model,
+    images: Any,
+    *,
+    multiple: int | None = None,
+    from_lightness: bool = False,
+    batch_size: int = 16,
+) -> np.ndarray:
     """Colorize a batch of RGB images (N, H, W, 3) (or of L / 100 with ``from_lightness``)."""
     L = np.asarray(images, np.float32) if from_lightness else pairs.to_model_pairs(images)[0]
     h, w = L.shape[1:3]
     m = multiple or model_stride(model)
     ph, pw = (-h) % m, (-w) % m
-    padded = np.pad(L, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="reflect" if min(h, w) > max(ph, pw) else "edge")
+    padded = np.pad(
+        L, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="reflect" if min(h, w) > max(ph, pw) else "edge"
+    )
     ab = model.predict(padded, batch_size=batch_size, verbose=0)[:, :h, :w, :2]
     return pairs.from_model_pairs(L, np.clip(ab, -1.0, 1.0))
 
@@ -525,8 +603,10 @@ def score(target: Any, prediction: Any) -> dict[str, float]:
 
 def predictions(models: dict[str, keras.Model | None], images: Any) -> dict[str, np.ndarray]:
     """Each model's colorization of RGB ``images`` (N, H, W, 3), by name; ``None`` is the gray baseline."""
-    return {name: gray_baseline(images) if model is None else colorize_batch(model, images)
-            for name, model in models.items()}
+    return {
+        name: gray_baseline(images) if model is None else colorize_batch(model, images)
+        for name, model in models.items()
+    }
 
 
 def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]:
@@ -538,8 +618,10 @@ def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]
     """
     scores = {name: score(target, pred) for name, pred in predictions.items()}
     gray = scores.get("gray", {}).get("psnr")
-    rows = [{"model": name, **s, **({"dB vs gray": s["psnr"] - gray} if gray is not None else {})}
-            for name, s in scores.items()]
+    rows = [
+        {"model": name, **s, **({"dB vs gray": s["psnr"] - gray} if gray is not None else {})}
+        for name, s in scores.items()
+    ]
     rows.append({"model": "truth", "colorfulness": metrics.colorfulness(color.as_float_rgb(target))})
     return rows
 
@@ -562,14 +644,22 @@ def pick_on_crops(models: dict[str, keras.Model], crops: Any) -> Choice:
     """
     crops = color.as_float_rgb(crops, "crops")
     if len(models) < 2 or crops.ndim != 4 or len(crops) < 2:
-        raise ValueError(f"pick_on_crops needs >= 2 models and >= 2 crops; received {len(models)} models "
-                         f"and crops of shape {crops.shape}")
-    per_crop = {name: np.array([metrics.psnr(t, p) for t, p in zip(crops, colorize_batch(m, crops))])
-                for name, m in models.items()}
+        raise ValueError(
+            f"pick_on_crops needs >= 2 models and >= 2 crops; received {len(models)} models "
+            f"and crops of shape {crops.shape}"
+        )
+    per_crop = {
+        name: np.array([metrics.psnr(t, p) for t, p in zip(crops, colorize_batch(m, crops))])
+        for name, m in models.items()
+    }
     ranked = sorted(per_crop, key=lambda k: -per_crop[k].mean())
     diff = per_crop[ranked[0]] - per_crop[ranked[1]]
-    return Choice(ranked[0], {k: float(v.mean()) for k, v in per_crop.items()}, float(diff.mean()),
-                  float(diff.std(ddof=1) / np.sqrt(len(diff))))
+    return Choice(
+        ranked[0],
+        {k: float(v.mean()) for k, v in per_crop.items()},
+        float(diff.mean()),
+        float(diff.std(ddof=1) / np.sqrt(len(diff))),
+    )
 
 
 def tanh_saturation(model: keras.Model, L: np.ndarray, limit: float = 0.95) -> float:
@@ -579,8 +669,16 @@ def tanh_saturation(model: keras.Model, L: np.ndarray, limit: float = 0.95) -> f
 
 def check_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The inference check of each trained result (anything with a ``check``) as table rows."""
-    return [{"model": name, "training loss": r.check.training_loss, "inference loss": r.check.inference_loss,
-             "ratio": r.check.ratio, "ok": "yes" if r.check.ok() else "NO"} for name, r in results.items()]
+    return [
+        {
+            "model": name,
+            "training loss": r.check.training_loss,
+            "inference loss": r.check.inference_loss,
+            "ratio": r.check.ratio,
+            "ok": "yes" if r.check.ok() else "NO",
+        }
+        for name, r in results.items()
+    ]
 
 
 def saved_colorizers(data_name: str, *, exclude: Sequence[str] = ()) -> dict[str, keras.Model]:
@@ -588,7 +686,7 @@ def saved_colorizers(data_name: str, *, exclude: Sequence[str] = ()) -> dict[str
     skipping kinds in ``exclude``; empty when none were saved yet (run notebook 06 first)."""
     found = {}
     for path in sorted(paths.models_dir().glob(f"colorizer_{data_name}_*.keras")):
-        kind = path.stem[len(f"colorizer_{data_name}_"):]
+        kind = path.stem[len(f"colorizer_{data_name}_") :]
         if kind not in exclude:
             found[kind] = keras.models.load_model(path)
     return found
@@ -602,8 +700,9 @@ class PhotoSet:
     source: str
 
 
-def training_photos(size: int, n: int, *, seed: int = 0, use_cached: bool = True,
-                    dataset: str = "flower_photos") -> PhotoSet:
+def training_photos(
+    size: int, n: int, *, seed: int = 0, use_cached: bool = True, dataset: str = "flower_photos"
+) -> PhotoSet:
     """``n`` training photos of ``size``x``size``: from ``dataset`` when it was fetched beforehand
     (``downloads.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
     real = downloads.cached(dataset) if use_cached else None
@@ -613,8 +712,10 @@ def training_photos(size: int, n: int, *, seed: int = 0, use_cached: bool = True
         return PhotoSet(images, f"{len(images)} photos from the real dataset at {real}")
     photos = data.sample_photos("train")
     images = data.random_patches(photos, size, n, seed=seed, scale=(0.15, 1.0))
-    return PhotoSet(images, f"{len(images)} random crops of the {len(photos)} bundled training photos "
-                            f"({', '.join(photos)})")
+    return PhotoSet(
+        images,
+        f"{len(images)} random crops of the {len(photos)} bundled training photos ({', '.join(photos)})",
+    )
 
 
 def ball_chroma(images: Any, ball_masks: np.ndarray) -> float:
@@ -636,13 +737,18 @@ def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> d
     p_lab = color.rgb_to_lab(color.as_float_rgb(prediction, "prediction"))
     ball, red = np.asarray(masks["ball"], bool), np.asarray(masks["ball_red"], bool)
     if not (ball.shape == t_lab.shape[:3] == p_lab.shape[:3]):
-        raise ValueError(f"masks['ball'] {ball.shape}, target {t_lab.shape[:3]} and prediction {p_lab.shape[:3]}: "
-                         "expected one mask per image, all the same shape")
+        raise ValueError(
+            f"masks['ball'] {ball.shape}, target {t_lab.shape[:3]} and prediction {p_lab.shape[:3]}: "
+            "expected one mask per image, all the same shape"
+        )
     if not red.any() or not (ball & ~red).any():
         raise ValueError("expected toy scenes with both red and blue balls; received only one colour")
     refs = np.stack([t_lab[red][:, 1:].mean(0), t_lab[ball & ~red][:, 1:].mean(0)])
     means = np.array([p_lab[i][ball[i]][:, 1:].mean(0) for i in range(len(p_lab)) if ball[i].any()])
     dist = np.linalg.norm(means[:, None, :] - refs[None], axis=-1)
     third = float(np.linalg.norm(refs[0] - refs[1])) / 3
-    return {"balls": float(len(means)), "distance_to_nearer": float(dist.min(1).mean()),
-            "neither_share": float((dist.min(1) > third).mean())}
+    return {
+        "balls": float(len(means)),
+        "distance_to_nearer": float(dist.min(1).mean()),
+        "neither_share": float((dist.min(1) > third).mean()),
+    }

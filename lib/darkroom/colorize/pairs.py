@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import tensorflow as tf
 
 from darkroom.core import color
 
-__all__ = ["to_model_pairs", "from_model_pairs", "random_seeds", "pair_dataset"]
+__all__ = ["from_model_pairs", "pair_dataset", "random_seeds", "to_model_pairs"]
 
 
 def to_model_pairs(rgb: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -47,13 +45,22 @@ def _jitter_pair(both: Any, pair_seed: Any) -> Any:
     return tf.image.stateless_random_flip_left_right(cropped, seed=pair_seed + 1)
 
 
-def pair_dataset(L: np.ndarray, ab: np.ndarray, batch_size: int, *, shuffle: bool, flip: bool,
-                 seed: int, jitter: bool = False) -> tf.data.Dataset:
+def pair_dataset(
+    L: np.ndarray,
+    ab: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle: bool,
+    flip: bool,
+    seed: int,
+    jitter: bool = False,
+) -> tf.data.Dataset:
     """(L, ab) batches, optionally shuffled, flipped left-right or jittered (``jitter`` mirrors too)."""
     ds = tf.data.Dataset.from_tensor_slices((L, ab))
     if shuffle:
         ds = ds.shuffle(len(L), seed=seed, reshuffle_each_iteration=True)
     if flip or jitter:
+
         def augment_pair(pair: Any, pair_seed: Any) -> tuple[Any, Any]:
             both = tf.concat(pair, -1)
             if jitter:
@@ -62,5 +69,7 @@ def pair_dataset(L: np.ndarray, ab: np.ndarray, batch_size: int, *, shuffle: boo
                 both = tf.image.stateless_random_flip_left_right(both, seed=pair_seed)
             return both[..., :1], both[..., 1:]
 
-        ds = tf.data.Dataset.zip(ds, random_seeds(seed)).map(augment_pair, num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, random_seeds(seed)).map(
+            augment_pair, num_parallel_calls=tf.data.AUTOTUNE
+        )
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -15,24 +15,22 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-import darkroom  # noqa: F401  (quiets TensorFlow before it is imported)
 import keras
+import numpy as np
 import tensorflow as tf
 
 from darkroom.colorize import pairs
 from darkroom.core import paths, training
 
 __all__ = [
-    "build_unet_generator",
-    "build_patch_discriminator",
     "Pix2Pix",
     "Pix2PixResult",
-    "train_pix2pix",
-    "recalibrated",
+    "build_patch_discriminator",
+    "build_unet_generator",
     "down_blocks",
     "plot_losses",
+    "recalibrated",
+    "train_pix2pix",
 ]
 
 
@@ -40,8 +38,18 @@ _INIT = dict(mean=0.0, stddev=0.02)
 
 
 def _down(filters: int, batchnorm: bool = True) -> keras.Sequential:
-    block = keras.Sequential([keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
-                                                  kernel_initializer=keras.initializers.RandomNormal(**_INIT))])
+    block = keras.Sequential(
+        [
+            keras.layers.Conv2D(
+                filters,
+                4,
+                strides=2,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=keras.initializers.RandomNormal(**_INIT),
+            )
+        ]
+    )
     if batchnorm:
         block.add(keras.layers.BatchNormalization())
     block.add(keras.layers.LeakyReLU(0.2))
@@ -49,17 +57,34 @@ def _down(filters: int, batchnorm: bool = True) -> keras.Sequential:
 
 
 def _up(filters: int, dropout: bool = False) -> keras.Sequential:
-    block = keras.Sequential([keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                                                           kernel_initializer=keras.initializers.RandomNormal(**_INIT)),
-                              keras.layers.BatchNormalization()])
+    block = keras.Sequential(
+        [
+            keras.layers.Conv2DTranspose(
+                filters,
+                4,
+                strides=2,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=keras.initializers.RandomNormal(**_INIT),
+            ),
+            keras.layers.BatchNormalization(),
+        ]
+    )
     if dropout:
         block.add(keras.layers.Dropout(0.5))
     block.add(keras.layers.ReLU())
     return block
 
 
-def build_unet_generator(size: int = 256, *, base: int = 64, max_filters: int = 512,
-                         in_channels: int = 1, out_channels: int = 2, depth: int | None = None) -> keras.Model:
+def build_unet_generator(
+    size: int = 256,
+    *,
+    base: int = 64,
+    max_filters: int = 512,
+    in_channels: int = 1,
+    out_channels: int = 2,
+    depth: int | None = None,
+) -> keras.Model:
     """The pix2pix U-Net: stride-2 4x4 convolutions down to 1x1 (8 blocks at 256 px, fewer for
     smaller inputs), transposed convolutions back up with skip connections, tanh output.
 
@@ -78,14 +103,21 @@ def build_unet_generator(size: int = 256, *, base: int = 64, max_filters: int = 
     for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
         x = _up(f, dropout=i < 3 and depth >= 6)(x)
         x = keras.layers.Concatenate()([x, skip])
-    outputs = keras.layers.Conv2DTranspose(out_channels, 4, strides=2, padding="same", activation="tanh",
-                                           kernel_initializer=keras.initializers.RandomNormal(**_INIT),
-                                           name="ab")(x)
+    outputs = keras.layers.Conv2DTranspose(
+        out_channels,
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=keras.initializers.RandomNormal(**_INIT),
+        name="ab",
+    )(x)
     return keras.Model(inputs, outputs, name=f"unet_generator_{size}")
 
 
-def build_patch_discriminator(size: int = 256, *, base: int = 64, in_channels: int = 1,
-                              target_channels: int = 2) -> keras.Model:
+def build_patch_discriminator(
+    size: int = 256, *, base: int = 64, in_channels: int = 1, target_channels: int = 2
+) -> keras.Model:
     """The pix2pix PatchGAN: (L, ab) in, a grid of real/fake logits out (30x30 at 256 px).
 
     Three stride-2 blocks at 64 px and above, fewer for smaller inputs, so each logit still
@@ -125,9 +157,17 @@ class Pix2Pix:
     averages its losses over the global batch).
     """
 
-    def __init__(self, size: int, *, gen_base: int = 64, disc_base: int = 64, lambda_l1: float = 100.0,
-                 learning_rate: float = 2e-4, beta_1: float = 0.5,
-                 strategy: tf.distribute.Strategy | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        gen_base: int = 64,
+        disc_base: int = 64,
+        lambda_l1: float = 100.0,
+        learning_rate: float = 2e-4,
+        beta_1: float = 0.5,
+        strategy: tf.distribute.Strategy | None = None,
+    ) -> None:
         self.size, self.lambda_l1 = size, float(lambda_l1)
         self.strategy = strategy or tf.distribute.get_strategy()
         with training.strategy_scope(self.strategy):
@@ -153,11 +193,13 @@ class Pix2Pix:
                 return tf.reduce_mean(self._bce(tf.fill(tf.shape(flat), label), flat), axis=-1)
 
             gan = tf.nn.compute_average_loss(per_example(fake_logits, 1.0), global_batch_size=global_batch)
-            l1 = tf.nn.compute_average_loss(tf.reduce_mean(tf.abs(ab - fake), axis=[1, 2, 3]),
-                                            global_batch_size=global_batch)
+            l1 = tf.nn.compute_average_loss(
+                tf.reduce_mean(tf.abs(ab - fake), axis=[1, 2, 3]), global_batch_size=global_batch
+            )
             gen_total = gan + self.lambda_l1 * l1
-            disc = tf.nn.compute_average_loss(per_example(real_logits, 1.0) + per_example(fake_logits, 0.0),
-                                              global_batch_size=global_batch)
+            disc = tf.nn.compute_average_loss(
+                per_example(real_logits, 1.0) + per_example(fake_logits, 0.0), global_batch_size=global_batch
+            )
         g_grads = gtape.gradient(gen_total, self.generator.trainable_variables)
         d_grads = dtape.gradient(disc, self.discriminator.trainable_variables)
         self.gen_opt.apply_gradients(zip(g_grads, self.generator.trainable_variables))
@@ -174,10 +216,17 @@ class Pix2Pix:
         gb = tf.constant(global_batch if global_batch is not None else int(L.shape[0]), tf.int32)
         return {k: float(v) for k, v in self._compiled(L, ab, gb).items()}
 
-    def checkpoint(self, directory: str | os.PathLike[str], max_to_keep: int = 2) -> tf.train.CheckpointManager:
+    def checkpoint(
+        self, directory: str | os.PathLike[str], max_to_keep: int = 2
+    ) -> tf.train.CheckpointManager:
         """A checkpoint manager over both networks, both optimizers and the step counter."""
-        ckpt = tf.train.Checkpoint(generator=self.generator, discriminator=self.discriminator,
-                                   gen_opt=self.gen_opt, disc_opt=self.disc_opt, step=self.step)
+        ckpt = tf.train.Checkpoint(
+            generator=self.generator,
+            discriminator=self.discriminator,
+            gen_opt=self.gen_opt,
+            disc_opt=self.disc_opt,
+            step=self.step,
+        )
         return tf.train.CheckpointManager(ckpt, str(directory), max_to_keep=max_to_keep)
 
 
@@ -187,7 +236,11 @@ def _sample_grid(gan: Pix2Pix, L: np.ndarray, ab: np.ndarray, name: str) -> Path
     pred = gan.generator(L, training=False).numpy()
     rows = []
     for i in range(len(L)):
-        rows += [pairs.from_model_pairs(L[i], np.zeros_like(ab[i])), pairs.from_model_pairs(L[i], pred[i]), pairs.from_model_pairs(L[i], ab[i])]
+        rows += [
+            pairs.from_model_pairs(L[i], np.zeros_like(ab[i])),
+            pairs.from_model_pairs(L[i], pred[i]),
+            pairs.from_model_pairs(L[i], ab[i]),
+        ]
     fig = dimages.show_images(rows, titles=["gray", "pix2pix", "truth"] * len(L), ncols=3, size=1.8)
     path = dimages.save_figure(fig, name)
     import matplotlib.pyplot as plt
@@ -201,15 +254,27 @@ class _Pix2PixLog:
     """What the loop records: losses per step, sample grids, wall time, whether the budget stopped it."""
 
     history: dict[str, list[float]] = dataclasses.field(
-        default_factory=lambda: {"gen_total": [], "gen_gan": [], "l1": [], "disc": []})
+        default_factory=lambda: {"gen_total": [], "gen_gan": [], "l1": [], "disc": []}
+    )
     samples: list[Path] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     budget_stopped: bool = False
 
 
-def _pix2pix_loop(gan: Pix2Pix, batches: Any, manager: tf.train.CheckpointManager, *, start: int, steps: int,
-                  batch_size: int, name: str, checkpoint_every: int, sample_every: int | None,
-                  samples: tuple[np.ndarray, np.ndarray], time_budget_s: float | None) -> _Pix2PixLog:
+def _pix2pix_loop(
+    gan: Pix2Pix,
+    batches: Any,
+    manager: tf.train.CheckpointManager,
+    *,
+    start: int,
+    steps: int,
+    batch_size: int,
+    name: str,
+    checkpoint_every: int,
+    sample_every: int | None,
+    samples: tuple[np.ndarray, np.ndarray],
+    time_budget_s: float | None,
+) -> _Pix2PixLog:
     """Steps ``start`` .. ``steps`` of the compiled GAN step, with checkpoints, sample grids, a
     progress bar and :class:`training.TimeBudget` checked after every step, as ``training.fit`` does."""
     log = _Pix2PixLog()
@@ -239,14 +304,16 @@ def _pix2pix_loop(gan: Pix2Pix, batches: Any, manager: tf.train.CheckpointManage
     return log
 
 
-def _generator_check(generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray,
-                     batch_size: int) -> training.InferenceCheck | None:
+def _generator_check(
+    generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray, batch_size: int
+) -> training.InferenceCheck | None:
     """The L1 of the last 50 steps beside the generator's L1 on (L, ab) in inference mode."""
     if not l1_history:
         return None
     pred = generator.predict(L, batch_size=batch_size, verbose=0)
-    return training.InferenceCheck(generator.name, float(np.mean(l1_history[-50:])),
-                                   float(np.mean(np.abs(pred - ab))))
+    return training.InferenceCheck(
+        generator.name, float(np.mean(l1_history[-50:])), float(np.mean(np.abs(pred - ab)))
+    )
 
 
 def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int = 16) -> Pix2PixResult:
@@ -260,22 +327,41 @@ def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int =
     generator.set_weights(result.model.get_weights())
     L, ab = pairs.to_model_pairs(images)
     training.recalibrate_batchnorm(generator, L, batch_size)
-    return dataclasses.replace(result, model=generator,
-                               check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size))
+    return dataclasses.replace(
+        result,
+        model=generator,
+        check=_generator_check(generator, result.history.get("l1", []), L, ab, batch_size),
+    )
 
 
-def _finished_pix2pix(gan: Pix2Pix, log: _Pix2PixLog, L: np.ndarray, ab: np.ndarray, *, start: int,
-                      batch_size: int, recalibrate: bool) -> Pix2PixResult:
+def _finished_pix2pix(
+    gan: Pix2Pix,
+    log: _Pix2PixLog,
+    L: np.ndarray,
+    ab: np.ndarray,
+    *,
+    start: int,
+    batch_size: int,
+    recalibrate: bool,
+) -> Pix2PixResult:
     """Recalibrate the generator's batch norm, check it in inference mode, and report."""
     trained = int(gan.step.numpy()) - start
     if recalibrate:
         training.recalibrate_batchnorm(gan.generator, L, batch_size)
     check = _generator_check(gan.generator, log.history["l1"], L, ab, batch_size)
-    return Pix2PixResult(model=gan.generator, history=log.history, seconds=log.seconds,
-                         examples_per_second=trained * batch_size / max(log.seconds, 1e-9),
-                         epochs_run=1 if trained else 0, steps=trained,
-                         stop_reason="time budget" if log.budget_stopped else "epochs",
-                         discriminator=gan.discriminator, samples=log.samples, start_step=start, check=check)
+    return Pix2PixResult(
+        model=gan.generator,
+        history=log.history,
+        seconds=log.seconds,
+        examples_per_second=trained * batch_size / max(log.seconds, 1e-9),
+        epochs_run=1 if trained else 0,
+        steps=trained,
+        stop_reason="time budget" if log.budget_stopped else "epochs",
+        discriminator=gan.discriminator,
+        samples=log.samples,
+        start_step=start,
+        check=check,
+    )
 
 
 def train_pix2pix(
@@ -316,20 +402,38 @@ def train_pix2pix(
     compares the L1 of the last steps with the L1 on the training images in inference mode.
     """
     keras.utils.set_random_seed(seed)
-    gan = Pix2Pix(size, gen_base=gen_base, disc_base=disc_base, lambda_l1=lambda_l1,
-                  learning_rate=learning_rate, beta_1=beta_1, strategy=strategy)
+    gan = Pix2Pix(
+        size,
+        gen_base=gen_base,
+        disc_base=disc_base,
+        lambda_l1=lambda_l1,
+        learning_rate=learning_rate,
+        beta_1=beta_1,
+        strategy=strategy,
+    )
     manager = gan.checkpoint(paths.outputs_dir("checkpoints", name))
     if resume and manager.latest_checkpoint:
         manager.checkpoint.restore(manager.latest_checkpoint)
     start = int(gan.step.numpy())
     L, ab = pairs.to_model_pairs(images)
-    ds = pairs.pair_dataset(L, ab, batch_size, shuffle=True, flip=True, jitter=jitter,
-                                seed=seed + start).repeat()
+    ds = pairs.pair_dataset(
+        L, ab, batch_size, shuffle=True, flip=True, jitter=jitter, seed=seed + start
+    ).repeat()
     batches = iter(gan.strategy.experimental_distribute_dataset(ds))
     shown = pairs.to_model_pairs(sample_images) if sample_images is not None else (L[:3], ab[:3])
-    log = _pix2pix_loop(gan, batches, manager, start=start, steps=steps, batch_size=batch_size, name=name,
-                        checkpoint_every=checkpoint_every, sample_every=sample_every, samples=shown,
-                        time_budget_s=time_budget_s)
+    log = _pix2pix_loop(
+        gan,
+        batches,
+        manager,
+        start=start,
+        steps=steps,
+        batch_size=batch_size,
+        name=name,
+        checkpoint_every=checkpoint_every,
+        sample_every=sample_every,
+        samples=shown,
+        time_budget_s=time_budget_s,
+    )
     if int(gan.step.numpy()) > start:
         manager.save(checkpoint_number=int(gan.step.numpy()))
     return _finished_pix2pix(gan, log, L, ab, start=start, batch_size=batch_size, recalibrate=recalibrate)
@@ -338,8 +442,11 @@ def train_pix2pix(
 def down_blocks(model: keras.Model) -> list[keras.Sequential]:
     """The U-Net generator's downsampling blocks (stride-2 ``Conv2D`` first), in order; the
     upsampling blocks, which start with a ``Conv2DTranspose``, are left out."""
-    return [lay for lay in model.layers if isinstance(lay, keras.Sequential)
-            and not isinstance(lay.layers[0], keras.layers.Conv2DTranspose)]
+    return [
+        lay
+        for lay in model.layers
+        if isinstance(lay, keras.Sequential) and not isinstance(lay.layers[0], keras.layers.Conv2DTranspose)
+    ]
 
 
 def plot_losses(history: dict[str, list[float]], *, smooth: int = 10) -> Any:

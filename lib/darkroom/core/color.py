@@ -24,24 +24,24 @@ __all__ = [
     "GRAY_WEIGHTS",
     "LAB_SCALE",
     "as_float_rgb",
-    "rgb_to_lab",
-    "lab_to_rgb",
-    "clip_lab",
-    "squeeze_lab",
     "chroma",
+    "clip_lab",
+    "colour_views",
+    "denormalize_lab",
+    "join_lab",
+    "lab_to_rgb",
+    "lightness_correlations",
+    "normalize_lab",
+    "rgb_to_lab",
+    "rgb_to_ycbcr",
+    "skimage_gray_weights",
+    "split_lab",
+    "squeeze_lab",
+    "tf_lab_to_rgb",
+    "tf_rgb_to_lab",
     "to_gray",
     "to_luminance",
-    "rgb_to_ycbcr",
     "ycbcr_to_rgb",
-    "skimage_gray_weights",
-    "lightness_correlations",
-    "split_lab",
-    "join_lab",
-    "colour_views",
-    "normalize_lab",
-    "denormalize_lab",
-    "tf_rgb_to_lab",
-    "tf_lab_to_rgb",
 ]
 
 #: Gray formulas: the colorization post's, ITU-R BT.601 (luma of JPEG/TV) and
@@ -49,7 +49,9 @@ __all__ = [
 #: differently; :func:`skimage_gray_weights` reads its weights from the installed library.
 GRAY_WEIGHTS: dict[str, tuple[float, float, float]] = {
     "post": (
-        _writeups.value("gray_weight_r"), _writeups.value("gray_weight_g"), _writeups.value("gray_weight_b")
+        _writeups.value("gray_weight_r"),
+        _writeups.value("gray_weight_g"),
+        _writeups.value("gray_weight_b"),
     ),
     "rec601": (0.299, 0.587, 0.114),
     "rec709": (0.2126, 0.7152, 0.0722),
@@ -105,7 +107,9 @@ def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np
         hint = " (RGBA? drop alpha with image[..., :3])" if x.ndim >= 3 and x.shape[-1] == 4 else ""
         raise ValueError(f"{name}: expected RGB with 3 channels last, received {_describe(x)}{hint}")
     if np.isnan(x).any():
-        raise ValueError(f"{name}: contains NaN ({int(np.isnan(x).sum())} values); expected finite values in [0, 1]")
+        raise ValueError(
+            f"{name}: contains NaN ({int(np.isnan(x).sum())} values); expected finite values in [0, 1]"
+        )
     lo, hi = float(x.min()), float(x.max())
     if lo < -1e-3 or hi > 1 + 1e-3:
         raise ValueError(
@@ -118,7 +122,9 @@ def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np
 def _check_lab(lab: Any, name: str = "lab") -> np.ndarray:
     x = np.asarray(lab, dtype=np.float64)
     if x.ndim < 1 or x.shape[-1] != 3:
-        raise ValueError(f"{name}: expected L, a, b channels last (…, 3), received {_describe(np.asarray(lab))}")
+        raise ValueError(
+            f"{name}: expected L, a, b channels last (…, 3), received {_describe(np.asarray(lab))}"
+        )
     if np.isnan(x).any():
         raise ValueError(f"{name}: contains NaN; expected finite LAB values")
     L, ab = x[..., 0], x[..., 1:]
@@ -126,7 +132,9 @@ def _check_lab(lab: Any, name: str = "lab") -> np.ndarray:
     if L.size and (L.min() < _L_RANGE[0] - tol or L.max() > _L_RANGE[1] + tol):
         raise ValueError(f"{name}: L spans [{L.min():.4g}, {L.max():.4g}]; expected 0..100 (use clip_lab)")
     if ab.size and (ab.min() < _AB_RANGE[0] - tol or ab.max() > _AB_RANGE[1] + 1 + tol):
-        raise ValueError(f"{name}: a/b span [{ab.min():.4g}, {ab.max():.4g}]; expected about -128..127 (use clip_lab)")
+        raise ValueError(
+            f"{name}: a/b span [{ab.min():.4g}, {ab.max():.4g}]; expected about -128..127 (use clip_lab)"
+        )
     return x
 
 
@@ -184,7 +192,9 @@ def chroma(lab: Any) -> np.ndarray:
 def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
     if isinstance(weights, str):
         if weights not in GRAY_WEIGHTS:
-            raise ValueError(f"unknown gray weights {weights!r}: expected one of {sorted(GRAY_WEIGHTS)} or (r, g, b)")
+            raise ValueError(
+                f"unknown gray weights {weights!r}: expected one of {sorted(GRAY_WEIGHTS)} or (r, g, b)"
+            )
         return np.asarray(GRAY_WEIGHTS[weights], dtype=np.float32)
     w = np.asarray(weights, dtype=np.float32)
     if w.shape != (3,):
@@ -195,8 +205,8 @@ def _weights(weights: str | tuple[float, float, float]) -> np.ndarray:
 def to_gray(rgb: Any, weights: str | tuple[float, float, float] = "rec709") -> np.ndarray:
     """Weighted sum of R, G, B (on the gamma-encoded values, as photo software does).
 
-    ``weights``: ``"post"`` (the colorization post's, from :mod:`darkroom.core.writeups`), ``"rec601"``, ``"rec709"`` or a
-    tuple. Returns float32 of shape ``rgb.shape[:-1]`` in [0, 1].
+    ``weights``: ``"post"`` (the colorization post's, from :mod:`darkroom.core.writeups`),
+    ``"rec601"``, ``"rec709"`` or a tuple. Returns float32 of shape ``rgb.shape[:-1]`` in [0, 1].
     """
     x = as_float_rgb(rgb, "rgb", gray_ok=False)
     return np.clip(x @ _weights(weights), 0.0, 1.0).astype(np.float32)
@@ -215,10 +225,14 @@ def to_luminance(image: Any, weights: str | tuple[float, float, float] = "rec709
         return x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)
     if x.ndim == 3 and x.shape[-1] in (3, 4):
         return to_gray(as_float_rgb(x[..., :3], name="image"), weights)
-    raise ValueError(f"image: expected gray (H, W) / (H, W, 1) or RGB(A) (H, W, 3|4), received {_describe(x)}")
+    raise ValueError(
+        f"image: expected gray (H, W) / (H, W, 1) or RGB(A) (H, W, 3|4), received {_describe(x)}"
+    )
 
 
-def rgb_to_ycbcr(rgb: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0) -> np.ndarray:
+def rgb_to_ycbcr(
+    rgb: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0
+) -> np.ndarray:
     """Full-range Y'CbCr of RGB in [0, 1] (or uint8), shape (..., 3): Y in [0, 1], Cb and Cr in
     [-0.5, 0.5] plus ``chroma_offset`` (0.5 gives JPEG / PIL's convention).
 
@@ -233,7 +247,9 @@ def rgb_to_ycbcr(rgb: Any, weights: str | tuple[float, float, float] = "rec709",
     return np.stack([y, cb, cr], -1).astype(np.float32)
 
 
-def ycbcr_to_rgb(ycc: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0) -> np.ndarray:
+def ycbcr_to_rgb(
+    ycc: Any, weights: str | tuple[float, float, float] = "rec709", chroma_offset: float = 0.0
+) -> np.ndarray:
     """RGB in [0, 1] (clipped) from Y'CbCr made by :func:`rgb_to_ycbcr` with the same ``weights`` and offset."""
     x = np.asarray(ycc, dtype=np.float32)
     if x.ndim < 1 or x.shape[-1] != 3:
@@ -286,7 +302,9 @@ def join_lab(L: Any, ab: Any) -> Any:
     """Inverse of :func:`split_lab`; NumPy in, NumPy out; a tensor in, a tensor out."""
     if isinstance(L, np.ndarray) and isinstance(ab, np.ndarray):
         if L.shape[:-1] != ab.shape[:-1] or L.shape[-1] != 1 or ab.shape[-1] != 2:
-            raise ValueError(f"join_lab: expected L (..., 1) and ab (..., 2) of one size, received {L.shape} and {ab.shape}")
+            raise ValueError(
+                f"join_lab: expected L (..., 1) and ab (..., 2) of one size, received {L.shape} and {ab.shape}"
+            )
         return np.concatenate([L, ab], axis=-1)
     import tensorflow as tf
 
@@ -302,9 +320,11 @@ def colour_views(lab: Any, lightness: float = 70.0) -> dict[str, np.ndarray]:
         raise ValueError(f"lightness: expected a LAB L in 0..100, received {lightness}")
     L, ab = split_lab(lab)
     zero, mid = np.zeros_like(L), np.full_like(L, lightness)
-    return {"a": lab_to_rgb(join_lab(mid, np.concatenate([ab[..., :1], zero], -1))),
-            "b": lab_to_rgb(join_lab(mid, np.concatenate([zero, ab[..., 1:]], -1))),
-            "ab": lab_to_rgb(join_lab(mid, ab))}
+    return {
+        "a": lab_to_rgb(join_lab(mid, np.concatenate([ab[..., :1], zero], -1))),
+        "b": lab_to_rgb(join_lab(mid, np.concatenate([zero, ab[..., 1:]], -1))),
+        "ab": lab_to_rgb(join_lab(mid, ab)),
+    }
 
 
 def normalize_lab(lab: Any) -> Any:
@@ -319,16 +339,17 @@ def denormalize_lab(lab_normalized: Any) -> Any:
 
 # --- TensorFlow versions: differentiable, batched, usable in tf.data and in models.
 
+
 def tf_rgb_to_lab(rgb: Any) -> Any:
     """TensorFlow sRGB [0, 1] (..., 3) -> LAB (D65), float32; differentiable."""
     import tensorflow as tf
 
     rgb = tf.clip_by_value(tf.convert_to_tensor(rgb, tf.float32), 0.0, 1.0)
     # Clamp before the power so the unused branch of tf.where has finite gradients.
-    linear = tf.where(
-        rgb <= 0.04045, rgb / 12.92, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4)
+    linear = tf.where(rgb <= 0.04045, rgb / 12.92, tf.pow((tf.maximum(rgb, 0.04045) + 0.055) / 1.055, 2.4))
+    xyz = tf.linalg.matvec(tf.constant(_XYZ_FROM_RGB, tf.float32), linear) / tf.constant(
+        _WHITE_D65, tf.float32
     )
-    xyz = tf.linalg.matvec(tf.constant(_XYZ_FROM_RGB, tf.float32), linear) / tf.constant(_WHITE_D65, tf.float32)
     f = tf.where(
         xyz > _EPS_LAB,
         tf.pow(tf.maximum(xyz, _EPS_LAB), 1.0 / 3.0),

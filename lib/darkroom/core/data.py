@@ -31,27 +31,27 @@ import numpy as np
 from darkroom.core.downloads import fetch
 
 __all__ = [
-    "SAMPLE_PHOTO_SPLITS",
     "IMAGE_EXTENSIONS",
+    "PROCEDURAL_STYLES",
+    "SAMPLE_PHOTO_SPLITS",
+    "STRETCH_PERCENTILES",
+    "TONE_AUGMENTATIONS",
+    "TOY_COLORS",
+    "WRITEUP_TONES",
+    "CaltechImage",
     "FolderScan",
     "SkippedFilesWarning",
-    "CaltechImage",
-    "sample_photos",
-    "random_patches",
-    "square_images",
-    "scan_image_folder",
-    "image_folder",
     "augment_image",
-    "tone_augment",
-    "TONE_AUGMENTATIONS",
-    "WRITEUP_TONES",
-    "STRETCH_PERCENTILES",
-    "toy_scenes",
-    "TOY_COLORS",
     "caltech256",
-    "split_by_image",
-    "PROCEDURAL_STYLES",
+    "image_folder",
     "procedural_style",
+    "random_patches",
+    "sample_photos",
+    "scan_image_folder",
+    "split_by_image",
+    "square_images",
+    "tone_augment",
+    "toy_scenes",
 ]
 
 # ----------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def _load_bundled_photo(name: str) -> np.ndarray:
     return np.asarray(getattr(skimage.data, name)())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bundled_photo(name: str) -> np.ndarray:
     image = _load_bundled_photo(name)[..., :3].astype(np.float32) / 255.0
     image.setflags(write=False)
@@ -109,9 +109,7 @@ def sample_photos(split: str | None = None) -> dict[str, np.ndarray]:
     elif split in SAMPLE_PHOTO_SPLITS:
         names = list(SAMPLE_PHOTO_SPLITS[split])
     else:
-        raise ValueError(
-            f"split must be one of {sorted(SAMPLE_PHOTO_SPLITS)} or None, got {split!r}"
-        )
+        raise ValueError(f"split must be one of {sorted(SAMPLE_PHOTO_SPLITS)} or None, got {split!r}")
     return {name: _bundled_photo(name).copy() for name in names}
 
 
@@ -281,8 +279,13 @@ def scan_image_folder(
 
 def _target_shape(size: Any) -> tuple[int, int]:
     """``size`` (a side) or ``(height, width)`` -> (height, width), refusing anything else."""
-    shape = (size, size) if isinstance(size, (int, np.integer)) else tuple(size) if isinstance(
-        size, (tuple, list)) else ()
+    shape = (
+        (size, size)
+        if isinstance(size, (int, np.integer))
+        else tuple(size)
+        if isinstance(size, (tuple, list))
+        else ()
+    )
     if len(shape) != 2 or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape):
         raise ValueError(f"size must be a positive int or a (height, width) pair of them, got {size!r}")
     return int(shape[0]), int(shape[1])
@@ -311,8 +314,9 @@ def _fit_image(im: Any, size: int | tuple[int, int], fit: str) -> np.ndarray:
     return canvas
 
 
-def _decode_file(path: str, size: int | tuple[int, int], fit: str,
-                 skip_gray: bool) -> tuple[np.ndarray, bool]:
+def _decode_file(
+    path: str, size: int | tuple[int, int], fit: str, skip_gray: bool
+) -> tuple[np.ndarray, bool]:
     """Decode one file to uint8 (height, width, 3); ``ok=False`` instead of raising."""
     from PIL import Image, ImageOps
 
@@ -376,8 +380,9 @@ def image_folder(
     files = _readable_files(path, grayscale)
     # Random crops need a margin around the final size to move in.
     load_size = (round(height * 1.125), round(width * 1.125)) if augment else (height, width)
-    ds = _decoded_folder(files, load_size, fit=fit, skip_gray=grayscale == "skip", cache=cache,
-                         shuffle=shuffle, seed=seed)
+    ds = _decoded_folder(
+        files, load_size, fit=fit, skip_gray=grayscale == "skip", cache=cache, shuffle=shuffle, seed=seed
+    )
     ds = ds.map(lambda image: tf.cast(image, tf.float32) / 255.0, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         ds = _randomly_augmented(ds, (height, width), seed)
@@ -386,21 +391,31 @@ def image_folder(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _readable_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-                    grayscale: str) -> list[Path]:
+def _readable_files(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], grayscale: str
+) -> list[Path]:
     """The usable files under ``path`` (see :func:`scan_image_folder`); one warning lists the rest."""
     scan = scan_image_folder(path, grayscale=grayscale)
     if scan.num_skipped:
         # stacklevel 3: the warning points at the caller of image_folder
-        warnings.warn(f"image_folder({str(path)[:80]!r}): {scan.summary()}", SkippedFilesWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"image_folder({str(path)[:80]!r}): {scan.summary()}", SkippedFilesWarning, stacklevel=3
+        )
     if not scan.files:
         raise FileNotFoundError(f"no readable image files under {str(path)!r} ({scan.summary()})")
     return scan.files
 
 
-def _decoded_folder(files: Sequence[Path], load_size: tuple[int, int], *, fit: str, skip_gray: bool,
-                    cache: bool | str, shuffle: bool, seed: int) -> Any:
+def _decoded_folder(
+    files: Sequence[Path],
+    load_size: tuple[int, int],
+    *,
+    fit: str,
+    skip_gray: bool,
+    cache: bool | str,
+    shuffle: bool,
+    seed: int,
+) -> Any:
     """uint8 images of ``load_size`` decoded from ``files``, without the ones that fail to decode.
 
     ``cache="auto"`` caches in memory when the decoded images fit in 256 MB; shuffling happens
@@ -497,8 +512,9 @@ def tone_augment(image: np.ndarray, kind: str) -> np.ndarray:
         return color.lab_to_rgb(lab)
 
 
-def augment_image(image: Any, size: int | tuple[int, int], seed: Any,
-                  tones: Sequence[str] = TONE_AUGMENTATIONS) -> Any:
+def augment_image(
+    image: Any, size: int | tuple[int, int], seed: Any, tones: Sequence[str] = TONE_AUGMENTATIONS
+) -> Any:
     """Random crop to ``size`` (a side or (height, width)), random left-right and upside-down
     flips, random tone of L.
 

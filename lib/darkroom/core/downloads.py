@@ -22,7 +22,7 @@ from pathlib import Path
 
 from darkroom.core import paths
 
-__all__ = ["Archive", "REGISTRY", "fetch", "cached"]
+__all__ = ["REGISTRY", "Archive", "cached", "fetch"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +81,9 @@ def _verify(path: Path, archive: Archive) -> str | None:
 
 def _by_hand_message(name: str, archive: Archive, target: Path, reason: str) -> str:
     checks = ", ".join(
-        f"{k} {v}" for k, v in (("size", archive.size), ("SHA-256", archive.sha256), ("MD5", archive.md5)) if v
+        f"{k} {v}"
+        for k, v in (("size", archive.size), ("SHA-256", archive.sha256), ("MD5", archive.md5))
+        if v
     )
     return (
         f"could not download {name!r} from {archive.url} ({reason}). Download it by hand and "

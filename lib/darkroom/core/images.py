@@ -20,21 +20,21 @@ from darkroom.core.color import as_float_rgb
 from darkroom.core.paths import atomic_write, data_dir, figures_dir
 
 __all__ = [
-    "SAMPLE_IMAGES",
     "GRAY_SAMPLE_IMAGES",
-    "sample_image",
-    "load_image",
-    "save_image",
-    "ImageFileError",
-    "read_image",
-    "write_image",
-    "WRITABLE_SUFFIXES",
-    "check_writable",
     "RESIZE_METHODS",
-    "resize",
+    "SAMPLE_IMAGES",
+    "WRITABLE_SUFFIXES",
+    "ImageFileError",
     "center_crop",
-    "show_images",
+    "check_writable",
+    "load_image",
+    "read_image",
+    "resize",
+    "sample_image",
     "save_figure",
+    "save_image",
+    "show_images",
+    "write_image",
 ]
 
 #: Colour photographs that ship with installed packages (scikit-image, matplotlib).
@@ -91,7 +91,9 @@ def _fetch_url(url: str, timeout: float = 15.0) -> Path:
         with urllib.request.urlopen(url, timeout=timeout) as response, atomic_write(target) as tmp:
             tmp.write_bytes(response.read())
     except (urllib.error.URLError, TimeoutError, OSError) as err:
-        raise OSError(f"could not download {url}: {err}. Offline? Save the file and pass its path instead.") from err
+        raise OSError(
+            f"could not download {url}: {err}. Offline? Save the file and pass its path instead."
+        ) from err
     return target
 
 
@@ -150,7 +152,13 @@ class ImageFileError(ValueError):
 
 #: Output formats :func:`write_image` picks from the file name's suffix.
 WRITABLE_SUFFIXES: dict[str, str] = {
-    ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".webp": "WEBP",
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".bmp": "BMP",
+    ".webp": "WEBP",
 }
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
 _EXIF_ORIENTATION = 0x0112
@@ -159,9 +167,13 @@ _EXIF_ORIENTATION = 0x0112
 def _orient(pixels: np.ndarray, code: int) -> np.ndarray:
     """Apply an EXIF/TIFF orientation code (1-8) so the image stands as the camera meant it."""
     ops = {
-        2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-        5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, -1),
-        7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1), 8: lambda a: np.rot90(a, 1),
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1),
+        8: lambda a: np.rot90(a, 1),
     }
     return np.ascontiguousarray(ops[code](pixels)) if code in ops else pixels
 
@@ -225,7 +237,9 @@ def _tiff_pixels(path: Path) -> tuple[np.ndarray, int]:
             tag = tif.pages[0].tags.get("Orientation")
             code = int(tag.value) if tag is not None else 1
     except Exception as err:  # tifffile raises many types for damaged files
-        raise ImageFileError(f"{path}: truncated or damaged TIFF file ({type(err).__name__}: {err})") from None
+        raise ImageFileError(
+            f"{path}: truncated or damaged TIFF file ({type(err).__name__}: {err})"
+        ) from None
     if raw.dtype == np.uint8:
         pixels, bits = raw.astype(np.float32) / 255.0, 8
     elif raw.dtype == np.uint16:
@@ -268,8 +282,10 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool = False) -> Pat
     existing file without ``overwrite``. Returns the path."""
     p = Path(path)
     if p.suffix.lower() not in WRITABLE_SUFFIXES:
-        raise ImageFileError(f"{p}: cannot tell the output format from {p.suffix or 'no suffix'!r}; "
-                             f"expected one of {', '.join(sorted(WRITABLE_SUFFIXES))}")
+        raise ImageFileError(
+            f"{p}: cannot tell the output format from {p.suffix or 'no suffix'!r}; "
+            f"expected one of {', '.join(sorted(WRITABLE_SUFFIXES))}"
+        )
     if not p.parent.is_dir():
         raise ImageFileError(f"{p}: output folder {p.parent} does not exist")
     if p.exists() and not overwrite:
@@ -314,20 +330,33 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
 
             out = _quantize(x, 16 if bits == 16 else 8)
             extra = {"extrasamples": [2]} if x.ndim == 3 and x.shape[-1] in (2, 4) else {}
-            tifffile.imwrite(tmp, out, photometric="minisblack" if x.ndim == 2 or x.shape[-1] == 2 else "rgb",
-                             metadata=None, software=False, **extra)
+            tifffile.imwrite(
+                tmp,
+                out,
+                photometric="minisblack" if x.ndim == 2 or x.shape[-1] == 2 else "rgb",
+                metadata=None,
+                software=False,
+                **extra,
+            )
         elif fmt == "PNG" and bits == 16 and x.ndim == 2:
             Image.fromarray(_quantize(x, 16)).save(tmp, format="PNG")
         elif fmt == "PNG" and bits == 16:
             import png  # Pillow cannot write 16-bit colour PNG
 
             out = _quantize(x, 16)
-            writer = png.Writer(width=out.shape[1], height=out.shape[0], greyscale=out.shape[-1] == 2,
-                                alpha=out.shape[-1] in (2, 4), bitdepth=16)
+            writer = png.Writer(
+                width=out.shape[1],
+                height=out.shape[0],
+                greyscale=out.shape[-1] == 2,
+                alpha=out.shape[-1] in (2, 4),
+                bitdepth=16,
+            )
             with open(tmp, "wb") as f:
                 writer.write(f, out.reshape(out.shape[0], -1))
         else:
-            Image.fromarray(_quantize(x, 8)).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+            Image.fromarray(_quantize(x, 8)).save(
+                tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {})
+            )
         os.chmod(tmp, 0o666 & ~_umask())  # the temporary file is private (0600); the photo should not be
     return p
 
@@ -367,16 +396,20 @@ def resize(
     if backend not in RESIZE_METHODS:
         raise ValueError(f"unknown resize backend {backend!r}: expected one of {sorted(RESIZE_METHODS)}")
     if method not in RESIZE_METHODS[backend]:
-        raise ValueError(f"unknown resize method {method!r} for backend {backend!r}: "
-                         f"expected one of {sorted(RESIZE_METHODS[backend])}")
+        raise ValueError(
+            f"unknown resize method {method!r} for backend {backend!r}: "
+            f"expected one of {sorted(RESIZE_METHODS[backend])}"
+        )
     x = np.asarray(image)
     x = x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32, copy=False)
     h, w = int(shape[0]), int(shape[1])
     if h < 1 or w < 1:
         raise ValueError(f"resize: target shape must be positive, received {shape}")
     if x.ndim not in ((2, 3, 4) if backend == "tensorflow" else (2, 3)):
-        raise ValueError(f"resize: expected an (H, W[, C]) image (or (N, H, W, C) with backend "
-                         f"'tensorflow'), received shape {x.shape}")
+        raise ValueError(
+            f"resize: expected an (H, W[, C]) image (or (N, H, W, C) with backend "
+            f"'tensorflow'), received shape {x.shape}"
+        )
     batch = x.ndim == 4
     old_h, old_w = x.shape[1:3] if batch else x.shape[:2]
     if antialias is None:
@@ -384,8 +417,14 @@ def resize(
     if backend == "skimage":
         from skimage.transform import resize as _resize
 
-        out = _resize(x, (h, w) + x.shape[2:], order=_ORDER[method], mode="reflect",
-                      anti_aliasing=antialias, preserve_range=True)
+        out = _resize(
+            x,
+            (h, w, *x.shape[2:]),
+            order=_ORDER[method],
+            mode="reflect",
+            anti_aliasing=antialias,
+            preserve_range=True,
+        )
     else:
         import tensorflow as tf
 

@@ -14,7 +14,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-__all__ = ["InstanceNormalization", "ReflectionPadding2D", "PadToMultiple", "CropLike"]
+__all__ = ["CropLike", "InstanceNormalization", "PadToMultiple", "ReflectionPadding2D"]
 
 _PACKAGE = "darkroom"
 
@@ -58,7 +58,10 @@ class ReflectionPadding2D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
-        grow = (lambda s: None if s is None else s + 2 * self.padding)
+
+        def grow(s):
+            return None if s is None else s + 2 * self.padding
+
         return (n, grow(h), grow(w), c)
 
     def get_config(self) -> dict[str, Any]:

@@ -15,25 +15,25 @@ The write-up behind notebook 03 called the summed squared difference the
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 import tensorflow as tf
 
 __all__ = [
-    "sum_of_squares",
-    "mean_squared_error",
-    "normalized_l2",
-    "mean_absolute_error",
-    "inverted_distance",
-    "huber",
-    "ssim_loss",
-    "ms_ssim_loss",
-    "total_variation",
-    "mse_plus_tv",
     "LOSSES",
     "get",
+    "huber",
+    "inverted_distance",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "ms_ssim_loss",
     "ms_ssim_scales",
+    "mse_plus_tv",
+    "normalized_l2",
+    "ssim_loss",
+    "sum_of_squares",
+    "total_variation",
 ]
 
 _REGISTER = keras.saving.register_keras_serializable(package="darkroom")
@@ -172,15 +172,21 @@ def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0) -> tf.Tensor:
     y_true, y_pred = _as_image_batch(y_true), _as_image_batch(y_pred)
     h, w = y_pred.shape[1], y_pred.shape[2]
     if h is None or w is None:
-        raise ValueError("ms_ssim_loss needs a static image height and width; got a tensor shaped "
-                         f"{tuple(y_pred.shape)}")
+        raise ValueError(
+            f"ms_ssim_loss needs a static image height and width; got a tensor shaped {tuple(y_pred.shape)}"
+        )
     scales = ms_ssim_scales(h, w)
     if scales < len(_MS_SSIM_POWERS):
         key = (h, w, scales)
         if key not in _WARNED_SIZES:
             _WARNED_SIZES.add(key)
-            _LOG.info("MS-SSIM: %dx%d images are too small for 5 scales with an 11-pixel window "
-                      "(needs a 161-pixel short side); using %d scale(s) instead.", h, w, scales)
+            _LOG.info(
+                "MS-SSIM: %dx%d images are too small for 5 scales with an 11-pixel window "
+                "(needs a 161-pixel short side); using %d scale(s) instead.",
+                h,
+                w,
+                scales,
+            )
     if min(h, w) < 11 or scales == 1:
         return ssim_loss(y_true, y_pred, max_val=max_val)
     powers = _MS_SSIM_POWERS[:scales]
@@ -189,7 +195,9 @@ def ms_ssim_loss(y_true, y_pred, max_val: float = 1.0) -> tf.Tensor:
     return 1.0 - _ms_ssim_finite_grad(y_true, y_pred, max_val, powers)
 
 
-def _ms_ssim_finite_grad(y_true: tf.Tensor, y_pred: tf.Tensor, max_val: float, powers: list[float]) -> tf.Tensor:
+def _ms_ssim_finite_grad(
+    y_true: tf.Tensor, y_pred: tf.Tensor, max_val: float, powers: list[float]
+) -> tf.Tensor:
     """``tf.image.ssim_multiscale`` whose gradient is zero instead of NaN where TF clamps a term to 0.
 
     TF clips negative contrast-structure terms to 0 and raises them to a power below 1,
@@ -249,8 +257,14 @@ LOSSES: dict[str, Callable[..., tf.Tensor]] = {
 class ImageLoss(keras.losses.Loss):
     """A registered loss function plus keyword arguments, saved with the model by name."""
 
-    def __init__(self, fn: str = "mean_squared_error", name: str | None = None,
-                 reduction: str = "sum_over_batch_size", dtype=None, **fn_kwargs):
+    def __init__(
+        self,
+        fn: str = "mean_squared_error",
+        name: str | None = None,
+        reduction: str = "sum_over_batch_size",
+        dtype=None,
+        **fn_kwargs,
+    ):
         if fn not in LOSSES:
             raise ValueError(f"unknown loss {fn!r}; expected one of {sorted(LOSSES)}")
         super().__init__(name=name or fn, reduction=reduction, dtype=dtype)

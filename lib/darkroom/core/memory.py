@@ -41,22 +41,22 @@ import keras
 import numpy as np
 
 __all__ = [
-    "all_layers",
-    "LayerSpec",
-    "NetSpec",
-    "LayerRow",
-    "LayerTable",
-    "FitReport",
     "OPTIMIZER_SLOTS",
+    "FitReport",
+    "LayerRow",
+    "LayerSpec",
+    "LayerTable",
+    "NetSpec",
+    "all_layers",
     "check_layers",
-    "plan",
-    "spec_from_model",
     "conv_dense_layers",
-    "layer_table",
     "fits",
+    "format_bytes",
+    "layer_table",
     "measure_training_memory",
     "multiply_adds",
-    "format_bytes",
+    "plan",
+    "spec_from_model",
 ]
 
 #: Extra per-parameter tensors each optimizer keeps.
@@ -79,8 +79,12 @@ def _shape_words(shape: Any) -> str:
     return "(" + ", ".join("batch" if d is None else str(d) for d in shape) + ")"
 
 
-def check_layers(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int],
-                 target_shape: Sequence[int] | None = None, name: str = "planned") -> keras.Model:
+def check_layers(
+    layers: Sequence[keras.layers.Layer],
+    input_shape: Sequence[int],
+    target_shape: Sequence[int] | None = None,
+    name: str = "planned",
+) -> keras.Model:
     """Stack ``layers`` on an input of ``input_shape`` (no batch axis) and return the model.
 
     When a layer cannot take the previous layer's output, raise a ValueError that
@@ -145,13 +149,36 @@ class NetSpec:
 
 
 # Layers that hold no weights, so planning them needs only their output shape.
-_NO_WEIGHTS = frozenset({
-    "Activation", "ReLU", "LeakyReLU", "Softmax", "ELU", "Flatten", "Reshape", "Permute", "Identity",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-    "AveragePooling3D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
-    "ZeroPadding2D", "Cropping2D", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
-    "SpatialDropout3D", "GaussianDropout", "GaussianNoise",
-})
+_NO_WEIGHTS = frozenset(
+    {
+        "Activation",
+        "ReLU",
+        "LeakyReLU",
+        "Softmax",
+        "ELU",
+        "Flatten",
+        "Reshape",
+        "Permute",
+        "Identity",
+        "MaxPooling1D",
+        "MaxPooling2D",
+        "MaxPooling3D",
+        "AveragePooling1D",
+        "AveragePooling2D",
+        "AveragePooling3D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "UpSampling2D",
+        "ZeroPadding2D",
+        "Cropping2D",
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "GaussianDropout",
+        "GaussianNoise",
+    }
+)
 _CONVS = frozenset({"Conv1D", "Conv2D", "Conv3D"})
 _TRANSPOSED = frozenset({"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"})
 
@@ -182,12 +209,18 @@ def _planned_params(layer: keras.layers.Layer, shape: Sequence[int]) -> int:
     if kind in _NO_WEIGHTS:
         return 0
     known = sorted(_NO_WEIGHTS | _CONVS | _TRANSPOSED | {"Dense", "BatchNormalization"})
-    raise ValueError(f"plan cannot count the weights of layer '{layer.name}' ({kind}) without building it; "
-                     f"it knows these layer types: {', '.join(known)}")
+    raise ValueError(
+        f"plan cannot count the weights of layer '{layer.name}' ({kind}) without building it; "
+        f"it knows these layer types: {', '.join(known)}"
+    )
 
 
-def plan(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int],
-         target_shape: Sequence[int] | None = None, name: str = "planned") -> NetSpec:
+def plan(
+    layers: Sequence[keras.layers.Layer],
+    input_shape: Sequence[int],
+    target_shape: Sequence[int] | None = None,
+    name: str = "planned",
+) -> NetSpec:
     """Plan ``layers`` stacked on an input of ``input_shape`` (no batch axis) without building them.
 
     Output shapes come from each layer's ``compute_output_shape`` and parameter counts from
@@ -204,12 +237,17 @@ def plan(layers: Sequence[keras.layers.Layer], input_shape: Sequence[int],
                 f"layer '{layer.name}' ({type(layer).__name__}) cannot take the output of {previous}, "
                 f"which is shaped {_shape_words((None, *shape))}. Keras says: {_keras_reason(exc)}"
             ) from None
-        specs.append(LayerSpec(layer.name, type(layer).__name__, tuple(int(d) for d in out),
-                               _planned_params(layer, shape)))
+        specs.append(
+            LayerSpec(
+                layer.name, type(layer).__name__, tuple(int(d) for d in out), _planned_params(layer, shape)
+            )
+        )
         shape, previous = specs[-1].output_shape, f"layer '{layer.name}'"
     if target_shape is not None and tuple(target_shape) != shape:
-        raise ValueError(f"the last layer, {previous}, outputs {_shape_words(shape)} per example but the "
-                         f"target is {_shape_words(tuple(target_shape))}")
+        raise ValueError(
+            f"the last layer, {previous}, outputs {_shape_words(shape)} per example but the "
+            f"target is {_shape_words(tuple(target_shape))}"
+        )
     return NetSpec(name, (tuple(int(d) for d in input_shape),), tuple(specs), (shape,))
 
 
@@ -217,8 +255,10 @@ def _fixed_shape(shape: Sequence[int | None], where: str) -> tuple[int, ...]:
     """``shape`` without its batch axis, refusing any other unknown dimension."""
     if any(d is None for d in shape[1:]):
         words = "(" + ", ".join(["batch", *(str(d) for d in shape[1:])]) + ")"
-        raise ValueError(f"{where} is shaped {words}: the planner needs every size but the batch; "
-                         "build the model on a fixed input size")
+        raise ValueError(
+            f"{where} is shaped {words}: the planner needs every size but the batch; "
+            "build the model on a fixed input size"
+        )
     return tuple(int(d) for d in shape[1:])
 
 
@@ -229,16 +269,23 @@ def spec_from_model(model: keras.Model) -> NetSpec:
     if not model.built or not model.inputs:
         raise ValueError(f"model '{model.name}' is not built: give it an Input (or call build) first")
     layers = tuple(
-        LayerSpec(layer.name, type(layer).__name__,
-                  _fixed_shape(_layer_output_shape(layer), f"layer '{layer.name}'"), int(layer.count_params()))
-        for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
+        LayerSpec(
+            layer.name,
+            type(layer).__name__,
+            _fixed_shape(_layer_output_shape(layer), f"layer '{layer.name}'"),
+            int(layer.count_params()),
+        )
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    )
     inputs = tuple(_fixed_shape(t.shape, f"model '{model.name}''s input") for t in model.inputs)
     targets = tuple(_fixed_shape(t.shape, f"model '{model.name}''s output") for t in model.outputs)
     return NetSpec(model.name, inputs, layers, targets)
 
 
-def conv_dense_layers(output_shape: Sequence[int], features: int = 30, conv_layers: int = 2,
-                      kernel_size: int = 3) -> list[keras.layers.Layer]:
+def conv_dense_layers(
+    output_shape: Sequence[int], features: int = 30, conv_layers: int = 2, kernel_size: int = 3
+) -> list[keras.layers.Layer]:
     """Fresh layers of the post's first colorizer: ``conv_layers`` ReLU convolutions of ``features``
     features ('SAME' padding, stride 1, no pooling), then one fully connected layer to every value of
     ``output_shape`` (e.g. ``(150, 100, 2)``), reshaped to it. Give them to :func:`plan` (any size)
@@ -246,13 +293,20 @@ def conv_dense_layers(output_shape: Sequence[int], features: int = 30, conv_laye
     if len(output_shape) != 3 or min(output_shape) < 1:
         raise ValueError(f"output_shape must be (height, width, channels); received {tuple(output_shape)!r}")
     if features < 1 or conv_layers < 1 or kernel_size < 1:
-        raise ValueError("features, conv_layers and kernel_size must be >= 1; received "
-                         f"{features!r}, {conv_layers!r}, {kernel_size!r}")
-    convs = [keras.layers.Conv2D(features, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")
-             for i in range(conv_layers)]
-    return [*convs, keras.layers.Flatten(name="flatten"),
-            keras.layers.Dense(int(np.prod(output_shape)), name="dense"),
-            keras.layers.Reshape(tuple(output_shape), name="to_image")]
+        raise ValueError(
+            "features, conv_layers and kernel_size must be >= 1; received "
+            f"{features!r}, {conv_layers!r}, {kernel_size!r}"
+        )
+    convs = [
+        keras.layers.Conv2D(features, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")
+        for i in range(conv_layers)
+    ]
+    return [
+        *convs,
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(int(np.prod(output_shape)), name="dense"),
+        keras.layers.Reshape(tuple(output_shape), name="to_image"),
+    ]
 
 
 @dataclass
@@ -292,8 +346,14 @@ class LayerTable:
     @property
     def total_bytes(self) -> int:
         """Estimated peak memory of one training step."""
-        return (self.param_bytes + self.gradient_bytes + self.optimizer_bytes + self.data_bytes
-                + self.activation_bytes + self.workspace_bytes)
+        return (
+            self.param_bytes
+            + self.gradient_bytes
+            + self.optimizer_bytes
+            + self.data_bytes
+            + self.activation_bytes
+            + self.workspace_bytes
+        )
 
     @property
     def fixed_bytes(self) -> int:
@@ -310,8 +370,10 @@ class LayerTable:
         head = f"{'layer':<16}{'type':<18}{'output shape':<24}{'params':>10}{'train memory':>14}"
         lines = [head, "-" * len(head)]
         for r in self.rows:
-            lines.append(f"{r.name:<16.16}{r.kind:<18.18}{str(r.output_shape):<24}{r.params:>10,}"
-                         f"{format_bytes(r.training_bytes):>14}")
+            lines.append(
+                f"{r.name:<16.16}{r.kind:<18.18}{r.output_shape!s:<24}{r.params:>10,}"
+                f"{format_bytes(r.training_bytes):>14}"
+            )
         lines.append("-" * len(head))
         summary = [
             (f"parameters ({self.params:,})", self.param_bytes),
@@ -344,8 +406,9 @@ def _elements(shape: Sequence[int], batch_size: int) -> int:
     return batch_size * int(np.prod(shape, dtype=np.int64))
 
 
-def layer_table(model: keras.Model | NetSpec, batch_size: int, optimizer: str = "adam",
-                dtype_bytes: int = 4) -> LayerTable:
+def layer_table(
+    model: keras.Model | NetSpec, batch_size: int, optimizer: str = "adam", dtype_bytes: int = 4
+) -> LayerTable:
     """Estimate a training step's memory at ``batch_size``, per layer and in total.
 
     ``model`` is a built model (a functional or Sequential model with a known input
@@ -362,14 +425,20 @@ def layer_table(model: keras.Model | NetSpec, batch_size: int, optimizer: str = 
         act = _elements(layer.output_shape, batch_size) * dtype_bytes
         # TF's dropout selects with a boolean keep-mask: one byte per element survives to backward.
         saved = act // dtype_bytes if layer.kind in _KEEPS_MASK else 0
-        rows.append(LayerRow(layer.name, layer.kind, (int(batch_size), *layer.output_shape), layer.params,
-                             act, saved))
+        rows.append(
+            LayerRow(layer.name, layer.kind, (int(batch_size), *layer.output_shape), layer.params, act, saved)
+        )
     inputs = sum(_elements(shape, batch_size) for shape in spec.input_shapes)
     targets = sum(_elements(shape, batch_size) for shape in spec.target_shapes)
     params = spec.params
     return LayerTable(
-        rows=rows, batch_size=int(batch_size), optimizer=optimizer, dtype_bytes=dtype_bytes,
-        params=params, param_bytes=params * dtype_bytes, gradient_bytes=params * dtype_bytes,
+        rows=rows,
+        batch_size=int(batch_size),
+        optimizer=optimizer,
+        dtype_bytes=dtype_bytes,
+        params=params,
+        param_bytes=params * dtype_bytes,
+        gradient_bytes=params * dtype_bytes,
         optimizer_bytes=params * dtype_bytes * OPTIMIZER_SLOTS[optimizer],
         data_bytes=(inputs + targets) * dtype_bytes,
         activation_bytes=sum(r.training_bytes for r in rows),
@@ -433,13 +502,20 @@ class FitReport:
 
     def __str__(self) -> str:
         verdict = "fits" if self.fits else "does NOT fit"
-        return (f"batch {self.batch_size} needs {format_bytes(self.needed_bytes)}: {verdict} in "
-                f"{format_bytes(self.budget_bytes)}; largest batch that fits: {self.largest_batch_size} "
-                f"({format_bytes(self.per_example_bytes)} per example + {format_bytes(self.fixed_bytes)} fixed)")
+        return (
+            f"batch {self.batch_size} needs {format_bytes(self.needed_bytes)}: {verdict} in "
+            f"{format_bytes(self.budget_bytes)}; largest batch that fits: {self.largest_batch_size} "
+            f"({format_bytes(self.per_example_bytes)} per example + {format_bytes(self.fixed_bytes)} fixed)"
+        )
 
 
-def fits(model: keras.Model | NetSpec, batch_size: int, budget_bytes: float, optimizer: str = "adam",
-         dtype_bytes: int = 4) -> FitReport:
+def fits(
+    model: keras.Model | NetSpec,
+    batch_size: int,
+    budget_bytes: float,
+    optimizer: str = "adam",
+    dtype_bytes: int = 4,
+) -> FitReport:
     """Does one training step of ``model`` at ``batch_size`` fit ``budget_bytes``? Also the largest batch that does.
 
     Memory grows linearly with the batch (fixed part + per-example part, from
@@ -455,9 +531,13 @@ def fits(model: keras.Model | NetSpec, batch_size: int, budget_bytes: float, opt
     while largest > 0 and layer_table(model, largest, optimizer, dtype_bytes).total_bytes > budget_bytes:
         largest -= 1
     return FitReport(
-        fits=table.total_bytes <= budget_bytes, batch_size=int(batch_size), needed_bytes=table.total_bytes,
-        budget_bytes=int(budget_bytes), largest_batch_size=max(largest, 0),
-        per_example_bytes=float(per_example), fixed_bytes=one.fixed_bytes,
+        fits=table.total_bytes <= budget_bytes,
+        batch_size=int(batch_size),
+        needed_bytes=table.total_bytes,
+        budget_bytes=int(budget_bytes),
+        largest_batch_size=max(largest, 0),
+        per_example_bytes=float(per_example),
+        fixed_bytes=one.fixed_bytes,
     )
 
 
@@ -504,8 +584,13 @@ def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
     return list(model._flatten_layers(include_self=False, recursive=True))
 
 
-def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], optimizer: str = "adam",
-                            timeout_s: float = 300, include_model: bool = False) -> dict[int, int]:
+def measure_training_memory(
+    model: keras.Model,
+    batch_sizes: Sequence[int],
+    optimizer: str = "adam",
+    timeout_s: float = 300,
+    include_model: bool = False,
+) -> dict[int, int]:
     """Measured growth of peak resident memory during one training step, per batch size.
 
     Each batch size runs in a fresh Python process: build the model from its config,
@@ -522,7 +607,9 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
     model) so its own setup stays out of both figures.
     """
     if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"measure_training_memory supports optimizer 'adam' or 'sgd'; received {optimizer!r}")
+        raise ValueError(
+            f"measure_training_memory supports optimizer 'adam' or 'sgd'; received {optimizer!r}"
+        )
     out: dict[int, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         probe = os.path.join(tmp, "probe.py")
@@ -533,8 +620,9 @@ def measure_training_memory(model: keras.Model, batch_sizes: Sequence[int], opti
             with open(spec_path, "w") as f:
                 json.dump({"model": model.to_json(), "optimizer": optimizer, "batch_size": int(b)}, f)
             env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-            proc = subprocess.run([sys.executable, probe, spec_path], capture_output=True, text=True,
-                                  timeout=timeout_s, env=env)
+            proc = subprocess.run(
+                [sys.executable, probe, spec_path], capture_output=True, text=True, timeout=timeout_s, env=env
+            )
             if proc.returncode != 0:
                 raise RuntimeError(f"memory probe failed for batch {b}: {proc.stderr.strip()[-500:]}")
             res = json.loads(proc.stdout.strip().splitlines()[-1])

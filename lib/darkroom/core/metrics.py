@@ -13,7 +13,7 @@ import numpy as np
 
 from darkroom.core import color, images
 
-__all__ = ["psnr", "ssim", "ab_mae", "colorfulness", "filter_bank_gram", "style_distance"]
+__all__ = ["ab_mae", "colorfulness", "filter_bank_gram", "psnr", "ssim", "style_distance"]
 
 
 def _as_float(x: Any, name: str) -> np.ndarray:
@@ -83,7 +83,9 @@ def ssim(
     truncate = 3.5
     pad = int(truncate * sigma + 0.5)
     if min(x.shape[1:3]) < 2 * pad + 1:
-        raise ValueError(f"images must be at least {2 * pad + 1}x{2 * pad + 1} for SSIM, received {x.shape[1:3]}")
+        raise ValueError(
+            f"images must be at least {2 * pad + 1}x{2 * pad + 1} for SSIM, received {x.shape[1:3]}"
+        )
     c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
 
     def blur(img: np.ndarray) -> np.ndarray:

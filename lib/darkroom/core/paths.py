@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
-    "repo_root",
-    "outputs_dir",
-    "models_dir",
-    "figures_dir",
-    "data_dir",
     "atomic_write",
+    "data_dir",
+    "figures_dir",
+    "models_dir",
+    "outputs_dir",
+    "repo_root",
 ]
 
 

@@ -1,7 +1,7 @@
 """Small result tables for notebooks and benchmarks: a list of dicts in, text out.
 
-    display(Markdown(markdown_table(rows)))   # a rendered table in a notebook
-    print(text_table(rows))                   # aligned columns in a terminal or a log
+display(Markdown(markdown_table(rows)))   # a rendered table in a notebook
+print(text_table(rows))                   # aligned columns in a terminal or a log
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def text_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, digits: int = 4) -> str:
+def text_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, digits: int = 4
+) -> str:
     """Rows of dicts as aligned plain text (first column left, others right); None as a dash."""
     cols = _columns(rows, columns)
     cells = [[_cell(row.get(c), digits, "-") for c in cols] for row in rows]

@@ -34,27 +34,27 @@ from darkroom.core.paths import atomic_write, models_dir, outputs_dir
 
 __all__ = [
     "OPTIMIZERS",
-    "optimizer",
-    "learning_rate_schedule",
-    "TimeBudget",
-    "TargetReached",
-    "fit",
-    "throughput",
-    "log_path",
-    "trace_graph",
-    "graph_edges",
-    "plot_graph",
-    "headless",
-    "progress",
-    "keras_progress",
-    "strategy_scope",
-    "TrainResult",
-    "save_model",
-    "load_model",
-    "plot_history",
-    "Stopwatch",
-    "recalibrate_batchnorm",
     "InferenceCheck",
+    "Stopwatch",
+    "TargetReached",
+    "TimeBudget",
+    "TrainResult",
+    "fit",
+    "graph_edges",
+    "headless",
+    "keras_progress",
+    "learning_rate_schedule",
+    "load_model",
+    "log_path",
+    "optimizer",
+    "plot_graph",
+    "plot_history",
+    "progress",
+    "recalibrate_batchnorm",
+    "save_model",
+    "strategy_scope",
+    "throughput",
+    "trace_graph",
 ]
 
 
@@ -296,7 +296,7 @@ def recalibrate_batchnorm(model: keras.Model, inputs: Any, batch_size: int = 16)
     if not norms:
         return 0
     x = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-    n = int(len(x[0]))
+    n = len(x[0])
     if n == 0:
         raise ValueError("recalibrate_batchnorm needs at least one input example, received none")
     momenta, rates = [lay.momentum for lay in norms], [lay.rate for lay in drops]
@@ -306,7 +306,7 @@ def recalibrate_batchnorm(model: keras.Model, inputs: Any, batch_size: int = 16)
         for k, start in enumerate(range(0, n, batch_size)):
             for lay in norms:
                 lay.momentum = k / (k + 1)
-            batch = [np.asarray(a[start:start + batch_size]) for a in x]
+            batch = [np.asarray(a[start : start + batch_size]) for a in x]
             model(batch if len(batch) > 1 else batch[0], training=True)
     finally:
         for lay, m in zip(norms, momenta):
@@ -366,8 +366,14 @@ def optimizer(name: str, learning_rate: LearningRate = 1e-3, **kwargs: Any) -> k
 SCHEDULES: tuple[str, ...] = ("constant", "exponential", "cosine")
 
 
-def learning_rate_schedule(learning_rate: float, schedule: str = "constant", *, total_steps: int,
-                           decay_steps: int | None = None, decay_rate: float = 0.1) -> LearningRate:
+def learning_rate_schedule(
+    learning_rate: float,
+    schedule: str = "constant",
+    *,
+    total_steps: int,
+    decay_steps: int | None = None,
+    decay_rate: float = 0.1,
+) -> LearningRate:
     """``learning_rate`` as a float (``"constant"``) or a Keras schedule over ``total_steps`` steps.
 
     ``"exponential"`` multiplies the rate by ``decay_rate`` every ``decay_steps`` steps (default:
@@ -375,8 +381,9 @@ def learning_rate_schedule(learning_rate: float, schedule: str = "constant", *, 
     cosine from ``learning_rate`` down to 1% of it over ``decay_steps`` (default ``total_steps``).
     """
     if schedule not in SCHEDULES:
-        raise ValueError(f"learning_rate_schedule: unknown schedule {schedule!r}; expected one of "
-                         f"{', '.join(SCHEDULES)}")
+        raise ValueError(
+            f"learning_rate_schedule: unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}"
+        )
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0; received {learning_rate!r}")
     if schedule == "constant":
@@ -390,6 +397,7 @@ def learning_rate_schedule(learning_rate: float, schedule: str = "constant", *, 
 
 
 # --------------------------------------------------------------------------- callbacks
+
 
 class TimeBudget(keras.callbacks.Callback):
     """Stop training once ``seconds`` of wall time have passed, checked after every batch or epoch.
@@ -492,6 +500,7 @@ class _Timeline(keras.callbacks.Callback):
 
 # --------------------------------------------------------------------------- fit
 
+
 def log_path(log_dir: str | os.PathLike[str]) -> Path:
     """Where TensorBoard logs go: a bare run name becomes ``outputs/logs/<name>``; a path stays as is."""
     text = os.fspath(log_dir)
@@ -510,8 +519,10 @@ def _check_data(data: Any, batch_size: int | None) -> None:
     if _is_dataset(data):
         return
     if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise ValueError(f"fit: data must be a tf.data.Dataset of (x, y) or a tuple (x, y) of arrays; "
-                         f"received {type(data).__name__}")
+        raise ValueError(
+            f"fit: data must be a tf.data.Dataset of (x, y) or a tuple (x, y) of arrays; "
+            f"received {type(data).__name__}"
+        )
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be >= 1; received {batch_size}")
 
@@ -539,8 +550,13 @@ def _batch_examples(data: Any, batch_size: int | None) -> int | None:
     return static or batch_size
 
 
-def _build_model(build: keras.Model | Callable[[], keras.Model], loss: Any, opt: Any,
-                 metrics: Any, compile_kwargs: dict | None) -> keras.Model:
+def _build_model(
+    build: keras.Model | Callable[[], keras.Model],
+    loss: Any,
+    opt: Any,
+    metrics: Any,
+    compile_kwargs: dict | None,
+) -> keras.Model:
     """Build (if a builder) and compile (if ``loss``) the model; call inside the strategy scope."""
     model = build if isinstance(build, keras.Model) else build()
     if not isinstance(model, keras.Model):
@@ -552,35 +568,57 @@ def _build_model(build: keras.Model | Callable[[], keras.Model], loss: Any, opt:
     return model
 
 
-def _make_optimizer(name: str | keras.optimizers.Optimizer, learning_rate: float, schedule: str,
-                    total_steps: int | None) -> keras.optimizers.Optimizer:
+def _make_optimizer(
+    name: str | keras.optimizers.Optimizer, learning_rate: float, schedule: str, total_steps: int | None
+) -> keras.optimizers.Optimizer:
     if isinstance(name, keras.optimizers.Optimizer):
         return name
     if schedule != "constant" and total_steps is None:
-        raise ValueError(f"fit: a {schedule!r} schedule needs steps_per_epoch for a dataset of unknown length")
+        raise ValueError(
+            f"fit: a {schedule!r} schedule needs steps_per_epoch for a dataset of unknown length"
+        )
     rate = learning_rate_schedule(learning_rate, schedule, total_steps=total_steps or 1)
     return optimizer(name, rate)
 
 
-def _callbacks(epochs: int, desc: str, time_budget_s: float | None, budget_check: str,
-               early_stopping: int | None, monitor: str, min_delta: float, restore_best_weights: bool,
-               log_dir: Any, write_graph: bool) -> dict[str, keras.callbacks.Callback]:
+def _callbacks(
+    epochs: int,
+    desc: str,
+    time_budget_s: float | None,
+    budget_check: str,
+    early_stopping: int | None,
+    monitor: str,
+    min_delta: float,
+    restore_best_weights: bool,
+    log_dir: Any,
+    write_graph: bool,
+) -> dict[str, keras.callbacks.Callback]:
     """fit's own callbacks by role (the budget and early stopping only when asked for)."""
-    own: dict[str, keras.callbacks.Callback] = {"timeline": _Timeline(), "progress": keras_progress(epochs, desc)}
+    own: dict[str, keras.callbacks.Callback] = {
+        "timeline": _Timeline(),
+        "progress": keras_progress(epochs, desc),
+    }
     if time_budget_s is not None:
         own["budget"] = TimeBudget(time_budget_s, budget_check)
     if early_stopping is not None:
         if early_stopping < 0:
-            raise ValueError(f"fit: early_stopping is a patience in epochs >= 0 or None; received {early_stopping}")
-        own["early"] = keras.callbacks.EarlyStopping(monitor=monitor, patience=early_stopping, min_delta=min_delta,
-                                                     restore_best_weights=restore_best_weights)
+            raise ValueError(
+                f"fit: early_stopping is a patience in epochs >= 0 or None; received {early_stopping}"
+            )
+        own["early"] = keras.callbacks.EarlyStopping(
+            monitor=monitor,
+            patience=early_stopping,
+            min_delta=min_delta,
+            restore_best_weights=restore_best_weights,
+        )
     if log_dir is not None:
         own["tensorboard"] = keras.callbacks.TensorBoard(str(log_path(log_dir)), write_graph=write_graph)
     return own
 
 
-def _stop_reason(model: keras.Model, own: dict[str, keras.callbacks.Callback], epochs_run: int,
-                 epochs: int) -> str:
+def _stop_reason(
+    model: keras.Model, own: dict[str, keras.callbacks.Callback], epochs_run: int, epochs: int
+) -> str:
     if "budget" in own and own["budget"].stopped:
         return "time budget"
     if "early" in own and own["early"].stopped_epoch > 0:
@@ -597,9 +635,16 @@ def _best_epoch(own: dict[str, keras.callbacks.Callback], restore: bool, epochs_
     return early.best_epoch + 1 if restore and early.best_weights is not None else epochs_run
 
 
-def _result(model: keras.Model, hist: keras.callbacks.History, seconds: float,
-            own: dict[str, keras.callbacks.Callback], epochs: int, examples_per_step: int | None,
-            examples_per_epoch: int | None, restore: bool) -> TrainResult:
+def _result(
+    model: keras.Model,
+    hist: keras.callbacks.History,
+    seconds: float,
+    own: dict[str, keras.callbacks.Callback],
+    epochs: int,
+    examples_per_step: int | None,
+    examples_per_epoch: int | None,
+    restore: bool,
+) -> TrainResult:
     timeline: _Timeline = own["timeline"]  # type: ignore[assignment]
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     epochs_run = len(timeline.epoch_end)
@@ -608,20 +653,29 @@ def _result(model: keras.Model, hist: keras.callbacks.History, seconds: float,
     if examples is not None and examples_per_epoch is not None:
         examples = min(examples, examples_per_epoch * epochs_run)  # the last batch of an epoch may be short
     return TrainResult(
-        model=model, history=history, seconds=seconds,
+        model=model,
+        history=history,
+        seconds=seconds,
         examples_per_second=examples / seconds if examples and seconds > 0 else None,
-        epochs_run=epochs_run, stop_reason=_stop_reason(model, own, epochs_run, epochs),
-        best_epoch=_best_epoch(own, restore, epochs_run), steps=steps, epoch_end_seconds=timeline.epoch_end,
+        epochs_run=epochs_run,
+        stop_reason=_stop_reason(model, own, epochs_run, epochs),
+        best_epoch=_best_epoch(own, restore, epochs_run),
+        steps=steps,
+        epoch_end_seconds=timeline.epoch_end,
         first_step_seconds=timeline.step_times[0] if steps else None,
-        step_seconds=float(np.median(timeline.step_times[1:])) if steps > 1 else None)
+        step_seconds=float(np.median(timeline.step_times[1:])) if steps > 1 else None,
+    )
 
 
-def _symbolic_build_from_local_batch(model: keras.Model, iterator: Any = None, data_batch: Any = None) -> None:
+def _symbolic_build_from_local_batch(
+    model: keras.Model, iterator: Any = None, data_batch: Any = None
+) -> None:
     """Build ``model``'s metrics from the first local batch's shapes (see :func:`_multi_worker_fixes`)."""
     if data_batch is None:
         for _, _, it in iterator:
             data_batch = tf.nest.map_structure(
-                lambda v: model.distribute_strategy.experimental_local_results(v)[0], next(it))
+                lambda v: model.distribute_strategy.experimental_local_results(v)[0], next(it)
+            )
             break
     with model.distribute_strategy.scope():
         model._symbolic_build(data_batch=data_batch)
@@ -663,16 +717,34 @@ def _multi_worker_fixes(model: keras.Model, strategy: tf.distribute.Strategy | N
         del model._maybe_symbolic_build
 
 
-def fit(build: keras.Model | Callable[[], keras.Model], data: Any, *, loss: Any = None,
-        optimizer: str | keras.optimizers.Optimizer = "adam", learning_rate: float = 1e-3,
-        schedule: str = "constant", metrics: Any = None, epochs: int = 1, batch_size: int | None = None,
-        steps_per_epoch: int | None = None, validation_data: Any = None, shuffle: bool = True,
-        time_budget_s: float | None = None, budget_check: str = "batch", early_stopping: int | None = None,
-        monitor: str = "val_loss", min_delta: float = 0.0, restore_best_weights: bool = True,
-        log_dir: str | os.PathLike[str] | None = None, write_graph: bool = False,
-        callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = 0,
-        strategy: tf.distribute.Strategy | None = None, desc: str = "training",
-        compile_kwargs: dict | None = None) -> TrainResult:
+def fit(
+    build: keras.Model | Callable[[], keras.Model],
+    data: Any,
+    *,
+    loss: Any = None,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    learning_rate: float = 1e-3,
+    schedule: str = "constant",
+    metrics: Any = None,
+    epochs: int = 1,
+    batch_size: int | None = None,
+    steps_per_epoch: int | None = None,
+    validation_data: Any = None,
+    shuffle: bool = True,
+    time_budget_s: float | None = None,
+    budget_check: str = "batch",
+    early_stopping: int | None = None,
+    monitor: str = "val_loss",
+    min_delta: float = 0.0,
+    restore_best_weights: bool = True,
+    log_dir: str | os.PathLike[str] | None = None,
+    write_graph: bool = False,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    seed: int | None = 0,
+    strategy: tf.distribute.Strategy | None = None,
+    desc: str = "training",
+    compile_kwargs: dict | None = None,
+) -> TrainResult:
     """Train a model the one darkroom way and return a :class:`TrainResult`.
 
     ``build`` is a builder called under ``strategy.scope()`` (preferred) or a model built under the
@@ -697,26 +769,52 @@ def fit(build: keras.Model | Callable[[], keras.Model], data: Any, *, loss: Any 
     with strategy_scope(strategy):
         opt = _make_optimizer(optimizer, learning_rate, schedule, per_epoch and per_epoch * epochs)
         model = _build_model(build, loss, opt, metrics, compile_kwargs)
-    own = _callbacks(epochs, desc, time_budget_s, budget_check, early_stopping, monitor, min_delta,
-                     restore_best_weights, log_dir, write_graph)
+    own = _callbacks(
+        epochs,
+        desc,
+        time_budget_s,
+        budget_check,
+        early_stopping,
+        monitor,
+        min_delta,
+        restore_best_weights,
+        log_dir,
+        write_graph,
+    )
     x, y = (data, None) if _is_dataset(data) else data
     with Stopwatch() as watch, _multi_worker_fixes(model, strategy):
-        hist = model.fit(x, y, batch_size=None if _is_dataset(data) else batch_size, epochs=int(epochs),
-                         steps_per_epoch=steps_per_epoch, validation_data=validation_data,
-                         shuffle=shuffle and not _is_dataset(data),
-                         verbose=0, callbacks=[*own.values(), *callbacks])
+        hist = model.fit(
+            x,
+            y,
+            batch_size=None if _is_dataset(data) else batch_size,
+            epochs=int(epochs),
+            steps_per_epoch=steps_per_epoch,
+            validation_data=validation_data,
+            shuffle=shuffle and not _is_dataset(data),
+            verbose=0,
+            callbacks=[*own.values(), *callbacks],
+        )
     if log_dir is not None and write_graph:
         _write_model_graph(model, data, log_dir)
-    return _result(model, hist, watch.seconds, own, int(epochs), _batch_examples(data, batch_size),
-                   _examples(data), restore_best_weights)
+    return _result(
+        model,
+        hist,
+        watch.seconds,
+        own,
+        int(epochs),
+        _batch_examples(data, batch_size),
+        _examples(data),
+        restore_best_weights,
+    )
 
 
 def _input_spec(data: Any) -> Any:
     """The model input's TensorSpec (nest) with a free batch dimension."""
     if _is_dataset(data):
         return data.element_spec[0]
-    return tf.nest.map_structure(lambda a: tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)),
-                                 data[0])
+    return tf.nest.map_structure(
+        lambda a: tf.TensorSpec((None, *np.shape(a)[1:]), tf.as_dtype(np.asarray(a).dtype)), data[0]
+    )
 
 
 def _write_model_graph(model: keras.Model, data: Any, log_dir: str | os.PathLike[str]) -> None:
@@ -776,8 +874,9 @@ def throughput(model: keras.Model, data: Any, steps: int = 5, warmup: int = 1) -
 HIDDEN_OPS: tuple[str, ...] = ("Identity", "NoOp", "Const")
 
 
-def graph_edges(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS
-                ) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+def graph_edges(
+    graph_def: Any, hide: Sequence[str] = HIDDEN_OPS
+) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """``({node name: op type}, [(source, target, kind), ...])`` of a GraphDef, kind "data" or "control".
 
     Output indices (``name:1``) are dropped; a ``^name`` input is a control edge (run after, no value
@@ -796,7 +895,9 @@ def graph_edges(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS
     return nodes, edges
 
 
-def _graph_layout(nodes: Mapping[str, str], edges: Sequence[tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
+def _graph_layout(
+    nodes: Mapping[str, str], edges: Sequence[tuple[str, str, str]]
+) -> dict[str, tuple[float, float]]:
     """Column = longest path (data or control) from an input; rows spread evenly within a column."""
     parents: dict[str, list[str]] = {name: [] for name in nodes}
     for source, target, _ in edges:
@@ -811,8 +912,11 @@ def _graph_layout(nodes: Mapping[str, str], edges: Sequence[tuple[str, str, str]
     columns: dict[int, list[str]] = {}
     for name in nodes:
         columns.setdefault(level(name), []).append(name)
-    return {name: (float(col), (len(names) - 1) / 2 - row)
-            for col, names in columns.items() for row, name in enumerate(names)}
+    return {
+        name: (float(col), (len(names) - 1) / 2 - row)
+        for col, names in columns.items()
+        for row, name in enumerate(names)
+    }
 
 
 def _node_label(name: str, op: str) -> str:
@@ -821,7 +925,9 @@ def _node_label(name: str, op: str) -> str:
     return "/\n".join(parts) + ("" if parts[-1] == op else f"\n({op})")
 
 
-def plot_graph(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS, ax: Any = None, title: str | None = None) -> Any:
+def plot_graph(
+    graph_def: Any, hide: Sequence[str] = HIDDEN_OPS, ax: Any = None, title: str | None = None
+) -> Any:
     """Draw a GraphDef's ops left to right (inputs first), coloured by top-level name scope; return the Axes.
 
     A still picture of what TensorBoard's Graphs tab shows, for pages that cannot embed TensorBoard.
@@ -841,14 +947,30 @@ def plot_graph(graph_def: Any, hide: Sequence[str] = HIDDEN_OPS, ax: Any = None,
     scopes = sorted({n.split("/")[0] if "/" in n else "(no scope)" for n in nodes})
     colours = dict(zip(scopes, plt.get_cmap("tab10").colors))
     for source, target, kind in edges:
-        ax.annotate("", xy=where[target], xytext=where[source],
-                    arrowprops=dict(arrowstyle="->", color="0.55", shrinkA=22, shrinkB=22, lw=0.8,
-                                    ls="--" if kind == "control" else "-"))
+        ax.annotate(
+            "",
+            xy=where[target],
+            xytext=where[source],
+            arrowprops=dict(
+                arrowstyle="->",
+                color="0.55",
+                shrinkA=22,
+                shrinkB=22,
+                lw=0.8,
+                ls="--" if kind == "control" else "-",
+            ),
+        )
     for name, op in nodes.items():
         scope = name.split("/")[0] if "/" in name else "(no scope)"
         label = _node_label(name, op)
-        ax.text(*where[name], label, ha="center", va="center", fontsize=7,
-                bbox=dict(boxstyle="round,pad=0.3", fc=colours[scope], alpha=0.35, ec="0.3"))
+        ax.text(
+            *where[name],
+            label,
+            ha="center",
+            va="center",
+            fontsize=7,
+            bbox=dict(boxstyle="round,pad=0.3", fc=colours[scope], alpha=0.35, ec="0.3"),
+        )
     for scope in scopes:
         ax.plot([], [], "s", ms=9, color=colours[scope], alpha=0.5, label=scope)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="name scope")

@@ -47,27 +47,27 @@ from darkroom.core import color
 
 __all__ = [
     "CONTENT_LAYERS",
-    "STYLE_LAYERS",
+    "MIN_SIDE",
     "OFFLINE_FALLBACK",
+    "STYLE_LAYERS",
     "VGG_MEAN_RGB",
     "WEIGHTS_ENV",
-    "MIN_SIDE",
-    "WeightsChoice",
-    "resolve_weights",
-    "keras_layer_name",
-    "deepest_layer",
-    "vgg_features",
-    "preprocess",
-    "deprocess",
-    "gram_matrix",
-    "content_layer_loss",
-    "style_layer_loss",
-    "tv_loss",
-    "style_layer_weights",
-    "loss_layers",
     "PerceptualLoss",
-    "perceptual_parts",
+    "WeightsChoice",
+    "content_layer_loss",
+    "deepest_layer",
+    "deprocess",
     "estimate_memory_bytes",
+    "gram_matrix",
+    "keras_layer_name",
+    "loss_layers",
+    "perceptual_parts",
+    "preprocess",
+    "resolve_weights",
+    "style_layer_loss",
+    "style_layer_weights",
+    "tv_loss",
+    "vgg_features",
     "warn_if_huge",
 ]
 
@@ -128,7 +128,7 @@ def _network_available(url: str = _WEIGHTS_URL, timeout: float = 1.5) -> bool:
         try:
             with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as r:
                 answer.append(200 <= r.status < 400)
-        except Exception:  # noqa: BLE001 - any failure means "not reachable now"
+        except Exception:
             answer.append(False)
 
     thread = threading.Thread(target=probe, daemon=True)
@@ -155,7 +155,9 @@ def _describe_weights(kind: str, path: str | None) -> str:
     )
 
 
-def resolve_weights(weights: str | os.PathLike | None = "auto", *, probe_timeout: float = 1.5) -> WeightsChoice:
+def resolve_weights(
+    weights: str | os.PathLike | None = "auto", *, probe_timeout: float = 1.5
+) -> WeightsChoice:
     """Decide which features ``weights`` means ("auto", "imagenet", "random", "multiscale", None or a path).
 
     ``"auto"`` checks the Keras cache, then a local file named by ``DARKROOM_VGG19_WEIGHTS``,
@@ -275,7 +277,7 @@ def _keras_vgg19_weights(choice: WeightsChoice) -> dict[str, tuple[np.ndarray, n
     if choice.kind == "file":
         try:
             base.load_weights(choice.path)
-        except Exception as err:  # noqa: BLE001 - re-raised with what was expected
+        except Exception as err:
             raise ValueError(
                 f"weights: could not load {choice.path!r} into keras.applications.VGG19(include_top=False): {err}"
             ) from err
@@ -432,8 +434,9 @@ def _vgg19_kernels(choice: WeightsChoice, seed: int) -> dict[str, tuple[np.ndarr
     return _random_kernels(seed) if choice.kind == "random" else _keras_vgg19_weights(choice)
 
 
-def _build_extractor(choice: WeightsChoice, pooling: str, layers: tuple[str, ...], keras_names: list[str],
-                     seed: int):
+def _build_extractor(
+    choice: WeightsChoice, pooling: str, layers: tuple[str, ...], keras_names: list[str], seed: int
+):
     if choice.kind == "multiscale":
         levels = [_multiscale_level(kn) for kn in keras_names]
         return _renamed(_multiscale_net(seed, max(levels)), dict(zip(layers, levels)), choice)
@@ -473,8 +476,10 @@ def vgg_features(
             _extractor_cache[key] = _build_extractor(choice, pooling, layers, keras_names, seed)
         except Exception as err:
             if choice.kind == "imagenet" and weights == "auto":
-                warnings.warn(f"ImageNet VGG19 weights unavailable ({err}); falling back to {OFFLINE_FALLBACK}",
-                              stacklevel=2)
+                warnings.warn(
+                    f"ImageNet VGG19 weights unavailable ({err}); falling back to {OFFLINE_FALLBACK}",
+                    stacklevel=2,
+                )
                 return vgg_features(OFFLINE_FALLBACK, pooling, layers, seed=seed)
             raise
     _announce(choice)
@@ -547,6 +552,7 @@ def style_layer_weights(n_layers: int = len(STYLE_LAYERS), exp: float = 1.0) -> 
     w = np.asarray([exp**i for i in range(n_layers)], np.float64)
     return w / w.sum()
 
+
 def loss_layers(style_layers: Sequence[str], content_layers: Sequence[tuple[str, float]]) -> tuple[str, ...]:
     """The layers a :class:`PerceptualLoss` reads: every style layer, then each content layer of non-zero weight."""
     return tuple(dict.fromkeys(list(style_layers) + [n for n, w in content_layers if w != 0]))
@@ -565,11 +571,19 @@ class PerceptualLoss:
     a feed-forward network can be trained with it, the content targets then being its input's.
     """
 
-    def __init__(self, extractor, styles: Sequence[np.ndarray], *, content_weight: float = 5.0,
-                 style_weight: float = 500.0, tv_weight: float = 100.0,
-                 style_layers: Sequence[str] = STYLE_LAYERS,
-                 content_layers: Sequence[tuple[str, float]] = ((CONTENT_LAYERS[0], 1.0),),
-                 layer_weights: Sequence[float] | None = None, blend: Sequence[float] | None = None):
+    def __init__(
+        self,
+        extractor,
+        styles: Sequence[np.ndarray],
+        *,
+        content_weight: float = 5.0,
+        style_weight: float = 500.0,
+        tv_weight: float = 100.0,
+        style_layers: Sequence[str] = STYLE_LAYERS,
+        content_layers: Sequence[tuple[str, float]] = ((CONTENT_LAYERS[0], 1.0),),
+        layer_weights: Sequence[float] | None = None,
+        blend: Sequence[float] | None = None,
+    ):
         import tensorflow as tf
 
         self.extractor = extractor
@@ -595,20 +609,32 @@ class PerceptualLoss:
         import tensorflow as tf
 
         feats = self.extractor(image)
-        content = tf.add_n([w * content_layer_loss(feats[n], content_targets[n]) for n, w in self.content_layers]) \
-            if self.content_layers else tf.constant(0.0)
+        content = (
+            tf.add_n([w * content_layer_loss(feats[n], content_targets[n]) for n, w in self.content_layers])
+            if self.content_layers
+            else tf.constant(0.0)
+        )
         grams = {n: gram_matrix(feats[n]) for n, _ in self.style_layers}
-        style = tf.add_n([
-            b * tf.add_n([w * style_layer_loss(grams[n], t[n]) for n, w in self.style_layers])
-            for b, t in zip(self.blend, self.style_targets)
-        ])
+        style = tf.add_n(
+            [
+                b * tf.add_n([w * style_layer_loss(grams[n], t[n]) for n, w in self.style_layers])
+                for b, t in zip(self.blend, self.style_targets)
+            ]
+        )
         tv = tv_loss(image)
         content, style, tv = self.content_w * content, self.style_w * style, self.tv_w * tv
         return content + style + tv, content, style, tv
 
 
-def perceptual_parts(image: Any, content: Any, style_image: Any, *, weights: str | os.PathLike | None = "auto",
-                     seed: int = 0, **loss_kwargs: Any) -> dict[str, float]:
+def perceptual_parts(
+    image: Any,
+    content: Any,
+    style_image: Any,
+    *,
+    weights: str | os.PathLike | None = "auto",
+    seed: int = 0,
+    **loss_kwargs: Any,
+) -> dict[str, float]:
     """neural-style's loss of ``image`` as ``content`` painted in ``style_image``'s style, by part.
 
     The score :func:`darkroom.style.transfer.stylize` minimises, with its defaults (``loss_kwargs`` go to
@@ -631,10 +657,12 @@ def perceptual_parts(image: Any, content: Any, style_image: Any, *, weights: str
     sty = sty if sty.shape[:2] == sty_hw else images.resize(sty, sty_hw)
     c_layers = loss_kwargs.pop("content_layers", tuple(zip(CONTENT_LAYERS, (1.0, 0.0))))
     style_layers = loss_kwargs.pop("style_layers", STYLE_LAYERS)
-    extractor = vgg_features(weights, loss_kwargs.pop("pooling", "max"), loss_layers(style_layers, c_layers),
-                             seed=seed)
-    loss = PerceptualLoss(extractor, [preprocess(sty)], content_layers=c_layers, style_layers=style_layers,
-                          **loss_kwargs)
+    extractor = vgg_features(
+        weights, loss_kwargs.pop("pooling", "max"), loss_layers(style_layers, c_layers), seed=seed
+    )
+    loss = PerceptualLoss(
+        extractor, [preprocess(sty)], content_layers=c_layers, style_layers=style_layers, **loss_kwargs
+    )
     parts = loss(tf.constant(preprocess(img)[None]), loss.content_targets(preprocess(photo)[None]))
     return dict(zip(("loss", "content", "style", "tv"), (float(p) for p in parts)))
 
@@ -676,5 +704,3 @@ def warn_if_huge(height: int, width: int, last_layer: str) -> None:
             f"({avail / 2**30:.1f} GiB available); consider width= or max_side= to work smaller",
             stacklevel=3,
         )
-
-

@@ -8,24 +8,38 @@ reached as ``from darkroom.regression import fire_theft, plots``.
 
 from __future__ import annotations
 
+from darkroom.regression import fire_theft, fitting, plots
 from darkroom.regression.fitting import (
-    fit_exact, fit_lstsq, exact_graph, fit_sgd_per_sample, fit_sgd_per_sample_eager, sgd_path,
-    sgd_limit, fit_gd, fit_keras_dense, fit_quadratic, fit_robust, sweep_sgd, sweep_steps
+    exact_graph,
+    fit_exact,
+    fit_gd,
+    fit_keras_dense,
+    fit_lstsq,
+    fit_quadratic,
+    fit_robust,
+    fit_sgd_per_sample,
+    fit_sgd_per_sample_eager,
+    sgd_limit,
+    sgd_path,
+    sweep_sgd,
+    sweep_steps,
 )
-from darkroom.regression import fire_theft, fitting, plots  # noqa: F401  (submodules, reached as regression.fire_theft)
 
 __all__ = [
-    "fit_exact",
-    "fit_lstsq",
     "exact_graph",
-    "fit_sgd_per_sample",
-    "fit_sgd_per_sample_eager",
-    "sgd_path",
-    "sgd_limit",
+    "fire_theft",
+    "fit_exact",
     "fit_gd",
     "fit_keras_dense",
+    "fit_lstsq",
     "fit_quadratic",
     "fit_robust",
+    "fit_sgd_per_sample",
+    "fit_sgd_per_sample_eager",
+    "fitting",
+    "plots",
+    "sgd_limit",
+    "sgd_path",
     "sweep_sgd",
     "sweep_steps",
 ]

@@ -22,14 +22,14 @@ __all__ = [
     "OUTLIER",
     "LineFit",
     "QuadFit",
-    "SweepResult",
     "StepsSweep",
-    "fire_theft_path",
-    "load_fire_theft",
-    "without_outlier",
-    "mse",
-    "line_mse",
+    "SweepResult",
     "check_xy",
+    "fire_theft_path",
+    "line_mse",
+    "load_fire_theft",
+    "mse",
+    "without_outlier",
 ]
 
 # The write-ups' numbers (the course's SGD line, the exact line, the estimator's) live in
@@ -107,14 +107,16 @@ class SweepResult:
         for lr, w, b, r in zip(self.learning_rates, self.limit_slope, self.limit_intercept, self.rate):
             stable = bool(r < 1.0)
             epochs = float(np.log(shrink) / np.log(r)) if stable else None
-            out.append(dict(
-                learning_rate=lr,
-                settles_at_slope=float(w) if stable else "diverges",
-                settles_at_intercept=float(b) if stable else "diverges",
-                shrink_per_epoch=float(r),
-                epochs_needed=epochs,
-                lr_x_epochs=lr * epochs if stable else None,
-            ))
+            out.append(
+                dict(
+                    learning_rate=lr,
+                    settles_at_slope=float(w) if stable else "diverges",
+                    settles_at_intercept=float(b) if stable else "diverges",
+                    shrink_per_epoch=float(r),
+                    epochs_needed=epochs,
+                    lr_x_epochs=lr * epochs if stable else None,
+                )
+            )
         return out
 
     def rows(self) -> list[dict[str, Any]]:
@@ -169,10 +171,9 @@ class StepsSweep:
         """One dict per step count, for a table."""
         return [
             dict(steps=n, slope=float(w), intercept=float(b), mse=float(m), rel_error=float(e))
-            for n, w, b, m, e in zip(
-                self.steps, self.slope, self.intercept, self.mse, self.relative_error()
-            )
+            for n, w, b, m, e in zip(self.steps, self.slope, self.intercept, self.mse, self.relative_error())
         ]
+
 
 def fire_theft_path() -> Path:
     """Where the committed workbook lives: ``data/fire_theft.xls`` in the checkout.
@@ -220,9 +221,7 @@ def load_fire_theft(path: str | os.PathLike[str] | None = None) -> tuple[np.ndar
     if header != ["X", "Y"]:
         raise ValueError(f"{path} starts with header {header}: expected ['X', 'Y']")
     try:
-        data = np.asarray(
-            [sheet.row_values(i)[:2] for i in range(1, sheet.nrows)], dtype=np.float64
-        )
+        data = np.asarray([sheet.row_values(i)[:2] for i in range(1, sheet.nrows)], dtype=np.float64)
     except ValueError as exc:
         raise ValueError(f"{path} holds a non-numeric value below the header: {exc}") from exc
     return data[:, 0].copy(), data[:, 1].copy()
@@ -251,8 +250,7 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y, dtype=np.float64)
     if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape or x.size < 2:
         raise ValueError(
-            f"expected x and y as 1-D arrays of the same length >= 2, got shapes {x.shape} and "
-            f"{y.shape}"
+            f"expected x and y as 1-D arrays of the same length >= 2, got shapes {x.shape} and {y.shape}"
         )
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("x and y must be finite (no NaN or inf)")

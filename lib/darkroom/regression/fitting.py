@@ -35,17 +35,17 @@ import numpy as np
 from darkroom.regression import fire_theft
 
 __all__ = [
-    "fit_exact",
-    "fit_lstsq",
     "exact_graph",
-    "fit_sgd_per_sample",
-    "fit_sgd_per_sample_eager",
-    "sgd_path",
-    "sgd_limit",
+    "fit_exact",
     "fit_gd",
     "fit_keras_dense",
+    "fit_lstsq",
     "fit_quadratic",
     "fit_robust",
+    "fit_sgd_per_sample",
+    "fit_sgd_per_sample_eager",
+    "sgd_limit",
+    "sgd_path",
     "sweep_sgd",
     "sweep_steps",
 ]
@@ -142,8 +142,9 @@ def _named_model_and_loss(X: Any, Y: Any, slope: Any, intercept: Any, w: Any, b:
         tf.reduce_mean(tf.square(tf.subtract(Y, prediction, name="residual"), name="squared"), name="mse")
 
 
-def exact_graph(x: np.ndarray, y: np.ndarray, named: bool = True,
-                log_dir: str | os.PathLike[str] | None = None) -> tuple[fire_theft.LineFit, Any]:
+def exact_graph(
+    x: np.ndarray, y: np.ndarray, named: bool = True, log_dir: str | os.PathLike[str] | None = None
+) -> tuple[fire_theft.LineFit, Any]:
     """The closed-form least-squares line as a traced TensorFlow graph: ``(fit, GraphDef)``.
 
     ``named=True`` names every op (``tf.name_scope`` groups ``means`` and ``least_squares``; the
@@ -420,8 +421,9 @@ def sgd_path(
     return np.stack([ws[:, 0], bs[:, 0]], axis=1)
 
 
-def _verdict(params: np.ndarray, limit: np.ndarray, target: np.ndarray, rate: float, loss: float,
-             tol: float) -> str:
+def _verdict(
+    params: np.ndarray, limit: np.ndarray, target: np.ndarray, rate: float, loss: float, tol: float
+) -> str:
     """Classify one sweep cell (see :func:`sweep_sgd`) from where it is, settles and should be."""
     scale = np.abs(target)
     if not np.isfinite(loss) or rate >= 1.0:
@@ -458,8 +460,7 @@ def sweep_sgd(
     epochs = sorted({int(e) for e in epochs})
     if not learning_rates or not epochs or epochs[0] < 1:
         raise ValueError(
-            f"expected at least one learning rate and epoch counts >= 1, got {learning_rates} "
-            f"and {epochs}"
+            f"expected at least one learning rate and epoch counts >= 1, got {learning_rates} and {epochs}"
         )
     exact = fit_lstsq(x, y)
     ws, bs, seconds = _run_per_sample(x, y, learning_rates, epochs[-1])
@@ -473,8 +474,9 @@ def sweep_sgd(
         slope[:, j], intercept[:, j] = w, b
         loss[:, j] = fire_theft.line_mse(x, y, w, b)
         for i, (lim_w, lim_b, rate) in enumerate(limits):
-            verdict[i, j] = _verdict(np.array([w[i], b[i]]), np.array([lim_w, lim_b]), target,
-                                     rate, loss[i, j], tol)
+            verdict[i, j] = _verdict(
+                np.array([w[i], b[i]]), np.array([lim_w, lim_b]), target, rate, loss[i, j], tol
+            )
     return fire_theft.SweepResult(
         learning_rates,
         epochs,
@@ -549,8 +551,9 @@ def fit_gd(
     )
 
 
-def _record_steps(x: np.ndarray, y: np.ndarray, opt: Any, num_steps: int, batch_size: int | None,
-                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _record_steps(
+    x: np.ndarray, y: np.ndarray, opt: Any, num_steps: int, batch_size: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``num_steps`` optimizer steps on the MSE of a line from ``w = b = 0`` in one compiled loop;
     the slope and intercept after every step. ``batch_size=None`` is full batch; otherwise each batch
     is drawn uniformly with replacement (stateless, seeded by ``seed``)."""
@@ -663,9 +666,17 @@ def fit_keras_dense(
     _check_schedule(learning_rate, epochs)
     start = time.perf_counter()
     result = training.fit(
-        _dense_line, (x.astype(np.float32)[:, None], y.astype(np.float32)), loss="mse",
-        optimizer=optimizer, learning_rate=learning_rate, epochs=int(epochs),
-        batch_size=batch_size or len(x), shuffle=False, seed=seed, strategy=strategy, desc="Dense(1)",
+        _dense_line,
+        (x.astype(np.float32)[:, None], y.astype(np.float32)),
+        loss="mse",
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        epochs=int(epochs),
+        batch_size=batch_size or len(x),
+        shuffle=False,
+        seed=seed,
+        strategy=strategy,
+        desc="Dense(1)",
     )
     kernel, bias = result.model.layers[-1].get_weights()
     return fire_theft.LineFit(

@@ -14,7 +14,7 @@ import numpy as np
 
 from darkroom.regression import fire_theft
 
-__all__ = ["plot_fits", "plot_loss_curves", "plot_sweep", "plot_sgd_path", "plot_steps_sweep"]
+__all__ = ["plot_fits", "plot_loss_curves", "plot_sgd_path", "plot_steps_sweep", "plot_sweep"]
 
 
 def plot_fits(
@@ -91,8 +91,14 @@ def plot_sweep(sweep: fire_theft.SweepResult, ax: Any = None, title: str | None 
         _, ax = plt.subplots(figsize=(1.8 * len(sweep.epochs) + 2, 0.7 * len(sweep.learning_rates) + 1.5))
     names = list(_VERDICT_COLOURS)
     codes = np.vectorize(names.index)(sweep.verdict)
-    ax.imshow(codes, cmap=ListedColormap(list(_VERDICT_COLOURS.values())), vmin=0,
-              vmax=len(names) - 1, aspect="auto", alpha=0.75)
+    ax.imshow(
+        codes,
+        cmap=ListedColormap(list(_VERDICT_COLOURS.values())),
+        vmin=0,
+        vmax=len(names) - 1,
+        aspect="auto",
+        alpha=0.75,
+    )
     for i in range(len(sweep.learning_rates)):
         for j in range(len(sweep.epochs)):
             if sweep.verdict[i, j] == "diverged":
@@ -106,12 +112,13 @@ def plot_sweep(sweep: fire_theft.SweepResult, ax: Any = None, title: str | None 
     ax.set_ylabel("learning rate")
     ax.set_title(
         title
-        or f"per-sample SGD: slope / intercept (exact {sweep.exact.slope:.3f} / "
-        f"{sweep.exact.intercept:.2f})"
+        or f"per-sample SGD: slope / intercept (exact {sweep.exact.slope:.3f} / {sweep.exact.intercept:.2f})"
     )
     ax.legend(
         handles=[Patch(color=c, alpha=0.75, label=n) for n, c in _VERDICT_COLOURS.items()],
-        loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
     )
     return ax
 
@@ -172,8 +179,7 @@ def plot_steps_sweep(
         for label, sweep in sweeps.items():
             ax.plot(sweep.steps, getattr(sweep, name), "o-", ms=4, label=label)
         for (label, point), marker in zip((marks or {}).items(), "*Dsv"):
-            ax.plot(point[0], point[1 if name == "slope" else 2], marker, ms=12, color="k",
-                    label=label)
+            ax.plot(point[0], point[1 if name == "slope" else 2], marker, ms=12, color="k", label=label)
         ax.axhline(target, color="k", ls="--", lw=1, label="least squares")
         ax.set_xscale("log")
         ax.set_xlabel("steps")

@@ -7,37 +7,55 @@ more); ``fast`` trains a feed-forward network per style (:func:`train_fast_style
 
 from __future__ import annotations
 
-from darkroom.style.transfer import (
-    StyleResult, projected_hours, stylize, blend_weights, relative_change_stop, stopping_iteration,
-    COLOR_SPACES, preserve_colors_space, transfer_luminance, FeatureTrial, feature_trial,
-    time_to_reach, plot_convergence, seconds_per_iteration
-)
+from darkroom.style import fast, transfer
 from darkroom.style.fast import (
-    build_transformer, FastStyleTrainer, FastStyleResult, train_fast_style, apply_style,
-    seconds_per_image, comparison_rows
+    FastStyleResult,
+    FastStyleTrainer,
+    apply_style,
+    build_transformer,
+    comparison_rows,
+    seconds_per_image,
+    train_fast_style,
 )
-from darkroom.style import fast, transfer  # noqa: F401  (submodules, reached as style.fast)
+from darkroom.style.transfer import (
+    COLOR_SPACES,
+    FeatureTrial,
+    StyleResult,
+    blend_weights,
+    feature_trial,
+    plot_convergence,
+    preserve_colors_space,
+    projected_hours,
+    relative_change_stop,
+    seconds_per_iteration,
+    stopping_iteration,
+    stylize,
+    time_to_reach,
+    transfer_luminance,
+)
 
 __all__ = [
-    "StyleResult",
-    "projected_hours",
-    "stylize",
-    "blend_weights",
-    "relative_change_stop",
-    "stopping_iteration",
     "COLOR_SPACES",
-    "preserve_colors_space",
-    "transfer_luminance",
-    "FeatureTrial",
-    "feature_trial",
-    "time_to_reach",
-    "plot_convergence",
-    "seconds_per_iteration",
-    "build_transformer",
-    "FastStyleTrainer",
     "FastStyleResult",
-    "train_fast_style",
+    "FastStyleTrainer",
+    "FeatureTrial",
+    "StyleResult",
     "apply_style",
-    "seconds_per_image",
+    "blend_weights",
+    "build_transformer",
     "comparison_rows",
+    "fast",
+    "feature_trial",
+    "plot_convergence",
+    "preserve_colors_space",
+    "projected_hours",
+    "relative_change_stop",
+    "seconds_per_image",
+    "seconds_per_iteration",
+    "stopping_iteration",
+    "stylize",
+    "time_to_reach",
+    "train_fast_style",
+    "transfer",
+    "transfer_luminance",
 ]

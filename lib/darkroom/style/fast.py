@@ -33,13 +33,13 @@ from darkroom.core import color, data, images, metrics, training, vgg
 from darkroom.core.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
 
 __all__ = [
-    "build_transformer",
-    "FastStyleTrainer",
     "FastStyleResult",
-    "train_fast_style",
+    "FastStyleTrainer",
     "apply_style",
-    "seconds_per_image",
+    "build_transformer",
     "comparison_rows",
+    "seconds_per_image",
+    "train_fast_style",
 ]
 
 _DOWNSAMPLING = 4  # two stride-2 convolutions: the network works on sizes divisible by 4
@@ -63,8 +63,9 @@ def _residual(x, filters: int, name: str):
     return keras.layers.Add(name=f"{name}_add")([x, y])
 
 
-def build_transformer(filters: Sequence[int] = (16, 32, 64), residual_blocks: int = 3,
-                      name: str = "style_transformer") -> keras.Model:
+def build_transformer(
+    filters: Sequence[int] = (16, 32, 64), residual_blocks: int = 3, name: str = "style_transformer"
+) -> keras.Model:
     """Johnson et al.'s image-transformation network, narrower: RGB [0, 1] in, RGB [0, 1] out, any size.
 
     A 9x9 convolution at ``filters[0]``, two stride-2 convolutions (``filters[1]``, ``filters[2]``),
@@ -76,8 +77,10 @@ def build_transformer(filters: Sequence[int] = (16, 32, 64), residual_blocks: in
     """
     filters = tuple(int(f) for f in filters)
     if len(filters) != 3 or min(filters) < 1 or residual_blocks < 0:
-        raise ValueError(f"build_transformer: expected three positive filter counts and residual_blocks >= 0; "
-                         f"received filters={filters}, residual_blocks={residual_blocks}")
+        raise ValueError(
+            f"build_transformer: expected three positive filter counts and residual_blocks >= 0; "
+            f"received filters={filters}, residual_blocks={residual_blocks}"
+        )
     image = keras.Input((None, None, 3), name="image")
     x = PadToMultiple(_DOWNSAMPLING, name="pad_to_multiple")(image)
     x = _conv(x, filters[0], 9, name="in")
@@ -157,19 +160,34 @@ class FastStyleResult:
         return self.train.history
 
 
-def _crops(photos: Mapping[str, np.ndarray] | Sequence[np.ndarray], size: int, n: int, seed: int) -> np.ndarray:
+def _crops(
+    photos: Mapping[str, np.ndarray] | Sequence[np.ndarray], size: int, n: int, seed: int
+) -> np.ndarray:
     # Zoomed-out crops too, so the network also sees whole objects at its working size.
     return data.random_patches(photos, size, n, seed=seed, scale=(0.5, 1.0))
 
 
 def train_fast_style(
-    style_image: Any, photos: Mapping[str, np.ndarray] | Sequence[np.ndarray], *, style_name: str,
+    style_image: Any,
+    photos: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    *,
+    style_name: str,
     validation_photos: Mapping[str, np.ndarray] | Sequence[np.ndarray] | None = None,
-    size: int = 96, crops: int = 512, batch_size: int = 4, epochs: int = 20,
-    time_budget_s: float | None = None, learning_rate: float = 1e-3,
-    content_weight: float = 5.0, style_weight: float = 500.0, tv_weight: float = 100.0,
-    weights: str | os.PathLike | None = "auto", filters: Sequence[int] = (16, 32, 64), residual_blocks: int = 3,
-    seed: int = 0, save: bool = True, progress: bool = True,
+    size: int = 96,
+    crops: int = 512,
+    batch_size: int = 4,
+    epochs: int = 20,
+    time_budget_s: float | None = None,
+    learning_rate: float = 1e-3,
+    content_weight: float = 5.0,
+    style_weight: float = 500.0,
+    tv_weight: float = 100.0,
+    weights: str | os.PathLike | None = "auto",
+    filters: Sequence[int] = (16, 32, 64),
+    residual_blocks: int = 3,
+    seed: int = 0,
+    save: bool = True,
+    progress: bool = True,
 ) -> FastStyleResult:
     """Train a transformation network for one style on random ``size`` px crops of ``photos``.
 
@@ -181,17 +199,26 @@ def train_fast_style(
     each epoch.  With ``save`` the network is written to ``outputs/models/style_fast_<style_name>.keras``.
     """
     if not style_name or not style_name.replace("_", "").isalnum():
-        raise ValueError(f"style_name: expected a short name like 'swirls' for the file name; received {style_name!r}")
+        raise ValueError(
+            f"style_name: expected a short name like 'swirls' for the file name; received {style_name!r}"
+        )
     if size < 16 or crops < 1 or batch_size < 1:
-        raise ValueError(f"expected size >= 16, crops >= 1 and batch_size >= 1; "
-                         f"received size={size}, crops={crops}, batch_size={batch_size}")
+        raise ValueError(
+            f"expected size >= 16, crops >= 1 and batch_size >= 1; "
+            f"received size={size}, crops={crops}, batch_size={batch_size}"
+        )
     style_img = color.as_float_rgb(style_image, "style_image")
     c_layers = list(zip(vgg.CONTENT_LAYERS, (1.0, 0.0)))
     extractor = vgg.vgg_features(weights, "max", vgg.loss_layers(vgg.STYLE_LAYERS, c_layers), seed=seed)
     style_h = max(vgg.MIN_SIDE, round(style_img.shape[0] * size / style_img.shape[1]))
-    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(images.resize(style_img, (style_h, size)))],
-                              content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
-                              content_layers=c_layers)
+    loss = vgg.PerceptualLoss(
+        extractor,
+        [vgg.preprocess(images.resize(style_img, (style_h, size)))],
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        content_layers=c_layers,
+    )
     train_x = _crops(photos, size, crops, seed)
     val = None
     if validation_photos is not None:
@@ -199,16 +226,27 @@ def train_fast_style(
         val = (val_x, val_x)
 
     def build() -> keras.Model:
-        trainer = FastStyleTrainer(build_transformer(filters, residual_blocks, name=f"style_fast_{style_name}"), loss)
+        trainer = FastStyleTrainer(
+            build_transformer(filters, residual_blocks, name=f"style_fast_{style_name}"), loss
+        )
         trainer.compile(optimizer=training.optimizer("adam", learning_rate))
         return trainer
 
-    result = training.fit(build, (train_x, train_x), epochs=epochs, batch_size=batch_size, validation_data=val,
-                          time_budget_s=time_budget_s, seed=seed, desc=f"fast style: {style_name}")
+    result = training.fit(
+        build,
+        (train_x, train_x),
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=val,
+        time_budget_s=time_budget_s,
+        seed=seed,
+        desc=f"fast style: {style_name}",
+    )
     model = result.model.transformer
     path = str(training.save_model(model, f"style_fast_{style_name}")) if save else None
-    return FastStyleResult(model=model, train=result, weights=extractor.weights_description,
-                           style_name=style_name, path=path)
+    return FastStyleResult(
+        model=model, train=result, weights=extractor.weights_description, style_name=style_name, path=path
+    )
 
 
 # --------------------------------------------------------------------------- using it
@@ -238,8 +276,14 @@ def seconds_per_image(model: keras.Model, image: Any, repeats: int = 3) -> float
     return float(np.median(times))
 
 
-def comparison_rows(results: Mapping[str, tuple[Any, float | None]], photo: Any, style_image: Any, *,
-                    label: str = "result", weights: str | os.PathLike | None = "auto") -> list[dict[str, Any]]:
+def comparison_rows(
+    results: Mapping[str, tuple[Any, float | None]],
+    photo: Any,
+    style_image: Any,
+    *,
+    label: str = "result",
+    weights: str | os.PathLike | None = "auto",
+) -> list[dict[str, Any]]:
     """One table row per ``name: (image, seconds per image or None)`` styled from ``photo``.
 
     Each row holds the seconds, the style part and the total of the loss ``style.stylize``
@@ -252,6 +296,13 @@ def comparison_rows(results: Mapping[str, tuple[Any, float | None]], photo: Any,
     rows = []
     for name, (image, seconds) in results.items():
         parts = vgg.perceptual_parts(image, photo, style_image, weights=weights)
-        rows.append({label: name, "seconds per image": seconds, "style loss": parts["style"],
-                     "total loss": parts["loss"], "style distance": metrics.style_distance(style_image, image)})
+        rows.append(
+            {
+                label: name,
+                "seconds per image": seconds,
+                "style loss": parts["style"],
+                "total loss": parts["loss"],
+                "style distance": metrics.style_distance(style_image, image),
+            }
+        )
     return rows

@@ -31,25 +31,23 @@ from typing import Any
 import numpy as np
 
 from darkroom.core import color, data, images, metrics, training, vgg
-# Importing layers registers what style_fast_* models use, so they load after `import darkroom.style`.
-from darkroom.core import layers as _layers  # noqa: F401
 from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
-    "StyleResult",
-    "projected_hours",
-    "stylize",
-    "blend_weights",
-    "relative_change_stop",
-    "stopping_iteration",
     "COLOR_SPACES",
-    "preserve_colors_space",
-    "transfer_luminance",
     "FeatureTrial",
+    "StyleResult",
+    "blend_weights",
     "feature_trial",
-    "time_to_reach",
     "plot_convergence",
+    "preserve_colors_space",
+    "projected_hours",
+    "relative_change_stop",
     "seconds_per_iteration",
+    "stopping_iteration",
+    "stylize",
+    "time_to_reach",
+    "transfer_luminance",
 ]
 
 
@@ -60,6 +58,7 @@ def _at_size(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- loss settings
 
+
 def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
     """Style blend weights normalised to sum 1; ``None`` means equal weights."""
     if n_styles < 1:
@@ -68,7 +67,9 @@ def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
         return np.full(n_styles, 1.0 / n_styles)
     w = np.asarray(list(weights), np.float64)
     if w.shape != (n_styles,):
-        raise ValueError(f"style_blend_weights: expected {n_styles} weights (one per style), received {w.tolist()}")
+        raise ValueError(
+            f"style_blend_weights: expected {n_styles} weights (one per style), received {w.tolist()}"
+        )
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise ValueError(
             f"style_blend_weights: expected non-negative weights with a positive sum, received {w.tolist()}"
@@ -106,6 +107,7 @@ def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) 
 
 COLOR_SPACES: tuple[str, ...] = ("lab", "ycbcr")
 
+
 def preserve_colors_space(preserve_colors: bool | str | None) -> str | None:
     """``preserve_colors`` as a colour space: False/None -> None, True -> "lab", or "lab" / "ycbcr"."""
     if preserve_colors is None or preserve_colors is False:
@@ -142,7 +144,6 @@ def transfer_luminance(styled: Any, content: Any, space: str = "lab") -> np.ndar
     return color.lab_to_rgb(color.join_lab(L, ab)).astype(np.float32)
 
 
-
 # --------------------------------------------------------------------------- stylize
 
 
@@ -176,7 +177,6 @@ class StyleResult:
         return ("weights: " if "VGG19" in name else "features: ") + name
 
 
-
 def _as_image(x: Any, name: str) -> np.ndarray:
     if isinstance(x, (str, os.PathLike)):
         from darkroom.core import images
@@ -192,7 +192,9 @@ def _as_image(x: Any, name: str) -> np.ndarray:
     if img.ndim != 3:
         raise ValueError(f"{name}: expected one image (H, W, 3), received shape {img.shape}")
     if min(img.shape[:2]) < 2:
-        raise ValueError(f"{name}: expected an image at least {MIN_SIDE} px on its short side, received {img.shape}")
+        raise ValueError(
+            f"{name}: expected an image at least {MIN_SIDE} px on its short side, received {img.shape}"
+        )
     return img
 
 
@@ -204,7 +206,9 @@ def _target_hw(content: np.ndarray, width: int | None, max_side: int | None) -> 
         s = max_side / max(h, w)
         h, w = max(1, int(round(h * s))), max(1, int(round(w * s)))
     if min(h, w) < MIN_SIDE:
-        raise ValueError(f"content: the working size {h}x{w} is below {MIN_SIDE} px on a side; VGG19 needs more")
+        raise ValueError(
+            f"content: the working size {h}x{w} is below {MIN_SIDE} px on a side; VGG19 needs more"
+        )
     return h, w
 
 
@@ -216,13 +220,15 @@ def _stage_sizes(final_hw: tuple[int, int], multires: int | Sequence[float] | No
     else:
         scales = sorted(float(s) for s in multires)
         if any(not 0 < s < 1 for s in scales):
-            raise ValueError(f"multires: expected scales in (0, 1) for the stages before full size, received {multires}")
+            raise ValueError(
+                f"multires: expected scales in (0, 1) for the stages before full size, received {multires}"
+            )
     sizes = []
     for s in scales:
         hw = (max(MIN_SIDE, round(final_hw[0] * s)), max(MIN_SIDE, round(final_hw[1] * s)))
         if hw != final_hw and hw not in sizes:
             sizes.append(hw)
-    return sizes + [final_hw]
+    return [*sizes, final_hw]
 
 
 def _stage_budget(multires_iterations: int | Sequence[int] | None, iterations: int, n_pre: int) -> list[int]:
@@ -235,7 +241,6 @@ def _stage_budget(multires_iterations: int | Sequence[int] | None, iterations: i
         if len(pre) != n_pre:
             raise ValueError(f"multires_iterations: expected {n_pre} numbers, received {pre}")
     return [int(i) for i in pre] + [int(iterations)]
-
 
 
 # --------------------------------------------------------------------------- one stage
@@ -255,9 +260,16 @@ class _Objective:
         return self.loss(image, self.content_targets)
 
 
-def _run_adam(obj: _Objective, x0: np.ndarray, budget: int, adam: tuple[float, float, float, float],
-              jit_compile: bool, on_iter) -> None:
-    """Optimise with neural-style's Adam (``adam`` = learning rate, beta1, beta2, epsilon) until ``on_iter`` says stop."""
+def _run_adam(
+    obj: _Objective,
+    x0: np.ndarray,
+    budget: int,
+    adam: tuple[float, float, float, float],
+    jit_compile: bool,
+    on_iter,
+) -> None:
+    """Optimise with neural-style's Adam (``adam`` = learning rate, beta1, beta2, epsilon) until
+    ``on_iter`` says stop."""
     import tensorflow as tf
 
     learning_rate, b1, b2, eps = adam
@@ -295,7 +307,7 @@ def _run_lbfgs(obj: _Objective, x0: np.ndarray, budget: int, memory: int, jit_co
     import tensorflow as tf
     from threadpoolctl import threadpool_limits
 
-    shape = (1,) + x0.shape
+    shape = (1, *x0.shape)
 
     @tf.function(jit_compile=jit_compile, autograph=False)  # straight-line code: nothing for AutoGraph to do
     def value_and_grad(flat):
@@ -329,7 +341,12 @@ def _run_lbfgs(obj: _Objective, x0: np.ndarray, budget: int, memory: int, jit_co
             fun(x_init)
         on_iter(tf.constant(x_init.reshape(shape), tf.float32), *last["parts"])  # iteration 0: the start
         scipy.optimize.minimize(
-            fun, x_init, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(lo, hi), callback=callback,
+            fun,
+            x_init,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=scipy.optimize.Bounds(lo, hi),
+            callback=callback,
             options=dict(maxiter=max(budget - 1, 1), maxcor=memory, ftol=0.0, gtol=0.0, maxfun=budget * 3),
         )
 
@@ -344,8 +361,16 @@ class _Recorder:
     True when the stage should stop (its budget spent, or the stopping rule fired).
     """
 
-    def __init__(self, to_rgb, total_budget: int, *, tol: float | None, tol_window: int,
-                 checkpoint_iterations: int | None, progress: bool):
+    def __init__(
+        self,
+        to_rgb,
+        total_budget: int,
+        *,
+        tol: float | None,
+        tol_window: int,
+        checkpoint_iterations: int | None,
+        progress: bool,
+    ):
         self.t_start = time.perf_counter()
         self.to_rgb, self.tol, self.tol_window = to_rgb, tol, tol_window
         self.checkpoint_iterations = checkpoint_iterations
@@ -400,8 +425,16 @@ class _Recorder:
         seconds = time.perf_counter() - self.t_stage
         # Per-iteration time excludes the first step, which pays for tracing and compiling.
         steady = (self.t_last - self.t_first) / (iters - 1) if iters > 1 else seconds
-        self.stages.append(dict(size=self.hw, iterations=iters, stopped_at=self.stopped, seconds=seconds,
-                                seconds_per_iteration=steady, best_loss=self.best_loss))
+        self.stages.append(
+            dict(
+                size=self.hw,
+                iterations=iters,
+                stopped_at=self.stopped,
+                seconds=seconds,
+                seconds_per_iteration=steady,
+                best_loss=self.best_loss,
+            )
+        )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -412,10 +445,18 @@ class _Recorder:
         if self.checkpoint_iterations:
             self.frames.append((self.iteration, image))
         last = self.stages[-1]
-        return StyleResult(image=image, loss=float(self.best_loss), history=self.history, frames=self.frames,
-                           stopped_at=last["stopped_at"], iterations=self.iteration,
-                           seconds=time.perf_counter() - self.t_start,
-                           seconds_per_iteration=last["seconds_per_iteration"], weights=weights, stages=self.stages)
+        return StyleResult(
+            image=image,
+            loss=float(self.best_loss),
+            history=self.history,
+            frames=self.frames,
+            stopped_at=last["stopped_at"],
+            iterations=self.iteration,
+            seconds=time.perf_counter() - self.t_start,
+            seconds_per_iteration=last["seconds_per_iteration"],
+            weights=weights,
+            stages=self.stages,
+        )
 
 
 # --------------------------------------------------------------------------- stylize
@@ -444,8 +485,14 @@ def _style_scales(style_scales: Sequence[float] | float | None, n_styles: int) -
     return scales
 
 
-def _check_options(*, optimizer: str, iterations: int, lbfgs_memory: int, content_weight_blend: float,
-                   checkpoint_iterations: int | None) -> None:
+def _check_options(
+    *,
+    optimizer: str,
+    iterations: int,
+    lbfgs_memory: int,
+    content_weight_blend: float,
+    checkpoint_iterations: int | None,
+) -> None:
     if optimizer not in ("adam", "lbfgs"):
         raise ValueError(f"optimizer: expected 'adam' or 'lbfgs', received {optimizer!r}")
     if iterations < 1:
@@ -453,13 +500,16 @@ def _check_options(*, optimizer: str, iterations: int, lbfgs_memory: int, conten
     if lbfgs_memory < 1:
         raise ValueError(f"lbfgs_memory: expected >= 1 past steps, received {lbfgs_memory}")
     if not 0 <= content_weight_blend <= 1:
-        raise ValueError(f"content_weight_blend: expected a number in [0, 1], received {content_weight_blend}")
+        raise ValueError(
+            f"content_weight_blend: expected a number in [0, 1], received {content_weight_blend}"
+        )
     if checkpoint_iterations is not None and checkpoint_iterations < 1:
         raise ValueError(f"checkpoint_iterations: expected >= 1 or None, received {checkpoint_iterations}")
 
 
-def _initial_image(content: np.ndarray, initial: Any, noiseblend: float | None, hw: tuple[int, int],
-                   seed: int) -> np.ndarray:
+def _initial_image(
+    content: np.ndarray, initial: Any, noiseblend: float | None, hw: tuple[int, int], seed: int
+) -> np.ndarray:
     """The starting image in VGG units: ``initial`` (default the content) blended with neural-style's noise."""
     if initial is not None:
         start = _at_size(_as_image(initial, "initial"), hw)
@@ -470,7 +520,7 @@ def _initial_image(content: np.ndarray, initial: Any, noiseblend: float | None, 
     if not 0 <= noiseblend <= 1:
         raise ValueError(f"initial_noiseblend: expected a number in [0, 1], received {noiseblend}")
     # neural-style's noise: N(0, 1) * 0.256 in VGG units around the mean pixel.
-    noise = np.random.default_rng(seed).normal(size=hw + (3,)).astype(np.float32) * 0.256
+    noise = np.random.default_rng(seed).normal(size=(*hw, 3)).astype(np.float32) * 0.256
     return (1 - noiseblend) * vgg.preprocess(start) + noiseblend * noise
 
 
@@ -496,8 +546,14 @@ class _Stage:
     jit_compile: bool
 
 
-def _run_stage(setup: _Stage, content_img: np.ndarray, styles_vgg: list[np.ndarray], x0: np.ndarray,
-               budget: int, recorder: _Recorder) -> None:
+def _run_stage(
+    setup: _Stage,
+    content_img: np.ndarray,
+    styles_vgg: list[np.ndarray],
+    x0: np.ndarray,
+    budget: int,
+    recorder: _Recorder,
+) -> None:
     """One working size: build the loss there, optimise from ``x0``, let ``recorder`` keep the best."""
     loss = vgg.PerceptualLoss(setup.extractor, styles_vgg, **setup.loss_kwargs)
     obj = _Objective(loss, vgg.preprocess(_at_size(content_img, x0.shape[:2])), setup.jit_compile)
@@ -519,18 +575,40 @@ def _rgb_output(content_img: np.ndarray, preserve_colors: bool | str):
 
 
 def stylize(
-    content: Any, styles: Any, *, iterations: int = 1000,
-    content_weight: float = 5.0, content_weight_blend: float = 1.0, style_weight: float = 500.0,
-    style_layer_weight_exp: float = 1.0, style_blend_weights: Sequence[float] | None = None,
-    style_scales: Sequence[float] | float | None = None, tv_weight: float = 100.0,
-    learning_rate: float = 10.0, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8,
-    pooling: str = "max", initial: Any = None, initial_noiseblend: float | None = None,
-    preserve_colors: bool | str = False, width: int | None = None, max_side: int | None = None,
-    checkpoint_iterations: int | None = None, optimizer: str = "adam", lbfgs_memory: int = 20,
-    tol: float | None = None, tol_window: int = 50, multires: int | Sequence[float] | None = None,
-    multires_iterations: int | Sequence[int] | None = None, weights: str | os.PathLike | None = "auto",
-    seed: int = 0, jit_compile: bool = False, progress: bool = True,
-    style_layers: Sequence[str] = STYLE_LAYERS, content_layers: Sequence[str] = CONTENT_LAYERS,
+    content: Any,
+    styles: Any,
+    *,
+    iterations: int = 1000,
+    content_weight: float = 5.0,
+    content_weight_blend: float = 1.0,
+    style_weight: float = 500.0,
+    style_layer_weight_exp: float = 1.0,
+    style_blend_weights: Sequence[float] | None = None,
+    style_scales: Sequence[float] | float | None = None,
+    tv_weight: float = 100.0,
+    learning_rate: float = 10.0,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    pooling: str = "max",
+    initial: Any = None,
+    initial_noiseblend: float | None = None,
+    preserve_colors: bool | str = False,
+    width: int | None = None,
+    max_side: int | None = None,
+    checkpoint_iterations: int | None = None,
+    optimizer: str = "adam",
+    lbfgs_memory: int = 20,
+    tol: float | None = None,
+    tol_window: int = 50,
+    multires: int | Sequence[float] | None = None,
+    multires_iterations: int | Sequence[int] | None = None,
+    weights: str | os.PathLike | None = "auto",
+    seed: int = 0,
+    jit_compile: bool = False,
+    progress: bool = True,
+    style_layers: Sequence[str] = STYLE_LAYERS,
+    content_layers: Sequence[str] = CONTENT_LAYERS,
 ) -> StyleResult:
     """Paint ``content`` in the style of ``styles`` by optimising the image (Gatys et al.).
 
@@ -551,22 +629,45 @@ def stylize(
     content_img, style_imgs = _as_image(content, "content"), _style_list(styles)
     blend = blend_weights(style_blend_weights, len(style_imgs))
     scales = _style_scales(style_scales, len(style_imgs))
-    _check_options(optimizer=optimizer, iterations=iterations, lbfgs_memory=lbfgs_memory,
-                   content_weight_blend=content_weight_blend, checkpoint_iterations=checkpoint_iterations)
+    _check_options(
+        optimizer=optimizer,
+        iterations=iterations,
+        lbfgs_memory=lbfgs_memory,
+        content_weight_blend=content_weight_blend,
+        checkpoint_iterations=checkpoint_iterations,
+    )
     final_hw = _target_hw(content_img, width, max_side)
     c_layers = list(zip(content_layers, [content_weight_blend, 1.0 - content_weight_blend]))
-    loss_kwargs = dict(content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
-                       style_layers=list(style_layers), content_layers=c_layers, blend=blend,
-                       layer_weights=vgg.style_layer_weights(len(style_layers), style_layer_weight_exp))
+    loss_kwargs = dict(
+        content_weight=content_weight,
+        style_weight=style_weight,
+        tv_weight=tv_weight,
+        style_layers=list(style_layers),
+        content_layers=c_layers,
+        blend=blend,
+        layer_weights=vgg.style_layer_weights(len(style_layers), style_layer_weight_exp),
+    )
     layers = vgg.loss_layers(style_layers, c_layers)
     vgg.warn_if_huge(*final_hw, vgg.deepest_layer(layers))
-    setup = _Stage(vgg.vgg_features(weights, pooling, layers, seed=seed), loss_kwargs, optimizer,
-                   (learning_rate, beta1, beta2, epsilon), lbfgs_memory, jit_compile)
+    setup = _Stage(
+        vgg.vgg_features(weights, pooling, layers, seed=seed),
+        loss_kwargs,
+        optimizer,
+        (learning_rate, beta1, beta2, epsilon),
+        lbfgs_memory,
+        jit_compile,
+    )
     sizes = _stage_sizes(final_hw, multires)
     budgets = _stage_budget(multires_iterations, iterations, len(sizes) - 1)
     x = _initial_image(content_img, initial, initial_noiseblend, sizes[0], seed)
-    recorder = _Recorder(_rgb_output(content_img, preserve_colors), sum(budgets), tol=tol, tol_window=tol_window,
-                         checkpoint_iterations=checkpoint_iterations, progress=progress)
+    recorder = _Recorder(
+        _rgb_output(content_img, preserve_colors),
+        sum(budgets),
+        tol=tol,
+        tol_window=tol_window,
+        checkpoint_iterations=checkpoint_iterations,
+        progress=progress,
+    )
     try:
         for stage, (hw, budget) in enumerate(zip(sizes, budgets)):
             if stage > 0:  # continue from the previous stage's best image, upsampled
@@ -590,8 +691,16 @@ class FeatureTrial:
     transfer_distance: float
 
 
-def feature_trial(content: Any, style_image: Any, weights: str | os.PathLike | None, *, iterations: int = 100,
-                  width: int = 128, optimizer: str = "lbfgs", seed: int = 0) -> FeatureTrial:
+def feature_trial(
+    content: Any,
+    style_image: Any,
+    weights: str | os.PathLike | None,
+    *,
+    iterations: int = 100,
+    width: int = 128,
+    optimizer: str = "lbfgs",
+    seed: int = 0,
+) -> FeatureTrial:
     """Judge a feature set by what it makes: a texture from noise and a transfer from the photo.
 
     The texture run has content weight 0, so only the features' style statistics shape it; the
@@ -599,13 +708,18 @@ def feature_trial(content: Any, style_image: Any, weights: str | os.PathLike | N
     scored with :func:`darkroom.core.metrics.style_distance`, which uses a filter bank of its own, so feature sets can
     be compared without any of them judging itself.
     """
-    common = dict(iterations=iterations, width=width, optimizer=optimizer, weights=weights, seed=seed,
-                  progress=False)
+    common = dict(
+        iterations=iterations, width=width, optimizer=optimizer, weights=weights, seed=seed, progress=False
+    )
     texture = stylize(content, style_image, initial=None, content_weight=0.0, **common)
     transfer = stylize(content, style_image, initial=content, **common)
-    return FeatureTrial(weights=transfer.weights, texture=texture, transfer=transfer,
-                        texture_distance=metrics.style_distance(style_image, texture.image),
-                        transfer_distance=metrics.style_distance(style_image, transfer.image))
+    return FeatureTrial(
+        weights=transfer.weights,
+        texture=texture,
+        transfer=transfer,
+        texture_distance=metrics.style_distance(style_image, texture.image),
+        transfer_distance=metrics.style_distance(style_image, transfer.image),
+    )
 
 
 def time_to_reach(result: StyleResult, loss: float) -> float | None:
@@ -614,14 +728,17 @@ def time_to_reach(result: StyleResult, loss: float) -> float | None:
     Only the last stage counts: earlier, smaller stages measure a different (smaller-image) loss.
     """
     last = max(result.history["stage"]) if result.history["stage"] else 0
-    for value, stage, seconds in zip(result.history["loss"], result.history["stage"], result.history["seconds"]):
+    for value, stage, seconds in zip(
+        result.history["loss"], result.history["stage"], result.history["seconds"]
+    ):
         if stage == last and value <= loss:
             return float(seconds)
     return None
 
 
-def plot_convergence(runs: dict[str, StyleResult], target: float | None = None, ax: Any = None,
-                     title: str | None = None) -> Any:
+def plot_convergence(
+    runs: dict[str, StyleResult], target: float | None = None, ax: Any = None, title: str | None = None
+) -> Any:
     """Full-size loss against wall-clock seconds for each named run (log scale); returns the Axes.
 
     Seconds, not iterations, on the x axis: an L-BFGS iteration and an Adam iteration cost different amounts.
@@ -632,7 +749,11 @@ def plot_convergence(runs: dict[str, StyleResult], target: float | None = None, 
         _, ax = plt.subplots(figsize=(6, 3.5))
     for name, r in runs.items():
         last = max(r.history["stage"])
-        pts = [(t, v) for v, st, t in zip(r.history["loss"], r.history["stage"], r.history["seconds"]) if st == last]
+        pts = [
+            (t, v)
+            for v, st, t in zip(r.history["loss"], r.history["stage"], r.history["seconds"])
+            if st == last
+        ]
         ax.plot([t for t, _ in pts], [v for _, v in pts], label=name)
     if target is not None:
         ax.axhline(target, color="k", ls="--", lw=1, label=f"loss {target:.3g}")
@@ -642,7 +763,6 @@ def plot_convergence(runs: dict[str, StyleResult], target: float | None = None, 
     if title:
         ax.set_title(title)
     return ax
-
 
 
 def seconds_per_iteration(
@@ -659,17 +779,25 @@ def seconds_per_iteration(
     for size in sizes:
         content = rng.random((size, size, 3)).astype(np.float32)
         style = data.procedural_style("swirls", size)
-        res = stylize(content, style, iterations=iterations, weights=weights, optimizer=optimizer, progress=False,
-                      jit_compile=jit_compile)
+        res = stylize(
+            content,
+            style,
+            iterations=iterations,
+            weights=weights,
+            optimizer=optimizer,
+            progress=False,
+            jit_compile=jit_compile,
+        )
         out[int(size)] = res.seconds_per_iteration
     return out
 
 
-def projected_hours(seconds_per_iteration: Mapping[int, float], size: int, iterations: int = 1000) -> str | None:
+def projected_hours(
+    seconds_per_iteration: Mapping[int, float], size: int, iterations: int = 1000
+) -> str | None:
     """How long ``iterations`` steps at ``size`` px take at the timed rate, in hours, as a phrase
     for setting beside a write-up's time; None when ``size`` was not timed."""
     if iterations < 1:
         raise ValueError(f"iterations: expected >= 1, received {iterations}")
     t = seconds_per_iteration.get(size)
     return f"{t * iterations / 3600:.2g} hours: {iterations} VGG19 iterations at {size} px" if t else None
-

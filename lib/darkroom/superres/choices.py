@@ -4,7 +4,7 @@ this run measures), and what each ingredient of the residual sub-pixel net is wo
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -16,9 +16,17 @@ from darkroom.superres.pixels import scale_fraction
 from darkroom.superres.scores import evaluate, plot_scores, score, writeup_r2
 from darkroom.superres.train import train_upscaler
 
-
 # ----------------------------------------------------------------------------- the post's choices
-SETTING_KEYS = ("hidden", "activation", "initializer", "keep_prob", "optimizer", "learning_rate", "schedule", "patch")
+SETTING_KEYS = (
+    "hidden",
+    "activation",
+    "initializer",
+    "keep_prob",
+    "optimizer",
+    "learning_rate",
+    "schedule",
+    "patch",
+)
 GRIDS = ("default", "full")
 
 
@@ -38,7 +46,9 @@ def writeup_settings(grid: str = "default") -> dict[str, dict[str, object]]:
     """
     if grid not in GRIDS:
         raise ValueError(f"grid must be one of {GRIDS}, got {grid!r}")
-    deep = tuple(int(writeups.value(f"sr_deep_width_{i}")) // (1 if grid == "full" else 2) for i in range(1, 5))
+    deep = tuple(
+        int(writeups.value(f"sr_deep_width_{i}")) // (1 if grid == "full" else 2) for i in range(1, 5)
+    )
     keep_low, keep_high = writeups.value("sr_keep_prob_low"), writeups.value("sr_keep_prob_high")
     post_lr = writeups.value("sr_learning_rate")
     small, large = int(writeups.value("sr_patch_8_in")), int(writeups.value("sr_patch_16_in"))
@@ -71,7 +81,9 @@ def _initializer(name: str) -> str | keras.initializers.Initializer:
     return name
 
 
-def _setting_build(change: dict[str, object], in_size: int, out_size: int, hidden: Sequence[int]) -> Callable[[], keras.Model]:
+def _setting_build(
+    change: dict[str, object], in_size: int, out_size: int, hidden: Sequence[int]
+) -> Callable[[], keras.Model]:
     build: dict[str, object] = {k: change[k] for k in ("activation", "keep_prob") if k in change}
     if "activation" in change:
         build["output_activation"] = None  # as the post's code: the output uses the same activation
@@ -80,7 +92,9 @@ def _setting_build(change: dict[str, object], in_size: int, out_size: int, hidde
     return functools.partial(build_mlp, in_size, out_size, hidden=layers, initializer=init, **build)
 
 
-def _subsample(pairs: tuple[np.ndarray, np.ndarray], limit: int | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _subsample(
+    pairs: tuple[np.ndarray, np.ndarray], limit: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     x, y = pairs
     if limit is None or len(x) <= limit:
         return x, y
@@ -88,8 +102,15 @@ def _subsample(pairs: tuple[np.ndarray, np.ndarray], limit: int | None, seed: in
     return x[keep], y[keep]
 
 
-def _setting_patches(change: dict[str, object], train_pairs, val_pairs, scale: float, stride: int,
-                     limits: tuple[int | None, int | None], seed: int):
+def _setting_patches(
+    change: dict[str, object],
+    train_pairs,
+    val_pairs,
+    scale: float,
+    stride: int,
+    limits: tuple[int | None, int | None],
+    seed: int,
+):
     """(in, out) sides and the train / validation patch pairs for one setting's patch size."""
     frac = scale_fraction(scale)
     patch = change.get("patch", int(writeups.value("sr_patch_in")))
@@ -97,7 +118,11 @@ def _setting_patches(change: dict[str, object], train_pairs, val_pairs, scale: f
     step = in_size if patch == "whole" else stride
     train = patch_pairs(*train_pairs, in_size, scale, stride=step)
     val = patch_pairs(*val_pairs, in_size, scale, stride=step)
-    return (in_size, int(in_size * frac)), _subsample(train, limits[0], seed), _subsample(val, limits[1], seed + 1)
+    return (
+        (in_size, int(in_size * frac)),
+        _subsample(train, limits[0], seed),
+        _subsample(val, limits[1], seed + 1),
+    )
 
 
 def compare_settings(
@@ -128,27 +153,50 @@ def compare_settings(
     patch size (``stride`` apart, at most ``patches`` / ``val_patches`` of them). The base recipe is
     ``hidden`` tanh layers, Xavier, RMSProp at ``learning_rate`` with ``schedule``, MSE; each run
     stops after ``epochs`` or when the validation loss has not fallen by more than ``min_delta`` for
-    ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows: ``setting``, mae / psnr / ssim on
-    the held-out ``photos`` (:func:`evaluate`, blended), the post's r2 (:func:`writeup_r2`) on
-    ``test_pairs`` and on ``val_pairs``, ``epochs_run``, ``best_epoch`` and ``train_s``.
+    ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows:
+    ``setting``, mae / psnr / ssim on the held-out ``photos`` (:func:`evaluate`, blended), the
+    post's r2 (:func:`writeup_r2`) on ``test_pairs`` and on ``val_pairs``, ``epochs_run``,
+    ``best_epoch`` and ``train_s``.
     """
     rows: list[dict[str, float | str | int | None]] = []
     for name, change in settings.items():
         unknown = sorted(set(change) - set(SETTING_KEYS))
         if unknown:
-            raise ValueError(f"setting {name!r}: unknown keys {unknown}; expected some of {list(SETTING_KEYS)}")
-        sizes, train, val = _setting_patches(change, train_pairs, val_pairs, scale, stride, (patches, val_patches), seed)
+            raise ValueError(
+                f"setting {name!r}: unknown keys {unknown}; expected some of {list(SETTING_KEYS)}"
+            )
+        sizes, train, val = _setting_patches(
+            change, train_pairs, val_pairs, scale, stride, (patches, val_patches), seed
+        )
         res = train_upscaler(
-            _setting_build(change, *sizes, hidden), *train, epochs=epochs, batch_size=batch_size, loss="mse",
+            _setting_build(change, *sizes, hidden),
+            *train,
+            epochs=epochs,
+            batch_size=batch_size,
+            loss="mse",
             optimizer=str(change.get("optimizer", "rmsprop")),
             learning_rate=float(change.get("learning_rate", learning_rate)),  # type: ignore[arg-type]
-            schedule=str(change.get("schedule", schedule)), validation_data=val, early_stopping=patience,
-            min_delta=min_delta, seed=seed, desc=name[:24],
+            schedule=str(change.get("schedule", schedule)),
+            validation_data=val,
+            early_stopping=patience,
+            min_delta=min_delta,
+            seed=seed,
+            desc=name[:24],
         )
-        r2 = {f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
-              for k, pairs in (("test", test_pairs), ("val", val_pairs))}
-        rows.append({"setting": name, **evaluate(photos, res.model, scale), **r2,
-                     "epochs_run": res.epochs_run, "best_epoch": res.best_epoch, "train_s": res.seconds})
+        r2 = {
+            f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
+            for k, pairs in (("test", test_pairs), ("val", val_pairs))
+        }
+        rows.append(
+            {
+                "setting": name,
+                **evaluate(photos, res.model, scale),
+                **r2,
+                "epochs_run": res.epochs_run,
+                "best_epoch": res.best_epoch,
+                "train_s": res.seconds,
+            }
+        )
     return rows
 
 
@@ -167,27 +215,39 @@ def plot_settings(rows: Sequence[dict], reference_psnr: float, title: str | None
     return fig
 
 
-def rows_by_change(rows: Sequence[dict], settings: dict[str, dict[str, object]], key: str) -> dict[object, dict]:
+def rows_by_change(
+    rows: Sequence[dict], settings: dict[str, dict[str, object]], key: str
+) -> dict[object, dict]:
     """:func:`compare_settings` ``rows`` keyed by the value their setting gives ``key`` (e.g.
     ``"patch"`` -> {8: row, 16: row}); settings that leave ``key`` alone are left out."""
     if len(rows) != len(settings):
-        raise ValueError(f"rows_by_change: {len(rows)} rows for {len(settings)} settings; expected one row each")
+        raise ValueError(
+            f"rows_by_change: {len(rows)} rows for {len(settings)} settings; expected one row each"
+        )
     return {change[key]: row for row, change in zip(rows, settings.values()) if key in change}
 
 
 # ----------------------------------------------------------------------------- the post's set-up, measured
-def _data_values(photos: dict[str, Sequence[np.ndarray]], inputs: np.ndarray, labels: np.ndarray) -> dict[str, float | int]:
+def _data_values(
+    photos: dict[str, Sequence[np.ndarray]], inputs: np.ndarray, labels: np.ndarray
+) -> dict[str, float | int]:
     """Photo counts per split and the sides of the prepared pairs (N, side, side[, C])."""
     counts = {k: len(v) for k, v in photos.items()}
     if set(counts) != {"train", "test", "val"}:
-        raise ValueError(f"photos must be split into train, test and val (as photo_splits does), got {sorted(counts)}")
+        raise ValueError(
+            f"photos must be split into train, test and val (as photo_splits does), got {sorted(counts)}"
+        )
     total = sum(counts.values())
     in_side, label_side = int(inputs.shape[1]), int(labels.shape[1])
     return {
-        "sr_images_extracted": total, "sr_channels": 1 if inputs.ndim == 3 else int(inputs.shape[-1]),
-        "sr_label_side": label_side, "sr_input_side": in_side,
-        "sr_smaller_percent": 100 * (1 - in_side / label_side), "sr_bigger_percent": 100 * (label_side / in_side - 1),
-        "sr_train_percent": 100 * counts["train"] / total, "sr_test_percent": 100 * counts["test"] / total,
+        "sr_images_extracted": total,
+        "sr_channels": 1 if inputs.ndim == 3 else int(inputs.shape[-1]),
+        "sr_label_side": label_side,
+        "sr_input_side": in_side,
+        "sr_smaller_percent": 100 * (1 - in_side / label_side),
+        "sr_bigger_percent": 100 * (label_side / in_side - 1),
+        "sr_train_percent": 100 * counts["train"] / total,
+        "sr_test_percent": 100 * counts["test"] / total,
         "sr_validation_percent": 100 * counts["val"] / total,
     }
 
@@ -196,11 +256,17 @@ def _mlp_values(mlp: keras.Model) -> dict[str, int]:
     """Patch sides, input and output widths and hidden layer widths of a :func:`build_mlp` model."""
     hidden = [layer.units for layer in mlp.layers if isinstance(layer, keras.layers.Dense)][:-1]
     if len(hidden) != 2:
-        raise ValueError(f"expected the post's MLP with two hidden layers, got {mlp.name!r} with {len(hidden)}")
+        raise ValueError(
+            f"expected the post's MLP with two hidden layers, got {mlp.name!r} with {len(hidden)}"
+        )
     return {
-        "sr_patch_in": int(mlp.input_shape[1]), "sr_patch_out": int(mlp.output_shape[1]),
-        "sr_mlp_inputs": int(np.prod(mlp.input_shape[1:])), "sr_mlp_outputs": int(np.prod(mlp.output_shape[1:])),
-        "sr_hidden_layers": len(hidden), "sr_hidden_1": int(hidden[0]), "sr_hidden_2": int(hidden[1]),
+        "sr_patch_in": int(mlp.input_shape[1]),
+        "sr_patch_out": int(mlp.output_shape[1]),
+        "sr_mlp_inputs": int(np.prod(mlp.input_shape[1:])),
+        "sr_mlp_outputs": int(np.prod(mlp.output_shape[1:])),
+        "sr_hidden_layers": len(hidden),
+        "sr_hidden_1": int(hidden[0]),
+        "sr_hidden_2": int(hidden[1]),
     }
 
 
@@ -215,8 +281,11 @@ def _settings_values(settings: dict[str, dict[str, object]], scale: float) -> di
     keep = [c["keep_prob"] for c in changes if "keep_prob" in c]
     deep = max((tuple(c.get("hidden", ())) for c in changes), key=len)  # type: ignore[arg-type]
     values: dict[str, float | int] = {
-        "sr_activations_tried": tried("activation"), "sr_inits_tried": tried("initializer"),
-        "sr_optimizers_tried": tried("optimizer"), "sr_keep_prob_high": max(keep), "sr_keep_prob_low": min(keep),
+        "sr_activations_tried": tried("activation"),
+        "sr_inits_tried": tried("initializer"),
+        "sr_optimizers_tried": tried("optimizer"),
+        "sr_keep_prob_high": max(keep),
+        "sr_keep_prob_low": min(keep),
         "sr_deep_hidden_layers": len(deep),
     }
     values.update({f"sr_deep_width_{i}": width for i, width in enumerate(deep, 1)})
@@ -242,9 +311,12 @@ def writeup_run_values(
     what was tried, under the keys of :mod:`darkroom.core.writeups` (chapter "08"); with them, the MAE of
     black against white (the top of the post's score). Scores and timings are the notebook's to add.
     """
-    return {**_data_values(photos, np.asarray(inputs), np.asarray(labels)), **_mlp_values(mlp),
-            **_settings_values(settings, scale),
-            "sr_score_completely_different": score(np.ones((16, 16)), np.zeros((16, 16)), 0)["mae"]}
+    return {
+        **_data_values(photos, np.asarray(inputs), np.asarray(labels)),
+        **_mlp_values(mlp),
+        **_settings_values(settings, scale),
+        "sr_score_completely_different": score(np.ones((16, 16)), np.zeros((16, 16)), 0)["mae"],
+    }
 
 
 # ----------------------------------------------------------------------------- what mattered
@@ -276,12 +348,19 @@ def ablate_residual_subpixel(
     for name, change in variants.items():
         unknown = sorted(set(change) - set(ABLATION_KEYS))
         if unknown:
-            raise ValueError(f"variant {name!r}: unknown keys {unknown}; expected some of {list(ABLATION_KEYS)}")
+            raise ValueError(
+                f"variant {name!r}: unknown keys {unknown}; expected some of {list(ABLATION_KEYS)}"
+            )
         build_args = {k: v for k, v in change.items() if k in ("residual", "subpixel", "fold")}
         res = train_upscaler(
             functools.partial(build_residual_subpixel, scale, filters, num_layers, **build_args),
-            *change.get("data", pairs), epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            loss=str(change.get("loss", "l1")), schedule=str(change.get("schedule", "cosine")), desc=name[:24],
+            *change.get("data", pairs),
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            loss=str(change.get("loss", "l1")),
+            schedule=str(change.get("schedule", "cosine")),
+            desc=name[:24],
         )
         psnr = evaluate(photos, res.model, scale)["psnr"]
         rows[name] = {"variant": name, "psnr": psnr, f"dB_vs_{reference}": psnr - ref, "train_s": res.seconds}

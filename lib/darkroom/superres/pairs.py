@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from darkroom.core import color
-from darkroom.superres.pixels import (_crop_to_multiple, _tf_resize, degrade, extract_patches, from_signed,
-                                      scale_fraction, to_signed)
+from darkroom.superres.pixels import (
+    _crop_to_multiple,
+    _tf_resize,
+    degrade,
+    extract_patches,
+    from_signed,
+    scale_fraction,
+    to_signed,
+)
 from darkroom.superres.upscaling import upscale
 
 
@@ -114,7 +121,9 @@ def patch_pairs(
         return _same_size_pairs(np.stack(up), np.asarray(labels), in_size, stride)
     out_size = in_size * frac
     if out_size.denominator != 1 or (stride * frac).denominator != 1:
-        raise ValueError(f"in_size and stride must be multiples of {frac.denominator} at x{scale}, got {in_size}, {stride}")
+        raise ValueError(
+            f"in_size and stride must be multiples of {frac.denominator} at x{scale}, got {in_size}, {stride}"
+        )
     xs, ys = [], []
     for lr, hr in zip(np.asarray(inputs), np.asarray(labels)):
         lr, hr = np.squeeze(lr), np.squeeze(hr)
@@ -125,7 +134,9 @@ def patch_pairs(
     return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
 
 
-def _same_size_pairs(inputs: np.ndarray, labels: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+def _same_size_pairs(
+    inputs: np.ndarray, labels: np.ndarray, size: int, stride: int
+) -> tuple[np.ndarray, np.ndarray]:
     xs = [extract_patches(np.squeeze(x), size, stride) for x in inputs]
     ys = [extract_patches(np.squeeze(y), size, stride) for y in labels]
     return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
@@ -192,7 +203,9 @@ def text_image(text: str = "5B", height: int = 48, pad: int = 16) -> np.ndarray:
     from matplotlib.figure import Figure
 
     if not text.strip() or height < 8 or pad < 0:
-        raise ValueError(f"text_image needs visible text, height >= 8 and pad >= 0, got {text!r}, {height}, {pad}")
+        raise ValueError(
+            f"text_image needs visible text, height >= 8 and pad >= 0, got {text!r}, {height}, {pad}"
+        )
     dpi = 100
     h, w = height + 2 * pad, int(0.75 * height * len(text)) + 2 * pad
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor="white")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -44,8 +44,14 @@ def _as_batch(image: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.
     raise ValueError(f"image must have 2, 3 or 4 dimensions, got shape {arr.shape}")
 
 
-def _tf_resize(image: np.ndarray, size: tuple[int, int], method: str = "bicubic", *,
-               antialias: bool | None = None, clip: bool = True) -> np.ndarray:
+def _tf_resize(
+    image: np.ndarray,
+    size: tuple[int, int],
+    method: str = "bicubic",
+    *,
+    antialias: bool | None = None,
+    clip: bool = True,
+) -> np.ndarray:
     """:func:`darkroom.core.images.resize` with TensorFlow's kernels, the ones the models apply in the graph."""
     return images.resize(image, size, method, antialias=antialias, backend="tensorflow", clip=clip)
 
@@ -135,7 +141,7 @@ def reassemble(
     shape = tuple(int(s) for s in image_shape)
     ys, xs = patch_positions(shape[0], sh, th), patch_positions(shape[1], sw, tw)
     patches = np.asarray(patches)
-    expected = (len(ys) * len(xs), sh, sw) + shape[2:]
+    expected = (len(ys) * len(xs), sh, sw, *shape[2:])
     if patches.shape != expected:
         raise ValueError(f"patches must have shape {expected} for image {shape}, got {patches.shape}")
     positions = [(y, x) for y in ys for x in xs]

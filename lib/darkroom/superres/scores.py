@@ -4,8 +4,8 @@ seams, speed and their plots."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 import keras
 import numpy as np
@@ -14,7 +14,6 @@ from darkroom.core import color, images, metrics, training
 from darkroom.superres.pairs import photo_splits
 from darkroom.superres.pixels import _crop_to_multiple, degrade, from_signed, scale_fraction
 from darkroom.superres.upscaling import METHODS, _patch_model_sizes, _predict, upscale
-
 
 BORDER = 8  # pixels excluded on every side when scoring (SR papers shave a border of about the scale)
 
@@ -70,7 +69,9 @@ def evaluate_pairs(
     the post's protocol, scored on [0, 1] with ``border`` pixels excluded."""
     inputs, labels = np.asarray(inputs), np.asarray(labels)
     if len(inputs) != len(labels) or len(inputs) == 0:
-        raise ValueError(f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}")
+        raise ValueError(
+            f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}"
+        )
     rows = []
     for lr, hr in zip(inputs, labels):
         sr = upscale(from_signed(np.squeeze(lr)), method_or_model, scale, blend=blend)
@@ -155,11 +156,15 @@ def writeup_r2(
     sizes = _patch_model_sizes(model)
     frac = scale_fraction(scale)
     if sizes is None or Fraction(sizes[1], sizes[0]) != frac:
-        raise ValueError(f"writeup_r2 needs a patch model that enlarges x{float(frac):g} (as build_mlp makes), "
-                         f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}")
+        raise ValueError(
+            f"writeup_r2 needs a patch model that enlarges x{float(frac):g} (as build_mlp makes), "
+            f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}"
+        )
     inputs, labels = np.asarray(inputs, np.float32), np.asarray(labels, np.float32)
     if len(inputs) != len(labels) or len(inputs) == 0:
-        raise ValueError(f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}")
+        raise ValueError(
+            f"inputs and labels must be non-empty and of equal length, got {len(inputs)} and {len(labels)}"
+        )
     (n_in, n_out), (p, q) = sizes, (frac.numerator, frac.denominator)
     rng = np.random.default_rng(seed)
     xs, ys = [], []
@@ -196,8 +201,12 @@ def seam_contrast(image: np.ndarray, period: int) -> float:
 
 
 def plot_scores(
-    rows: Sequence[dict], key: str = "psnr", label: str = "method", reference: float | None = None,
-    ax=None, title: str | None = None,
+    rows: Sequence[dict],
+    key: str = "psnr",
+    label: str = "method",
+    reference: float | None = None,
+    ax=None,
+    title: str | None = None,
 ):
     """Horizontal bars of ``row[key]`` per ``row[label]`` (minus ``reference`` when given, e.g. the
     bicubic PSNR, so bars show the gain over it); returns the Axes."""
@@ -218,8 +227,9 @@ def plot_scores(
     return ax
 
 
-def cleanup_rows(clean: np.ndarray, passes: dict[str, np.ndarray], border: int = BORDER,
-                 edge_share: float = 0.1) -> list[dict[str, float | str]]:
+def cleanup_rows(
+    clean: np.ndarray, passes: dict[str, np.ndarray], border: int = BORDER, edge_share: float = 0.1
+) -> list[dict[str, float | str]]:
     """How well each image in ``passes`` cleans up toward ``clean`` (gray or colour, by luminance).
 
     Rows: ``image`` (the name), :func:`score` against ``clean`` (mae, psnr, ssim), ``noise`` (the
@@ -267,8 +277,15 @@ def _upscaler(candidate: Candidate) -> tuple[str | keras.Model, str]:
     return (upscaler.model if isinstance(upscaler, training.TrainResult) else upscaler), blend
 
 
-def plot_enlargements(original: np.ndarray, candidates: dict[str, Candidate], scale: float = 1.5, *,
-                      box: tuple[slice, slice] | None = None, ncols: int | None = None, size: float = 2.6):
+def plot_enlargements(
+    original: np.ndarray,
+    candidates: dict[str, Candidate],
+    scale: float = 1.5,
+    *,
+    box: tuple[slice, slice] | None = None,
+    ncols: int | None = None,
+    size: float = 2.6,
+):
     """Degrade ``original`` by ``scale``, enlarge it back with each candidate (a method, a model, a
     training result or a pair (one of those, blend), as in :func:`score_rows`) and show each beside
     the original, all cut to ``box`` when given. Returns the figure."""
@@ -282,11 +299,17 @@ def plot_enlargements(original: np.ndarray, candidates: dict[str, Candidate], sc
     panels.append(np.asarray(original)[: panels[0].shape[0], : panels[0].shape[1]])
     if box is not None:
         panels = [p[box] for p in panels]
-    return images.show_images(panels, titles=list(candidates) + ["original"], ncols=ncols, size=size)
+    return images.show_images(panels, titles=[*list(candidates), "original"], ncols=ncols, size=size)
 
 
-def plot_seams(enlarged: dict[str, np.ndarray], tiled: str, blended: str, box: tuple[slice, slice],
-               gain: float = 10, size: float = 2.6):
+def plot_seams(
+    enlarged: dict[str, np.ndarray],
+    tiled: str,
+    blended: str,
+    box: tuple[slice, slice],
+    gain: float = 10,
+    size: float = 2.6,
+):
     """``box`` of each image in ``enlarged`` and, last, the absolute difference between its ``tiled``
     and ``blended`` entries times ``gain``: where tiling leaves seams they show there as a grid.
     Returns the figure."""
@@ -295,4 +318,4 @@ def plot_seams(enlarged: dict[str, np.ndarray], tiled: str, blended: str, box: t
         raise ValueError(f"plot_seams: {missing} not among the images given {list(enlarged)}")
     difference = np.abs(enlarged[tiled] - enlarged[blended])
     panels = [v[box] for v in enlarged.values()] + [np.clip(gain * difference[box], 0, 1)]
-    return images.show_images(panels, titles=list(enlarged) + [f"|tiled - blended| x{gain:g}"], size=size)
+    return images.show_images(panels, titles=[*list(enlarged), f"|tiled - blended| x{gain:g}"], size=size)

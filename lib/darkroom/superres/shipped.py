@@ -7,7 +7,6 @@ from pathlib import Path
 
 import keras
 
-
 # ----------------------------------------------------------------------------- shipped models
 SHIPPED_SCALES = (2, 3, 4)
 _loaded: dict[str, keras.Model] = {}
@@ -20,7 +19,9 @@ def _weights_dir() -> Path:
 def shipped_model_path(scale: int) -> Path:
     """The committed model file for ``scale`` (2, 3 or 4): ``darkroom/superres/weights/resub_x<scale>.keras``."""
     if scale not in SHIPPED_SCALES:
-        raise ValueError(f"no upscaler ships for x{scale}; shipped scales are {', '.join(f'x{s}' for s in SHIPPED_SCALES)}")
+        raise ValueError(
+            f"no upscaler ships for x{scale}; shipped scales are {', '.join(f'x{s}' for s in SHIPPED_SCALES)}"
+        )
     return _weights_dir() / f"resub_x{scale}.keras"
 
 
@@ -34,7 +35,11 @@ def load_upscaler(name_or_path: str | None, scale: int) -> keras.Model:
         path = shipped_model_path(scale)
     else:
         text = str(name_or_path)
-        candidates = [Path(text).expanduser(), _weights_dir() / f"{text}.keras", paths.models_dir() / f"{text}.keras"]
+        candidates = [
+            Path(text).expanduser(),
+            _weights_dir() / f"{text}.keras",
+            paths.models_dir() / f"{text}.keras",
+        ]
         found = [c for c in candidates if c.is_file()]
         if not found:
             raise FileNotFoundError(f"no model {text!r}: looked for {', '.join(str(c) for c in candidates)}")
@@ -51,7 +56,7 @@ def load_upscaler(name_or_path: str | None, scale: int) -> keras.Model:
     return model
 
 
-def save_upscaler(model: keras.Model, path: "str | os.PathLike[str]") -> None:
+def save_upscaler(model: keras.Model, path: str | os.PathLike[str]) -> None:
     """Save ``model`` without its optimizer state (a third of the file), atomically."""
     from darkroom.core import paths
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -12,7 +12,6 @@ import tensorflow as tf
 from darkroom.core import training
 from darkroom.superres.networks import build_residual_subpixel
 from darkroom.superres.pairs import photo_splits, random_crop_pairs
-
 
 # ----------------------------------------------------------------------------- training
 LOSSES = {"mse": "mse", "l1": "mae"}  # the post's squared error, and L1 (sharper edges in SR work)
@@ -53,24 +52,37 @@ def train_upscaler(
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     steps = epochs * math.ceil(len(x) / batch_size)
-    rate = training.learning_rate_schedule(learning_rate, schedule, total_steps=steps,
-                                           decay_steps=decay_steps, decay_rate=decay_rate)
+    rate = training.learning_rate_schedule(
+        learning_rate, schedule, total_steps=steps, decay_steps=decay_steps, decay_rate=decay_rate
+    )
     with training.strategy_scope(strategy):
         opt = training.optimizer(optimizer, rate)
     return training.fit(
-        build, (x, y), loss=LOSSES[loss], optimizer=opt, epochs=epochs, batch_size=batch_size,
-        validation_data=validation_data, early_stopping=early_stopping, min_delta=min_delta, seed=seed,
-        strategy=strategy, desc=desc,
+        build,
+        (x, y),
+        loss=LOSSES[loss],
+        optimizer=opt,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        early_stopping=early_stopping,
+        min_delta=min_delta,
+        seed=seed,
+        strategy=strategy,
+        desc=desc,
     )
 
 
 #: How the shipped upscalers were made (``make models``): the residual sub-pixel net, small.
 # learning rate 5e-4: at 1e-3 the x4 net's ReLUs died on seed 0 (it stayed at bicubic); seeds 0 and 1 at 5e-4 learned.
-SHIPPED_RECIPE = dict(filters=32, num_layers=6, crops=3000, epochs=20, batch_size=16, learning_rate=5e-4, min_std=0.05,
-                      seed=0)
+SHIPPED_RECIPE = dict(
+    filters=32, num_layers=6, crops=3000, epochs=20, batch_size=16, learning_rate=5e-4, min_std=0.05, seed=0
+)
 
 
-def train_shipped(scale: int, recipe: dict | None = None, photos: Sequence[np.ndarray] | None = None) -> training.TrainResult:
+def train_shipped(
+    scale: int, recipe: dict | None = None, photos: Sequence[np.ndarray] | None = None
+) -> training.TrainResult:
     """Train the small residual sub-pixel upscaler that ships for ``scale`` (``make models``).
 
     The bundled photos' train split only (:func:`photo_splits`, as notebook 08 splits them),
@@ -83,7 +95,13 @@ def train_shipped(scale: int, recipe: dict | None = None, photos: Sequence[np.nd
     x, y = random_crop_pairs(photos, r["crops"], 24 * scale, scale, min_std=r["min_std"], seed=r["seed"])
     return train_upscaler(
         lambda: build_residual_subpixel(scale, r["filters"], r["num_layers"], name=f"resub_x{scale}"),
-        x, y, epochs=r["epochs"], batch_size=r["batch_size"], loss="l1", learning_rate=r["learning_rate"],
+        x,
+        y,
+        epochs=r["epochs"],
+        batch_size=r["batch_size"],
+        loss="l1",
+        learning_rate=r["learning_rate"],
         schedule="cosine",
-        seed=r["seed"], desc=f"upscaler x{scale}",
+        seed=r["seed"],
+        desc=f"upscaler x{scale}",
     )

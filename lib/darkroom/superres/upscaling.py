@@ -4,18 +4,24 @@ the post's clean-up pass (:func:`refine`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from fractions import Fraction
-from typing import Callable, Sequence
 
 import keras
 import numpy as np
 
 from darkroom.core import color
 from darkroom.superres.pixels import (
-    _crop_to_multiple, _tf_resize, degrade, extract_patches, from_signed, reassemble, scale_fraction, to_signed,
+    _crop_to_multiple,
+    _tf_resize,
+    degrade,
+    extract_patches,
+    from_signed,
+    reassemble,
+    scale_fraction,
+    to_signed,
 )
 from darkroom.superres.shipped import SHIPPED_SCALES, load_upscaler
-
 
 METHODS = ("nearest", "bilinear", "bicubic")
 
@@ -31,7 +37,9 @@ def _patch_model_sizes(model: keras.Model) -> tuple[int, int] | None:
 
 def _predict(model: keras.Model, batch: np.ndarray, batch_size: int) -> np.ndarray:
     # Calling the model directly avoids predict()'s per-call overhead and any progress output.
-    outs = [np.asarray(model(batch[i : i + batch_size], training=False)) for i in range(0, len(batch), batch_size)]
+    outs = [
+        np.asarray(model(batch[i : i + batch_size], training=False)) for i in range(0, len(batch), batch_size)
+    ]
     return np.concatenate(outs).astype(np.float32)
 
 
@@ -40,18 +48,24 @@ def _pad_to(image: np.ndarray, before: int, height: int, width: int) -> np.ndarr
     return np.pad(image, ((before, height - h - before), (before, width - w - before)), mode="symmetric")
 
 
-def _upscale_with_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+def _upscale_with_patches(
+    gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None
+) -> np.ndarray:
     in_size, out_size = _patch_model_sizes(model)
     if in_size == out_size:  # a refiner of the bicubic enlargement (the post's side experiment)
         h, w = gray.shape
         gray = _tf_resize(gray, (round(h * float(frac)), round(w * float(frac))))
         frac = Fraction(1)
     elif Fraction(out_size, in_size) != frac:
-        raise ValueError(f"the model maps {in_size}px patches to {out_size}px (x{out_size / in_size:g}), not x{float(frac):g}")
+        raise ValueError(
+            f"the model maps {in_size}px patches to {out_size}px (x{out_size / in_size:g}), not x{float(frac):g}"
+        )
     return _run_patches(gray, model, frac, blend, stride)
 
 
-def _run_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+def _run_patches(
+    gray: np.ndarray, model: keras.Model, frac: Fraction, blend: str, stride: int | None
+) -> np.ndarray:
     """A patch model over a whole gray image (padded to the patch grid): the result in [-1, 1]."""
     in_size, out_size = _patch_model_sizes(model)
     q = frac.denominator
@@ -70,19 +84,26 @@ def _run_patches(gray: np.ndarray, model: keras.Model, frac: Fraction, blend: st
     return reassemble(pred, (int(hp * frac), int(wp * frac)), out_size, hr_stride, blend=blend)
 
 
-def refine(image: np.ndarray, model: keras.Model, blend: str = "gaussian", stride: int | None = None) -> np.ndarray:
+def refine(
+    image: np.ndarray, model: keras.Model, blend: str = "gaussian", stride: int | None = None
+) -> np.ndarray:
     """Run a same-size patch model (the post's bicubic-input MLP) over ``image`` without enlarging it:
     the post's "image pass, to clean up images". Gray (H, W) float32 in [0, 1] out (colour in: its luminance)."""
     sizes = _patch_model_sizes(model)
     if sizes is None or sizes[0] != sizes[1]:
-        raise ValueError(f"refine needs a patch model with the same size in and out (build_mlp(15, 15)), "
-                         f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}")
+        raise ValueError(
+            f"refine needs a patch model with the same size in and out (build_mlp(15, 15)), "
+            f"got {model.name!r} with input {model.input_shape} and output {model.output_shape}"
+        )
     gray = color.to_luminance(image)
-    return from_signed(_run_patches(gray, model, Fraction(1), blend, stride)[: gray.shape[0], : gray.shape[1]])
+    return from_signed(
+        _run_patches(gray, model, Fraction(1), blend, stride)[: gray.shape[0], : gray.shape[1]]
+    )
 
 
-def cleanup_passes(photo: np.ndarray, model: keras.Model, scale: float = 1.5, noise_sigma: float = 0.03,
-                   seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def cleanup_passes(
+    photo: np.ndarray, model: keras.Model, scale: float = 1.5, noise_sigma: float = 0.03, seed: int = 0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The post's clean-up pass tried on a photo: ``(clean, passes)`` for :func:`cleanup_rows`.
 
     ``clean`` is the photo's luminance cut to a multiple of the scale's p; the passes are its
@@ -94,8 +115,12 @@ def cleanup_passes(photo: np.ndarray, model: keras.Model, scale: float = 1.5, no
     clean = _crop_to_multiple(color.to_luminance(photo), scale_fraction(scale).numerator)
     enlarged = upscale(degrade(clean, scale), "bicubic", scale)
     noisy = np.clip(enlarged + np.random.default_rng(seed).normal(0, noise_sigma, clean.shape), 0, 1)
-    passes = {"bicubic enlargement": enlarged, "clean-up pass on it": refine(enlarged, model),
-              "with noise": noisy.astype(np.float32), "clean-up pass on the noisy one": refine(noisy, model)}
+    passes = {
+        "bicubic enlargement": enlarged,
+        "clean-up pass on it": refine(enlarged, model),
+        "with noise": noisy.astype(np.float32),
+        "clean-up pass on the noisy one": refine(noisy, model),
+    }
     return clean, passes
 
 
@@ -109,12 +134,16 @@ def _upscale_with_convnet(gray: np.ndarray, model: keras.Model, frac: Fraction) 
     out = np.asarray(model(to_signed(padded)[None, :, :, None], training=False))[0, :, :, 0]
     expected = (int(hp * frac), int(wp * frac))
     if out.shape != expected:
-        raise ValueError(f"the model upscaled {padded.shape} to {out.shape}, expected {expected} at x{float(frac):g}")
+        raise ValueError(
+            f"the model upscaled {padded.shape} to {out.shape}, expected {expected} at x{float(frac):g}"
+        )
     m = int(margin * frac)
     return out[m:, m:]
 
 
-def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str, stride: int | None) -> np.ndarray:
+def _upscale_gray(
+    gray: np.ndarray, method_or_model, frac: Fraction, blend: str, stride: int | None
+) -> np.ndarray:
     h, w = gray.shape
     size = (round(h * float(frac)), round(w * float(frac)))
     if isinstance(method_or_model, str):
@@ -122,7 +151,9 @@ def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str,
             raise ValueError(f"method must be one of {METHODS} or a keras.Model, got {method_or_model!r}")
         return _tf_resize(gray, size, method_or_model)
     if not isinstance(method_or_model, keras.Model):
-        raise TypeError(f"method_or_model must be one of {METHODS} or a keras.Model, got {type(method_or_model).__name__}")
+        raise TypeError(
+            f"method_or_model must be one of {METHODS} or a keras.Model, got {type(method_or_model).__name__}"
+        )
     if _patch_model_sizes(method_or_model) is not None:
         signed = _upscale_with_patches(gray, method_or_model, frac, blend, stride)
     else:
@@ -133,7 +164,9 @@ def _upscale_gray(gray: np.ndarray, method_or_model, frac: Fraction, blend: str,
 def _check_finite(arr: np.ndarray) -> None:
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = int(np.count_nonzero(~np.isfinite(arr)))
-        raise ValueError(f"image has {bad} NaN or infinite values out of {arr.size}; expected finite pixels in [0, 1]")
+        raise ValueError(
+            f"image has {bad} NaN or infinite values out of {arr.size}; expected finite pixels in [0, 1]"
+        )
 
 
 def _default_method(frac: Fraction) -> str | keras.Model:
@@ -187,7 +220,9 @@ def upscale(
     if arr.ndim == 2:
         return _upscale_gray(color.to_luminance(arr), method_or_model, frac, blend, stride)
     if arr.ndim != 3 or arr.shape[-1] != 3:
-        raise ValueError(f"image must be gray (H, W), RGB (H, W, 3) or with alpha (2 or 4 channels), got shape {arr.shape}")
+        raise ValueError(
+            f"image must be gray (H, W), RGB (H, W, 3) or with alpha (2 or 4 channels), got shape {arr.shape}"
+        )
     rgb = color.as_float_rgb(arr[..., :3], name="image")
     if isinstance(method_or_model, str):
         if method_or_model not in METHODS:
@@ -204,13 +239,23 @@ def _as_unit(channel: np.ndarray) -> np.ndarray:
     return channel.astype(np.float32) / 255.0 if channel.dtype == np.uint8 else channel.astype(np.float32)
 
 
-def _upscale_tiled(arr: np.ndarray, method_or_model, frac: Fraction, blend: str, stride: int | None,
-                   tile: int, halo: int, progress: Callable[[int], None] | None) -> np.ndarray:
+def _upscale_tiled(
+    arr: np.ndarray,
+    method_or_model,
+    frac: Fraction,
+    blend: str,
+    stride: int | None,
+    tile: int,
+    halo: int,
+    progress: Callable[[int], None] | None,
+) -> np.ndarray:
     """Upscale tile by tile: each tile is read with ``halo`` pixels of context, enlarged, and only its
     own (core) part of the result is kept; tile corners sit on multiples of q so cores line up."""
     if isinstance(method_or_model, keras.Model) and _patch_model_sizes(method_or_model) is not None:
-        raise ValueError("tile applies to methods and fully convolutional models; patch models "
-                         f"({method_or_model.name!r}) already run patch by patch, pass tile=None")
+        raise ValueError(
+            "tile applies to methods and fully convolutional models; patch models "
+            f"({method_or_model.name!r}) already run patch by patch, pass tile=None"
+        )
     if frac.denominator != 1:
         raise ValueError(f"tile needs an integer scale (2, 3, 4), got x{float(frac):g}; pass tile=None")
     if tile < 1 or halo < 0:
@@ -227,7 +272,7 @@ def _upscale_tiled(arr: np.ndarray, method_or_model, frac: Fraction, blend: str,
             y1, x1 = min(h, top + tile + halo), min(w, left + tile + halo)
             part = upscale(arr[y0:y1, x0:x1], method_or_model, float(frac), blend, stride)
             if out is None:
-                out = np.empty((out_h, out_w) + part.shape[2:], np.float32)
+                out = np.empty((out_h, out_w, *part.shape[2:]), np.float32)
             oy, ox = int((top - y0) * frac), int((left - x0) * frac)
             ty, tx = int(top * frac), int(left * frac)
             th, tw = min(out_h, int((top + tile) * frac)) - ty, min(out_w, int((left + tile) * frac)) - tx
