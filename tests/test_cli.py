@@ -74,6 +74,19 @@ def test_bad_files_get_one_line_errors_naming_them(folder: Path) -> None:
     assert not (folder / "o.png").exists()
 
 
+def test_upscale_refuses_a_thin_panorama_with_the_model_and_enlarges_it_with_bicubic(folder: Path) -> None:
+    # a 1 x 4000 strip used to go through the shipped model and exit 0
+    images.write_image(folder / "strip.png", np.linspace(0, 1, 4000, dtype=np.float32)[None])
+    out = darkroom("upscale", "strip.png", "wide.png", "--scale", "2", cwd=folder)
+    errors = [line for line in out.stderr.splitlines() if line.strip()]
+    assert out.returncode == 1 and len(errors) == 1, out.stderr
+    assert "1x4000 pixels; a learned upscaler needs at least 8" in errors[0] and "'bicubic'" in errors[0]
+    assert not (folder / "wide.png").exists()
+    out = darkroom("upscale", "strip.png", "wide.png", "--scale", "2", "--model", "bicubic", cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "wide.png")[0].shape == (2, 8000)
+
+
 def test_upscale_colour_with_alpha_and_overwrite(folder: Path) -> None:
     before = (folder / "style.png").read_bytes()
     out = darkroom("upscale", "rgba.png", "big.png", "--scale", "2", "--tile", "16", cwd=folder)

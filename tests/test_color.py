@@ -236,3 +236,11 @@ def test_colour_views_hold_lightness_and_keep_each_channel_apart() -> None:
     np.testing.assert_allclose(views["ab"][0, 1], views["ab"][0, 1, 0], atol=1e-3)  # gray stays gray
     with pytest.raises(ValueError, match="received 120"):
         color.colour_views(red_dark, lightness=120)
+
+
+def test_an_empty_image_is_refused_before_any_reduction() -> None:
+    # min() of an empty array used to raise "zero-size array to reduction operation minimum"
+    with pytest.raises(ValueError, match=r"image: the image is empty \(shape \(0, 4, 3\)"):
+        color.as_float_rgb(np.zeros((0, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="contains infinite values"):
+        color.as_float_rgb(np.full((2, 2, 3), np.inf, np.float32))

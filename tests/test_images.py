@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import PIL.Image
 import pytest
 
 from darkroom.core import images
@@ -173,9 +174,9 @@ def test_write_image_format_from_suffix_16_bit_tiff_and_no_metadata(tmp_path: Pa
 
 def test_write_image_quantizes_tall_images_band_by_band_exactly(tmp_path: Path) -> None:
     x = np.random.default_rng(3).random((600, 7, 3)).astype(np.float32)  # taller than one band of rows
-    x[3, 3, 0], x[500, 5, 1] = np.nan, 2.0
+    x[3, 3, 0], x[500, 5, 1] = -5e-4, 1 + 5e-4  # a float32 pipeline's rounding, clipped in the file
     images.write_image(tmp_path / "tall.png", x)
-    expected = np.round(np.clip(np.nan_to_num(x), 0, 1) * 255) / 255
+    expected = np.round(np.clip(x, 0, 1) * 255) / 255
     np.testing.assert_array_equal(images.read_image(tmp_path / "tall.png")[0], expected.astype(np.float32))
 
 
@@ -230,3 +231,28 @@ def test_resize_clip_and_uint8() -> None:
     np.testing.assert_allclose(
         images.resize(u8, (8, 8)), 1.0, atol=1e-6
     )  # divided by 255 once, not clipped from 255
+
+
+@pytest.mark.parametrize(
+    ("pixels", "message"),
+    [
+        (np.full((4, 4, 3), 200.0, np.float32), r"values span \[200, 200\]; expected float in \[0, 1\]"),
+        (np.full((4, 4, 3), np.nan, np.float32), "contains NaN values"),
+        (np.full((4, 4), np.inf, np.float32), "contains infinite values"),
+        (np.zeros((0, 5, 3), np.float32), "the image is empty"),
+        (np.zeros((4, 4, 3), np.int32), "expected float pixels in \\[0, 1\\] or uint8, received dtype int32"),
+    ],
+)
+def test_write_image_refuses_pixels_it_would_have_to_clip(
+    tmp_path: Path, pixels: np.ndarray, message: str
+) -> None:
+    # 0..255 floats used to clip to white, NaN to black, without a word
+    with pytest.raises(images.ImageFileError, match=message):
+        images.write_image(tmp_path / "x.png", pixels)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_write_image_takes_uint8_as_0_to_255(tmp_path: Path) -> None:
+    pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    path = images.write_image(tmp_path / "x.png", pixels)
+    np.testing.assert_array_equal(np.asarray(PIL.Image.open(path)), pixels)

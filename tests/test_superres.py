@@ -842,3 +842,20 @@ def test_ablate_residual_subpixel_trains_each_variant(monkeypatch):
     assert all(r["dB_vs_bicubic"] == pytest.approx(r["psnr"] - bicubic) for r in rows.values())
     with pytest.raises(ValueError, match="momentum"):
         sr.ablate_residual_subpixel({"bad": {"momentum": 0.9}}, pairs, [photo], 1.5)
+
+
+def test_upscale_refuses_an_empty_image_before_any_reduction():
+    # used to fail deep in NumPy: "can't extend empty axis 0 using modes other than 'constant'"
+    for shape in [(0, 5), (5, 0), (0, 5, 3)]:
+        with pytest.raises(ValueError, match=r"image is empty or not 2-D: shape \(" + str(shape[0])):
+            sr.upscale(np.zeros(shape, np.float32), "bicubic", 2)
+
+
+def test_upscale_refuses_a_strip_too_thin_for_a_learned_model_but_methods_take_it():
+    strip = np.linspace(0, 1, 4000, dtype=np.float32)[None]  # a 1 x 4000 panorama
+    with pytest.raises(ValueError, match=r"image is 1x4000 pixels; a learned upscaler needs at least 8"):
+        sr.upscale(strip, _perturbed_resub(2), 2)
+    out = sr.upscale(strip, "bicubic", 2)
+    assert out.shape == (2, 8000) and np.isfinite(out).all()
+    ok = np.random.default_rng(0).random((sr.MIN_MODEL_SIDE, 40)).astype(np.float32)
+    assert sr.upscale(ok, _perturbed_resub(2), 2).shape == (2 * sr.MIN_MODEL_SIDE, 80)

@@ -451,6 +451,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
         model: Any = args.model
     else:
         model = superres.load_upscaler(args.model, args.scale)
+    superres.check_upscalable(pixels, model)  # before the bar starts
     h, w = pixels.shape[:2]
     with _bar(args, superres.tile_count((h, w), args.tile), f"x{args.scale} {w}x{h}") as bar:
         out = superres.upscale(pixels, model, args.scale, tile=args.tile, progress=lambda done: bar.update(1))

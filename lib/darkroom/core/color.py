@@ -24,6 +24,7 @@ __all__ = [
     "GRAY_WEIGHTS",
     "LAB_SCALE",
     "as_float_rgb",
+    "check_unit_range",
     "chroma",
     "clip_lab",
     "colour_views",
@@ -78,6 +79,25 @@ def _describe(x: np.ndarray) -> str:
     return f"shape {tuple(x.shape)}, dtype {x.dtype}"
 
 
+def check_unit_range(x: np.ndarray, name: str = "image") -> None:
+    """Raise ValueError unless float pixels ``x`` are non-empty, finite and in [0, 1] (within 1e-3,
+    the rounding of a float32 round trip); the message names what was received."""
+    if x.size == 0:
+        raise ValueError(f"{name}: the image is empty ({_describe(x)}); expected at least one pixel")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        kinds = "NaN" if np.isnan(x).any() else "infinite"
+        raise ValueError(
+            f"{name}: contains {kinds} values ({int(bad.sum())}); expected finite values in [0, 1]"
+        )
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1e-3 or hi > 1 + 1e-3:
+        raise ValueError(
+            f"{name}: values span [{lo:.4g}, {hi:.4g}]; expected float in [0, 1] "
+            "(divide 0..255 data by 255, or pass uint8)"
+        )
+
+
 def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np.ndarray:
     """Return ``image`` as float32 RGB in [0, 1] with channels last, or raise ValueError.
 
@@ -106,16 +126,7 @@ def as_float_rgb(image: Any, name: str = "image", *, gray_ok: bool = True) -> np
     elif x.ndim < 2 or x.shape[-1] != 3:
         hint = " (RGBA? drop alpha with image[..., :3])" if x.ndim >= 3 and x.shape[-1] == 4 else ""
         raise ValueError(f"{name}: expected RGB with 3 channels last, received {_describe(x)}{hint}")
-    if np.isnan(x).any():
-        raise ValueError(
-            f"{name}: contains NaN ({int(np.isnan(x).sum())} values); expected finite values in [0, 1]"
-        )
-    lo, hi = float(x.min()), float(x.max())
-    if lo < -1e-3 or hi > 1 + 1e-3:
-        raise ValueError(
-            f"{name}: values span [{lo:.4g}, {hi:.4g}]; expected float in [0, 1] "
-            "(divide 0..255 data by 255, or pass uint8)"
-        )
+    check_unit_range(x, name)
     return np.clip(x, 0.0, 1.0)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core.color import as_float_rgb
+from darkroom.core.color import as_float_rgb, check_unit_range
 from darkroom.core.paths import atomic_write, data_dir, figures_dir
 
 __all__ = [
@@ -295,7 +295,7 @@ def check_writable(path: str | os.PathLike[str], overwrite: bool = False) -> Pat
 
 def _quantize(x: np.ndarray, bits: int, rows: int = 256) -> np.ndarray:
     """Float [0, 1] pixels to uint8/uint16, a band of rows at a time, so a 48-MP enlargement needs
-    no full-size float temporaries (NaN becomes 0, values are clipped to [0, 1])."""
+    no full-size float temporaries (the rounding a float32 pipeline leaves outside [0, 1] is clipped)."""
     top = 65535 if bits == 16 else 255
     out = np.empty(x.shape, np.uint16 if bits == 16 else np.uint8)
     for start in range(0, x.shape[0], rows):
@@ -306,7 +306,8 @@ def _quantize(x: np.ndarray, bits: int, rows: int = 256) -> np.ndarray:
 
 
 def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, overwrite: bool = False) -> Path:
-    """Write float [0, 1] pixels (gray, gray + alpha, RGB or RGBA) to ``path`` without metadata.
+    """Write pixels (gray, gray + alpha, RGB or RGBA; float in [0, 1] or uint8) to ``path`` without
+    metadata. Values outside [0, 1], NaN and infinities are refused, not clipped.
 
     The format comes from the suffix (:data:`WRITABLE_SUFFIXES`); ``bits=16`` keeps 16 bits in
     TIFF and PNG (any channels; other formats store 8). The file is written to a
@@ -317,11 +318,7 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
 
     p = check_writable(path, overwrite)
     fmt = WRITABLE_SUFFIXES[p.suffix.lower()]
-    x = np.asarray(image)
-    if x.ndim == 3 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (2, 3, 4)):
-        raise ImageFileError(f"{p}: cannot write pixels of shape {x.shape}; expected gray, RGB or with alpha")
+    x = _writable_pixels(image, p)
     if fmt in ("JPEG", "BMP") and x.ndim == 3 and x.shape[-1] in (2, 4):
         raise ImageFileError(f"{p}: {fmt} cannot store the alpha channel; write .png, .tif or .webp")
     with atomic_write(p) as tmp:
@@ -359,6 +356,26 @@ def write_image(path: str | os.PathLike[str], image: Any, *, bits: int = 8, over
             )
         os.chmod(tmp, 0o666 & ~_umask())  # the temporary file is private (0600); the photo should not be
     return p
+
+
+def _writable_pixels(image: Any, path: Path) -> np.ndarray:
+    """``image`` as float pixels in [0, 1] of a shape an image file holds, or ImageFileError."""
+    x = np.asarray(image)
+    if x.dtype == np.uint8:
+        x = x.astype(np.float32) / 255.0
+    elif not np.issubdtype(x.dtype, np.floating):
+        raise ImageFileError(f"{path}: expected float pixels in [0, 1] or uint8, received dtype {x.dtype}")
+    if x.ndim == 3 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[-1] not in (2, 3, 4)):
+        raise ImageFileError(
+            f"{path}: cannot write pixels of shape {x.shape}; expected gray, RGB or with alpha"
+        )
+    try:
+        check_unit_range(x, str(path))
+    except ValueError as err:
+        raise ImageFileError(str(err)) from None
+    return x
 
 
 def _umask() -> int:

@@ -85,7 +85,15 @@ from darkroom.superres.train import (
     train_shipped,
     train_upscaler,
 )
-from darkroom.superres.upscaling import METHODS, cleanup_passes, refine, tile_count, upscale
+from darkroom.superres.upscaling import (
+    METHODS,
+    MIN_MODEL_SIDE,
+    check_upscalable,
+    cleanup_passes,
+    refine,
+    tile_count,
+    upscale,
+)
 
 __all__ = [
     "ABLATION_KEYS",
@@ -93,6 +101,7 @@ __all__ = [
     "GRIDS",
     "LOSSES",
     "METHODS",
+    "MIN_MODEL_SIDE",
     "SETTING_KEYS",
     "SHIPPED_RECIPE",
     "SHIPPED_SCALES",
@@ -105,6 +114,7 @@ __all__ = [
     "build_mlp",
     "build_residual_subpixel",
     "build_srcnn",
+    "check_upscalable",
     "cleanup_passes",
     "cleanup_rows",
     "compare_settings",

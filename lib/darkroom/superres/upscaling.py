@@ -161,11 +161,34 @@ def _upscale_gray(
     return from_signed(signed[: size[0], : size[1]])
 
 
-def _check_finite(arr: np.ndarray) -> None:
+# A learned upscaler reads a neighbourhood of each pixel; on a strip thinner than this its
+# reflection-padded context is the strip itself, and its output is not a trained answer.
+MIN_MODEL_SIDE = 8
+
+
+def _check_pixels(arr: np.ndarray) -> None:
+    """Refuse an empty image or non-finite pixels before anything reduces over them."""
+    if arr.ndim < 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(
+            f"image is empty or not 2-D: shape {arr.shape}; expected (H, W) or (H, W, C), H, W >= 1"
+        )
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise ValueError(
             f"image has {bad} NaN or infinite values out of {arr.size}; expected finite pixels in [0, 1]"
+        )
+
+
+def check_upscalable(image: np.ndarray, method_or_model: str | keras.Model) -> None:
+    """Raise ValueError, naming the image's size, when ``method_or_model`` cannot enlarge ``image``:
+    an empty image, or a strip thinner than :data:`MIN_MODEL_SIDE` for a learned model."""
+    arr = np.asarray(image)
+    _check_pixels(arr)
+    if not isinstance(method_or_model, str) and min(arr.shape[:2]) < MIN_MODEL_SIDE:
+        h, w = arr.shape[:2]
+        raise ValueError(
+            f"image is {h}x{w} pixels; a learned upscaler needs at least {MIN_MODEL_SIDE} on each side "
+            "(it reads each pixel's neighbourhood). Use method 'bicubic' for thin strips."
         )
 
 
@@ -206,13 +229,14 @@ def upscale(
     arr = np.asarray(image)
     if arr.dtype == np.uint16:
         arr = arr.astype(np.float32) / 65535.0
-    _check_finite(arr)
+    _check_pixels(arr)
     if arr.ndim == 3 and arr.shape[-1] in (2, 4):  # alpha rides along, enlarged bicubically
         colour = upscale(arr[..., :-1], method_or_model, scale, blend, stride, tile, halo, progress)
         alpha = upscale(_as_unit(arr[..., -1]), "bicubic", scale, tile=tile, halo=halo)
         return np.concatenate([colour if colour.ndim == 3 else colour[..., None], alpha[..., None]], -1)
     if method_or_model is None:
         method_or_model = _default_method(frac)
+    check_upscalable(arr, method_or_model)
     if tile is not None:
         return _upscale_tiled(arr, method_or_model, frac, blend, stride, int(tile), int(halo), progress)
     if arr.ndim == 3 and arr.shape[-1] == 1:
