@@ -201,7 +201,6 @@ def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
 @pytest.mark.parametrize(
     "flags,message",
     [
-        (["--network", "imagenet-vgg-verydeep-19.mat"], "MatConvNet"),
         (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),
         (["--checkpoint-iterations", "5"], "go together"),
         (["--style-blend-weights", "0.5", "0.5"], "one per style"),

@@ -95,7 +95,8 @@ def _add_stylize(sub: Any) -> None:
     p.add_argument(
         "--network",
         default="auto",
-        help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file (default auto)",
+        help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file | neural-style's "
+        "imagenet-vgg-verydeep-19.mat (default auto)",
     )
     p.add_argument(
         "--content-weight-blend",
@@ -292,11 +293,6 @@ def _checkpoint_pattern(args: argparse.Namespace) -> str | None:
 
 def _stylize_options(args: argparse.Namespace) -> dict[str, Any]:
     network = args.network
-    if network.lower().endswith(".mat"):
-        raise UsageError(
-            f"--network {network}: MatConvNet .mat weights are not supported; pass a Keras VGG19 "
-            "weights file (.h5), or auto | imagenet | random | multiscale"
-        )
     if not 0 <= args.content_weight_blend <= 1:
         raise UsageError(f"--content-weight-blend must be in [0, 1], received {args.content_weight_blend}")
     if args.initial_noiseblend is not None and not 0 <= args.initial_noiseblend <= 1:

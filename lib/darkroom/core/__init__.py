@@ -12,6 +12,7 @@ imports nothing, so ``import darkroom`` stays cheap.
 - ``memory``: the layer and memory planner;
 - ``layers``: custom Keras layers shared by several models;
 - ``vgg``: VGG19 feature extractors and the perceptual loss;
+- ``matconvnet``: neural-style's MatConvNet VGG19 ``.mat``, read for ``vgg``;
 - ``tables``, ``paths``, ``profiles``: tables, where files go, and run profiles;
 - ``writeups``: the registry of what the write-ups reported.
 """

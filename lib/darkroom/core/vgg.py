@@ -13,7 +13,8 @@ Which weights (``weights=``):
 
 - ``"imagenet"``: Keras' ImageNet VGG19 (downloaded once into ``~/.keras/models``).
 - a path (or the environment variable ``DARKROOM_VGG19_WEIGHTS``): a local ``.h5`` /
-  ``.weights.h5`` file of ``keras.applications.VGG19(include_top=False)``.
+  ``.weights.h5`` file of ``keras.applications.VGG19(include_top=False)``, or neural-style's
+  MatConvNet ``imagenet-vgg-verydeep-19.mat`` (read by :mod:`darkroom.core.matconvnet`).
 - ``"random"``: seeded random filters rescaled layer by layer so that every channel's
   mean activation on natural-like (1/f) images is 1 -- the normalisation Gatys et al.
   applied to the trained net.  Untrained VGG-style nets still carry usable texture
@@ -43,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core import color
+from darkroom.core import color, matconvnet
 
 __all__ = [
     "CONTENT_LAYERS",
@@ -101,7 +102,7 @@ _extractor_cache: dict[tuple, Any] = {}
 
 @dataclass(frozen=True)
 class WeightsChoice:
-    """Where VGG19's weights come from: ``kind`` is "imagenet", "file" or "random"."""
+    """Where VGG19's weights come from: ``kind`` is "imagenet", "file", "matconvnet" (a .mat) or "random"."""
 
     kind: str
     path: str | None
@@ -160,6 +161,8 @@ def resolve_weights(
 ) -> WeightsChoice:
     """Decide which features ``weights`` means ("auto", "imagenet", "random", "multiscale", None or a path).
 
+    A path is a Keras VGG19 ``.h5`` or neural-style's MatConvNet ``.mat`` (:mod:`darkroom.core.matconvnet`).
+
     ``"auto"`` checks the Keras cache, then a local file named by ``DARKROOM_VGG19_WEIGHTS``,
     then whether the download URL answers within ``probe_timeout`` seconds, else
     ``OFFLINE_FALLBACK`` (the multi-scale random filters).
@@ -178,13 +181,15 @@ def resolve_weights(
         env = os.environ.get(WEIGHTS_ENV)
         if env:
             if Path(env).is_file():
-                return WeightsChoice("file", env, _describe_weights("file", env))
+                return resolve_weights(env)
             warnings.warn(f"{WEIGHTS_ENV}={env!r} is not a file; ignoring it", stacklevel=2)
         if _network_available(timeout=probe_timeout):
             return WeightsChoice("imagenet", None, _describe_weights("imagenet", None) + " [downloading]")
         return WeightsChoice(OFFLINE_FALLBACK, None, _describe_weights(OFFLINE_FALLBACK, None))
     if isinstance(weights, (str, os.PathLike)):
         path = Path(weights).expanduser()
+        if matconvnet.is_mat_path(path):
+            return WeightsChoice("matconvnet", str(path), matconvnet.check_file(path))
         if not path.is_file():
             raise FileNotFoundError(
                 f"weights: no file at {str(path)!r}; expected 'auto', 'imagenet', 'random' or the path "
@@ -270,6 +275,8 @@ def _pink_noise_batch(n: int = 4, size: int = 96, seed: int = 1234) -> np.ndarra
 
 
 def _keras_vgg19_weights(choice: WeightsChoice) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    if choice.kind == "matconvnet":
+        return matconvnet.keras_kernels(choice.path, VGG_MEAN_RGB)
     import keras
 
     weights = "imagenet" if choice.kind == "imagenet" else None
