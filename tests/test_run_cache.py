@@ -16,7 +16,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from darkroom.app import cache, imports, runner
+from darkroom.app import book, cache, imports, runner
 from darkroom.core.paths import find_notebooks
 
 PARAMS = {"profile": "smoke"}
@@ -263,6 +263,27 @@ def test_the_commit_is_short_head_with_dirty_lib(tmp_path: Path) -> None:
     assert cache.library_commit(tmp_path) == head
     (tmp_path / "lib" / "m.py").write_text("x = 2\n")
     assert cache.library_commit(tmp_path) == f"{head}+dirty"
+
+
+def test_the_chapter_card_says_ran_now_or_cached_with_when_and_the_commit(tmp_path: Path) -> None:
+    folder, out = tmp_path / "nbs", tmp_path / "out"
+    rows = []
+    for name, run in (("01_a", "ran"), ("02_b", "cached"), ("03_c", None)):
+        _source(folder, name, "print(1)")
+        (out / "notebooks").mkdir(parents=True, exist_ok=True)
+        (out / "notebooks" / f"{name}.ipynb").write_text((folder / f"{name}.ipynb").read_text())
+        row = {"notebook": f"{name}.ipynb", "status": "ok", "seconds": 3.0, "profile": "smoke"}
+        rows.append(
+            row
+            | ({"run": run, "last_executed": "2025-01-02T03:04:05+00:00", "commit": "abc1234"} if run else {})
+        )
+    (out / "summary.json").write_text(json.dumps(rows))
+    facts = [book._run_facts(ch) for ch in book.chapters(out, folder)]
+    assert facts == [
+        "profile smoke · 3 s · ran now",
+        "profile smoke · 3 s · cached, last ran 2025-01-02 03:04 at abc1234",
+        "profile smoke · 3 s",  # a summary written before the cache
+    ]
 
 
 # --------------------------------------------------------------------------- declared reads
