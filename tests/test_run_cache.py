@@ -415,3 +415,13 @@ def test_force_executes_a_named_notebook(runs: dict[str, Any], capsys: pytest.Ca
     row = {r["notebook"]: r for r in json.loads((runs["out"] / "summary.json").read_text())}["01_fine.ipynb"]
     assert row["run"] == "ran" and row["last_executed"] >= runs["first"][0].last_executed
     assert _drawn((runs["out"] / "notebooks" / "01_fine.ipynb").read_text()) != _drawn(runs["first_copy"])
+
+
+def test_a_file_that_is_not_a_notebook_runs_and_fails_as_before(tmp_path: Path) -> None:
+    (tmp_path / "01_junk.ipynb").write_text("not json")
+    decision = cache.decide(tmp_path / "01_junk.ipynb", PARAMS, tmp_path / "out")
+    assert decision.run and decision.reason.startswith("no cache key (JSONDecodeError")
+    # its execution is recorded under an empty key, which no notebook's key matches
+    cache.write_record(tmp_path / "out", "01_junk.ipynb", decision.key, {"status": "ok"})
+    _source(tmp_path, "01_junk")
+    assert "code changed" in cache.decide(tmp_path / "01_junk.ipynb", PARAMS, tmp_path / "out").reason

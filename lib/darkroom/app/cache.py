@@ -224,7 +224,10 @@ def decide(
     versions: dict[str, str | None] | None = None,
 ) -> Decision:
     """Compare ``notebook``'s key with its last execution's record in ``out``."""
-    key = cache_key(notebook, parameters, out, library=library, versions=versions)
+    try:
+        key = cache_key(notebook, parameters, out, library=library, versions=versions)
+    except (OSError, ValueError, KeyError, TypeError) as err:  # not a notebook: let papermill say so
+        return Decision(True, f"no cache key ({type(err).__name__}: {err})"[:200], {})
     record = read_record(out, notebook.name)
     executed = out / "notebooks" / notebook.name
     if force:

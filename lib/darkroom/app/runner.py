@@ -160,7 +160,7 @@ def run_notebook(
         raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
     out = Path(out) if out is not None else outputs_dir()
     if key is None:
-        key = cache.cache_key(notebook, {"profile": profile, **(parameters or {})}, out)
+        key = cache.decide(notebook, {"profile": profile, **(parameters or {})}, out).key
     commit = cache.library_commit()
     result = _run_worker(notebook, profile, out, kernel, timeout, parameters)
     result.commit = commit
