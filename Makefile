@@ -4,13 +4,15 @@
 PYTHON  ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV    ?= .venv
 PROFILE ?= default
+FORCE   ?=
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.darkroom-installed
 
 .PHONY: help install run-all book test lint format lab tensorboard bench models clean distclean
 
 help:
-	@echo "make run-all [PROFILE=smoke|default|full]  execute every notebook into outputs/, then build the book"
+	@echo "make run-all [PROFILE=smoke|default|full]  execute the notebooks whose code, profile, library or packages"
+	@echo "             [FORCE=1]                     changed (FORCE=1: every one) into outputs/, then build the book"
 	@echo "make book                                  outputs/book/index.html from the executed notebooks (no re-run)"
 	@echo "make test                                  unit tests + every notebook in the smoke profile"
 	@echo "make lint | format                         ruff check and ruff format --check | apply ruff's fixes and format"
@@ -31,9 +33,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name darkroom --display-name "Python (darkroom)"
 	touch $@
 
-# The runner builds the book at its end (outputs/book/), even when a notebook failed.
+# The runner builds the book at its end (outputs/book/), even when a notebook failed. It re-executes
+# only the notebooks whose inputs changed (outputs/cache/ says why); FORCE=1 executes them all.
 run-all: $(STAMP)
-	$(BIN)/python -m darkroom.app.runner --profile $(PROFILE)
+	$(BIN)/python -m darkroom.app.runner --profile $(PROFILE) $(if $(filter 1 yes true,$(FORCE)),--force)
 
 book: $(STAMP)
 	$(BIN)/python -m darkroom.app.book

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from darkroom.app import imports
+
 PACKAGE = Path(__file__).resolve().parents[1] / "lib" / "darkroom"
 ROOT = PACKAGE.parents[1]
 CORE = "core"
@@ -25,7 +27,10 @@ APP = "app"
 TOPICS = {"circles", "colorize", "regression", "style", "superres"}
 # What the top of the package may hold besides the packages above.
 TOP_FILES = {"__init__.py", "__main__.py"}
-LIBRARY = sorted(p for p in PACKAGE.rglob("*.py") if "weights" not in p.parts)
+FILES = imports.library_files(PACKAGE)
+LIBRARY = sorted(FILES.values())
+MODULES = set(FILES)
+PACKAGES = {m for m, p in FILES.items() if p.name == "__init__.py"}
 
 
 def _label(path: Path) -> str:
@@ -34,11 +39,7 @@ def _label(path: Path) -> str:
 
 def _dotted(path: Path) -> str:
     """``core/color.py`` -> ``darkroom.core.color``; ``colorize/__init__.py`` -> ``darkroom.colorize``."""
-    parts = path.relative_to(PACKAGE).with_suffix("").parts
-    return ".".join(("darkroom", *(parts[:-1] if parts[-1] == "__init__" else parts)))
-
-
-MODULES = {_dotted(p) for p in LIBRARY}
+    return imports.module_name(path, PACKAGE)
 
 
 def _role(module: str) -> str:
@@ -48,30 +49,13 @@ def _role(module: str) -> str:
 
 
 def imported_modules(source: str, here: str, modules: Iterable[str] = MODULES) -> set[str]:
-    """The darkroom modules ``source`` (the module ``here``) imports, each resolved to the most specific
-    existing module: ``from darkroom.colorize import pairs`` is ``darkroom.colorize.pairs``, ``from
-    darkroom.colorize import colorize`` (a function) is the package ``darkroom.colorize``."""
-    modules = set(modules)
-    package = here if here in modules and _is_package(here) else here.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == "darkroom"}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            if module.split(".")[0] != "darkroom":
-                continue
-            for alias in node.names:
-                found.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in modules else module)
-    return found - {"darkroom"}
+    """The darkroom modules ``source`` (the module ``here``) imports: the library's own reader
+    (:func:`darkroom.app.imports.imported_modules`, which the run cache follows too) on this library."""
+    return imports.imported_modules(source, here, modules, PACKAGES)
 
 
 def _is_package(module: str) -> bool:
-    return (PACKAGE.joinpath(*module.split(".")[1:]) / "__init__.py").is_file()
+    return module in PACKAGES
 
 
 def layer_violation(here: str, imported: str) -> str | None:
@@ -186,12 +170,7 @@ def _client_source(path: Path) -> str:
     """The Python of a benchmark, or of a notebook's code cells (IPython's ``!`` and ``%`` lines blanked)."""
     if path.suffix == ".py":
         return path.read_text()
-    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-    return "\n".join(
-        "" if line.lstrip().startswith(("!", "%")) else line
-        for cell in cells
-        for line in ("".join(cell["source"]) + "\n").splitlines()
-    )
+    return "\n".join(imports.code_cell_sources(json.loads(path.read_text())["cells"]))
 
 
 def _client_imports(source: str) -> set[str]:

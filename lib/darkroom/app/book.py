@@ -53,6 +53,8 @@ class Chapter:
     executed: Path | None = None  # the executed copy in outputs/notebooks/, when there is one
     thumbnail: Path | None = None
     modules: list[str] = field(default_factory=list)
+    # the runner's "run" ("ran" or "cached"), "last_executed" and "commit", when it recorded them
+    run: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_page(self) -> bool:
@@ -227,6 +229,7 @@ def chapters(out: Path, notebooks: Path | None = None) -> list[Chapter]:
                 executed=executed,
                 thumbnail=_thumbnail(Path(name).stem, cells, out / "figures"),
                 modules=modules_used(cells, known),
+                run={k: row[k] for k in ("run", "last_executed", "commit") if row.get(k)} if executed else {},
             )
         )
     return result
@@ -248,6 +251,11 @@ def _run_facts(ch: Chapter) -> str:
         parts.append(f"{ch.seconds:.0f} s")
     if ch.peak_memory_mb:
         parts.append(f"peak {ch.peak_memory_mb:.0f} MB")
+    if ch.run.get("run") == "ran":
+        parts.append("ran now")
+    elif ch.run.get("run") == "cached":
+        when = ch.run.get("last_executed", "?")[:16].replace("T", " ")
+        parts.append(f"cached, last ran {when} at {ch.run.get('commit', 'unknown')}")
     return " · ".join(parts)
 
 
