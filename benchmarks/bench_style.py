@@ -36,10 +36,10 @@ import darkroom  # first: it quiets TensorFlow before TensorFlow is imported
 
 def _setup(size: int, weights: str):
     from darkroom import style
-    from darkroom.core import data, images
+    from darkroom.core import images, synthetic
 
     content = images.resize(images.sample_image("astronaut"), (size, size))
-    swirl = data.procedural_style("swirls", size)
+    swirl = synthetic.procedural_style("swirls", size)
     return style, content, swirl
 
 

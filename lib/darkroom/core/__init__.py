@@ -5,7 +5,11 @@ imports nothing, so ``import darkroom`` stays cheap.
 
 - ``color``: RGB, LAB and gray conversions and their checks;
 - ``images``: reading, writing, resizing and showing images;
-- ``data``: the embedded photographs and procedural styles, and downloads of the real data sets;
+- ``data``: the embedded photographs, their split by image, and crops of them;
+- ``folders``: any folder of image files as a ``tf.data`` stream, bad files sorted out;
+- ``augmentation``: random crops, flips and tone changes inside ``tf.data``;
+- ``synthetic``: generated images: toy scenes and procedural styles;
+- ``datasets``: the downloadable real data sets (Caltech-256);
 - ``downloads``: fetching a file once, checked, into the cache;
 - ``metrics`` and ``losses``: image scores (PSNR, SSIM, ...) and training losses;
 - ``training``: fitting a Keras model with progress, budgets and checks;

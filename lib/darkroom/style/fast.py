@@ -6,10 +6,11 @@ blocks, upsampling, instance normalisation -- learns one style with the same per
 (:class:`darkroom.core.vgg.PerceptualLoss`: content, Gram style and total variation on the same
 features), from random crops of photos; afterwards a photo of any size is one forward pass::
 
-    from darkroom.core import data
+    from darkroom.core import data, synthetic
     from darkroom.style import fast
-    result = fast.train_fast_style(data.procedural_style("swirls", 256), data.sample_photos("train"),
-                                         style_name="swirls", time_budget_s=60)
+    swirls = synthetic.procedural_style("swirls", 256)
+    result = fast.train_fast_style(swirls, data.sample_photos("train"),
+                                   style_name="swirls", time_budget_s=60)
     painted = fast.apply_style(result.model, photo)          # float32 RGB in [0, 1]
 
 The saved model (``outputs/models/style_fast_<style>.keras``) takes and returns float32 RGB batches in

@@ -15,7 +15,7 @@ optimisation, and colour preservation in LAB or YCbCr::
 
 The features, their weights (ImageNet, a file, or the offline random filters) and the
 perceptual loss live in the foundation module :mod:`darkroom.core.vgg`; the procedural style
-images in :func:`darkroom.core.data.procedural_style`.
+images in :func:`darkroom.core.synthetic.procedural_style`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core import color, data, images, metrics, training, vgg
+from darkroom.core import color, images, metrics, synthetic, training, vgg
 from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
@@ -778,7 +778,7 @@ def seconds_per_iteration(
     out = {}
     for size in sizes:
         content = rng.random((size, size, 3)).astype(np.float32)
-        style = data.procedural_style("swirls", size)
+        style = synthetic.procedural_style("swirls", size)
         res = stylize(
             content,
             style,
