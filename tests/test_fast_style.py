@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import data, images, layers, synthetic, training, vgg
+from darkroom.core import data, images, layers, perceptual, synthetic, training, vgg
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +73,11 @@ def test_the_trainer_scores_with_the_perceptual_loss() -> None:
     """One test step's logs are the PerceptualLoss of the network's painting, computed by hand."""
     import tensorflow as tf
 
-    extractor = vgg.vgg_features("multiscale", layers=vgg.loss_layers(vgg.STYLE_LAYERS, [("relu4_2", 1.0)]))
+    extractor = vgg.vgg_features(
+        "multiscale", layers=perceptual.loss_layers(vgg.STYLE_LAYERS, [("relu4_2", 1.0)])
+    )
     swirls = synthetic.procedural_style("swirls", 32)
-    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirls)])
+    loss = perceptual.PerceptualLoss(extractor, [vgg.preprocess(swirls)])
     net = style.build_transformer((4, 8, 8), 1)
     trainer = style.FastStyleTrainer(net, loss)
     trainer.compile(optimizer="adam")

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import color, images, metrics, synthetic, vgg
+from darkroom.core import color, images, metrics, perceptual, synthetic, vgg, vgg_weights
 
 
 @pytest.fixture(autouse=True)
 def _offline_and_uncached(tmp_path, monkeypatch):
     """No Keras cache, no configured file: what "auto" sees on a fresh offline machine."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(vgg.WEIGHTS_ENV, raising=False)
-    monkeypatch.setattr(vgg, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"])
+    monkeypatch.delenv(vgg_weights.WEIGHTS_ENV, raising=False)
+    monkeypatch.setattr(
+        vgg_weights, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -261,13 +263,13 @@ def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
         weights="multiscale",
         progress=False,
     )
-    parts = vgg.perceptual_parts(r.image, content, swirls, weights="multiscale")
+    parts = perceptual.perceptual_parts(r.image, content, swirls, weights="multiscale")
     assert parts["loss"] == pytest.approx(r.loss, rel=1e-3)
     assert parts["loss"] == pytest.approx(parts["content"] + parts["style"] + parts["tv"], rel=1e-6)
-    photo = vgg.perceptual_parts(content, content, swirls, weights="multiscale")
+    photo = perceptual.perceptual_parts(content, content, swirls, weights="multiscale")
     assert photo["content"] == 0.0 and photo["style"] > parts["style"]
     with pytest.raises(ValueError, match="one image"):
-        vgg.perceptual_parts(content[None], content, swirls)
+        perceptual.perceptual_parts(content[None], content, swirls)
 
 
 def test_projected_hours_scale_the_timed_rate_and_skip_untimed_sizes() -> None:

@@ -15,7 +15,9 @@ imports nothing, so ``import darkroom`` stays cheap.
 - ``training``: fitting a Keras model with progress, budgets and checks;
 - ``memory``: the layer and memory planner;
 - ``layers``: custom Keras layers shared by several models;
-- ``vgg``: VGG19 feature extractors and the perceptual loss;
+- ``vgg``: VGG19 feature extractors, their layers and the units they take;
+- ``vgg_weights``: which weights the features use (``weights=``: ImageNet, a file, random, ...);
+- ``perceptual``: Gram matrices and the perceptual loss on VGG19 features;
 - ``tables``, ``paths``, ``profiles``: tables, where files go, and run profiles;
 - ``writeups``: the registry of what the write-ups reported.
 """
