@@ -19,5 +19,6 @@ imports nothing, so ``import darkroom`` stays cheap.
 - ``vgg_weights``: which weights the features use (``weights=``: ImageNet, a file, random, ...);
 - ``perceptual``: Gram matrices and the perceptual loss on VGG19 features;
 - ``tables``, ``paths``, ``profiles``: tables, where files go, and run profiles;
-- ``writeups``: the registry of what the write-ups reported.
+- ``writeups``: the registry of what the write-ups reported, and its comparison tables;
+- ``writeup_entries``: the registry's data, one module per write-up (``writeup_000`` ...).
 """
