@@ -1,7 +1,7 @@
 """Colorization throughput and memory, measured side by side in one run (printed, never asserted).
 
 * training images/second of each colorizer at 128 px on this machine;
-* input pipeline throughput (``data.image_folder`` with augmentation) against the training rate;
+* input pipeline throughput (``folders.image_folder`` with augmentation) against the training rate;
 * peak RSS while streaming a folder of 1,000 and of 10,000 JPEGs (generated in a temporary folder),
   each in its own process, against holding the same images as one float32 array.
 
@@ -24,10 +24,10 @@ import darkroom
 
 STREAM = """
 import sys, darkroom
-from darkroom.core import data
+from darkroom.core import folders
 folder, size, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 cache = {"auto": "auto", "off": False}[cache]
-ds = data.image_folder(folder, size, batch_size=32, augment=False, cache=cache)
+ds = folders.image_folder(folder, size, batch_size=32, augment=False, cache=cache)
 n = 0
 for epoch in range(2):
     for batch in ds:
@@ -94,9 +94,9 @@ def training_rate(name: str, batch: int, steps: int) -> float:
 
 def pipeline_rate(folder: Path, size: int, augment: bool) -> float:
     """Images/second of one pass of ``image_folder`` (no caching) over ``folder``."""
-    from darkroom.core import data
+    from darkroom.core import folders
 
-    ds = data.image_folder(folder, size, batch_size=32, augment=augment, cache=False)
+    ds = folders.image_folder(folder, size, batch_size=32, augment=augment, cache=False)
     n, t = 0, time.perf_counter()
     for batch in ds:
         n += int(batch.shape[0])

@@ -36,18 +36,18 @@ import darkroom  # first: it quiets TensorFlow before TensorFlow is imported
 
 def _setup(size: int, weights: str):
     from darkroom import style
-    from darkroom.core import data, images
+    from darkroom.core import images, synthetic
 
     content = images.resize(images.sample_image("astronaut"), (size, size))
-    swirl = data.procedural_style("swirls", size)
+    swirl = synthetic.procedural_style("swirls", size)
     return style, content, swirl
 
 
 def _objective(extractor, content, swirl):
     """neural-style's loss with the default weights, evaluated through ``extractor``: (image) -> parts."""
-    from darkroom.core import vgg
+    from darkroom.core import perceptual, vgg
 
-    loss = vgg.PerceptualLoss(
+    loss = perceptual.PerceptualLoss(
         extractor,
         [vgg.preprocess(swirl)],
         content_weight=5.0,
@@ -65,9 +65,9 @@ def vgg19_weights(requested: str) -> str:
     ``weights="auto"`` falls back to the multi-scale random filters offline, which have no VGG19 to
     time; an iteration's cost is the network's, not its weights', so random VGG19 times ImageNet's.
     """
-    from darkroom.core import vgg
+    from darkroom.core import vgg_weights
 
-    return "random" if vgg.resolve_weights(requested).kind == "multiscale" else requested
+    return "random" if vgg_weights.resolve_weights(requested).kind == "multiscale" else requested
 
 
 def tutorial_baseline(size: int, iterations: int, weights: str) -> dict:

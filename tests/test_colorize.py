@@ -13,12 +13,12 @@ import tensorflow as tf
 
 from darkroom import colorize as C
 from darkroom.colorize import cnn, pairs
-from darkroom.core import color, data, training
+from darkroom.core import color, synthetic, training
 
 
 @pytest.fixture(scope="module")
 def scenes():
-    return data.toy_scenes(16, 32, seed=0)
+    return synthetic.toy_scenes(16, 32, seed=0)
 
 
 @pytest.mark.parametrize("size", [32, 64])
@@ -209,8 +209,8 @@ DISTRIBUTED = textwrap.dedent(
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from darkroom import colorize as C
     from darkroom.colorize import cnn, pairs
-    from darkroom.core import data
-    L, ab = pairs.to_model_pairs(data.toy_scenes(8, 16, seed=0))
+    from darkroom.core import synthetic
+    L, ab = pairs.to_model_pairs(synthetic.toy_scenes(8, 16, seed=0))
 
     def one_step(strategy):
         with strategy.scope():
@@ -264,7 +264,7 @@ def test_recalibrate_batchnorm_uses_the_final_weights_and_restores_dropout():
 
 
 def test_ball_report_tells_a_true_colour_from_an_average():
-    imgs, masks = data.toy_scenes(16, 32, seed=3, return_masks=True)
+    imgs, masks = synthetic.toy_scenes(16, 32, seed=3, return_masks=True)
     exact = C.ball_report(imgs, imgs, masks)
     assert exact["distance_to_nearer"] < 5.0 and exact["neither_share"] == 0.0
     lab = color.rgb_to_lab(imgs)

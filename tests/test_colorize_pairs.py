@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from darkroom.colorize import pairs
-from darkroom.core import data
+from darkroom.core import synthetic
 
 
 def test_to_model_pairs_round_trips_through_from_model_pairs():
-    rgb = data.toy_scenes(2, 16, seed=0)
+    rgb = synthetic.toy_scenes(2, 16, seed=0)
     L, ab = pairs.to_model_pairs(rgb)
     assert L.shape == (2, 16, 16, 1) and ab.shape == (2, 16, 16, 2) and L.dtype == np.float32
     np.testing.assert_allclose(pairs.from_model_pairs(L, ab), rgb, atol=2e-3)

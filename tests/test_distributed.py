@@ -114,9 +114,9 @@ WORKER = textwrap.dedent(
                "chief": strategy.cluster_resolver.task_id == 0}
     elif mode == "pix2pix":
         from darkroom.colorize import pix2pix
-        from darkroom.core import data as ddata
+        from darkroom.core import synthetic
 
-        photos = ddata.toy_scenes(8, 16, seed=0)
+        photos = synthetic.toy_scenes(8, 16, seed=0)
 
         def run_gan(strategy, name):
             return pix2pix.train_pix2pix(photos, size=16, steps=3, batch_size=4, seed=0, strategy=strategy,

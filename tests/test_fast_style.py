@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import data, images, layers, training, vgg
+from darkroom.core import data, images, layers, perceptual, synthetic, training, vgg
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +73,11 @@ def test_the_trainer_scores_with_the_perceptual_loss() -> None:
     """One test step's logs are the PerceptualLoss of the network's painting, computed by hand."""
     import tensorflow as tf
 
-    extractor = vgg.vgg_features("multiscale", layers=vgg.loss_layers(vgg.STYLE_LAYERS, [("relu4_2", 1.0)]))
-    swirls = data.procedural_style("swirls", 32)
-    loss = vgg.PerceptualLoss(extractor, [vgg.preprocess(swirls)])
+    extractor = vgg.vgg_features(
+        "multiscale", layers=perceptual.loss_layers(vgg.STYLE_LAYERS, [("relu4_2", 1.0)])
+    )
+    swirls = synthetic.procedural_style("swirls", 32)
+    loss = perceptual.PerceptualLoss(extractor, [vgg.preprocess(swirls)])
     net = style.build_transformer((4, 8, 8), 1)
     trainer = style.FastStyleTrainer(net, loss)
     trainer.compile(optimizer="adam")
@@ -89,7 +91,7 @@ def test_the_trainer_scores_with_the_perceptual_loss() -> None:
 
 def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DARKROOM_OUTPUTS", str(tmp_path))
-    swirls = data.procedural_style("swirls", 64)
+    swirls = synthetic.procedural_style("swirls", 64)
     photos = data.sample_photos("train")
     result = style.train_fast_style(
         swirls,
@@ -144,7 +146,7 @@ def test_saved_model_loads_after_importing_only_style(tiny, tmp_path) -> None:
 
 
 def test_comparison_rows_score_each_result_against_the_style() -> None:
-    swirls = data.procedural_style("swirls", 32)
+    swirls = synthetic.procedural_style("swirls", 32)
     photo = images.resize(data.sample_photos("test")["chelsea"], (32, 32))
     results = {"the photo": (photo, None), "the style itself": (swirls, 0.25)}
     rows = style.comparison_rows(results, photo, swirls, label="chelsea", weights="multiscale")

@@ -15,7 +15,7 @@ import pytest
 import scipy.io
 
 from darkroom.app import cli
-from darkroom.core import images, matconvnet, vgg
+from darkroom.core import images, matconvnet, vgg, vgg_weights
 
 LAYERS = ("relu1_1", "relu3_1", "relu5_1")
 TOLERANCE = 1e-5
@@ -23,7 +23,7 @@ TOLERANCE = 1e-5
 
 @pytest.fixture(autouse=True)
 def _no_configured_weights(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(vgg.WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv(vgg_weights.WEIGHTS_ENV, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_neural_styles_indexing_reads_what_darkroom_reads(mat_file: Path, keras_
 
 
 def test_mat_features_equal_the_keras_models(mat_file: Path, image: np.ndarray, reference) -> None:
-    choice = vgg.resolve_weights(mat_file)
+    choice = vgg_weights.resolve_weights(mat_file)
     assert choice.kind == "matconvnet" and "MatConvNet" in choice.description
     diffs = max_differences(mat_file, image, reference)
     print(f"max |features(.mat) - features(Keras)|: {diffs}")
@@ -146,10 +146,10 @@ def test_mat_features_equal_the_keras_models(mat_file: Path, image: np.ndarray, 
 
 
 def test_auto_takes_a_mat_named_by_the_environment(mat_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vgg, "_keras_cache_files", lambda: [])
-    monkeypatch.setenv(vgg.WEIGHTS_ENV, str(mat_file))
-    assert vgg.resolve_weights("auto") == vgg.resolve_weights(mat_file)
-    assert vgg.resolve_weights("auto").kind == "matconvnet"
+    monkeypatch.setattr(vgg_weights, "_keras_cache_files", lambda: [])
+    monkeypatch.setenv(vgg_weights.WEIGHTS_ENV, str(mat_file))
+    assert vgg_weights.resolve_weights("auto") == vgg_weights.resolve_weights(mat_file)
+    assert vgg_weights.resolve_weights("auto").kind == "matconvnet"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from darkroom.core import data, images, metrics
+from darkroom.core import images, metrics, synthetic
 
 
 def _noisy_pair(shape=(48, 40, 3), noise=0.1, seed=0):
@@ -110,17 +110,17 @@ def test_bad_dtype_is_refused():
 
 
 def test_filter_bank_gram_and_style_distance() -> None:
-    swirls = data.procedural_style("swirls", 128)
+    swirls = synthetic.procedural_style("swirls", 128)
     g = metrics.filter_bank_gram(swirls)
     assert g.shape == (43, 43) and np.allclose(g, g.T)
     assert metrics.style_distance(swirls, swirls) == pytest.approx(0.0, abs=1e-9)
     # The same style drawn with another seed is far closer than another style or a photo.
-    same_kind = metrics.style_distance(swirls, data.procedural_style("swirls", 128, seed=5))
+    same_kind = metrics.style_distance(swirls, synthetic.procedural_style("swirls", 128, seed=5))
     photo = images.resize(images.sample_image("astronaut"), (128, 128))
-    assert same_kind < 0.5 * metrics.style_distance(swirls, data.procedural_style("mosaic", 128))
+    assert same_kind < 0.5 * metrics.style_distance(swirls, synthetic.procedural_style("mosaic", 128))
     assert same_kind < 0.5 * metrics.style_distance(swirls, photo)
     # The style is resized to the image's width first, as stylize does.
-    big = data.procedural_style("stripes", 256)
+    big = synthetic.procedural_style("stripes", 256)
     assert metrics.style_distance(big, images.resize(big, (64, 64))) < 0.05
     with pytest.raises(ValueError, match="one image"):
         metrics.filter_bank_gram(np.zeros((2, 8, 8, 3), np.float32))

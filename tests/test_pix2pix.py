@@ -10,12 +10,12 @@ import tensorflow as tf
 from darkroom import colorize
 from darkroom.colorize import pairs
 from darkroom.colorize import pix2pix as P
-from darkroom.core import data, paths
+from darkroom.core import paths, synthetic
 
 
 @pytest.fixture(scope="module")
 def scenes():
-    return data.toy_scenes(16, 32, seed=0)
+    return synthetic.toy_scenes(16, 32, seed=0)
 
 
 @pytest.mark.parametrize("size,patches", [(32, 6), (256, 30)])
@@ -92,7 +92,7 @@ def test_pix2pix_in_inference_mode_scores_like_training_only_after_recalibration
     """A short GAN run's batch-norm moving averages trail its weights: in inference mode the generator
     was 3x worse on its own training images than its training L1 (the salmon scenes). Re-estimating
     the statistics with the final weights closes the gap; the uncalibrated run is the control."""
-    imgs = data.toy_scenes(64, 32, seed=1)
+    imgs = synthetic.toy_scenes(64, 32, seed=1)
     checks = {}
     for recalibrate in (False, True):
         r = P.train_pix2pix(

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import color, data, images, metrics, vgg
+from darkroom.core import color, images, metrics, perceptual, synthetic, vgg, vgg_weights
 
 
 @pytest.fixture(autouse=True)
 def _offline_and_uncached(tmp_path, monkeypatch):
     """No Keras cache, no configured file: what "auto" sees on a fresh offline machine."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(vgg.WEIGHTS_ENV, raising=False)
-    monkeypatch.setattr(vgg, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"])
+    monkeypatch.delenv(vgg_weights.WEIGHTS_ENV, raising=False)
+    monkeypatch.setattr(
+        vgg_weights, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +62,11 @@ def test_stopping_iteration_replays_the_rule_online() -> None:
     assert style.stopping_iteration([100] * 10, tol=None, window=3) is None
 
 
-def test_procedural_styles_are_seeded_images() -> None:
-    for name in data.PROCEDURAL_STYLES:
-        a = data.procedural_style(name, 48, seed=3)
-        assert a.shape == (48, 48, 3) and a.dtype == np.float32
-        assert 0.0 <= a.min() and a.max() <= 1.0 and a.std() > 0.1
-        np.testing.assert_array_equal(a, data.procedural_style(name, 48, seed=3))
-        assert not np.array_equal(a, data.procedural_style(name, 48, seed=4))
-    with pytest.raises(ValueError, match="swirls"):
-        data.procedural_style("plaid")
-
-
 # ----------------------------------------------------------------- stylize
 
 
 def test_short_run_lowers_the_loss_and_returns_frames(content) -> None:
-    s = data.procedural_style("mosaic", 64)
+    s = synthetic.procedural_style("mosaic", 64)
     r = style.stylize(content, s, iterations=20, weights="random", checkpoint_iterations=5, progress=False)
     assert r.history["loss"][0] / r.loss > 5.0
     assert [i for i, _ in r.frames] == [0, 5, 10, 15, 20]
@@ -86,7 +77,7 @@ def test_short_run_lowers_the_loss_and_returns_frames(content) -> None:
 
 
 def test_lbfgs_multires_and_stopping(content) -> None:
-    s = data.procedural_style("stripes", 64)
+    s = synthetic.procedural_style("stripes", 64)
     r = style.stylize(
         content,
         s,
@@ -108,7 +99,7 @@ def test_lbfgs_multires_and_stopping(content) -> None:
 def test_lbfgs_gets_lower_than_adam_in_the_same_iterations() -> None:
     # Why L-BFGS is offered at all (Gatys et al. used it): per iteration it descends much further.
     photo = images.resize(images.sample_image("astronaut"), (64, 64))
-    s = data.procedural_style("swirls", 64)
+    s = synthetic.procedural_style("swirls", 64)
     runs = {
         opt: style.stylize(
             photo, s, optimizer=opt, iterations=30, initial=photo, weights="random", progress=False
@@ -120,7 +111,7 @@ def test_lbfgs_gets_lower_than_adam_in_the_same_iterations() -> None:
 
 
 def test_preserve_colors_keeps_the_contents_ab(content) -> None:
-    s = data.procedural_style("swirls", 64)
+    s = synthetic.procedural_style("swirls", 64)
     r = style.stylize(content, s, iterations=5, preserve_colors=True, weights="random", progress=False)
     ab_out = color.rgb_to_lab(r.image)[..., 1:]
     ab_in = color.rgb_to_lab(content)[..., 1:]
@@ -152,7 +143,7 @@ def test_ycbcr_colour_preservation_is_neural_styles_recipe(content) -> None:
         style.transfer_luminance(styled, soft, "hsv")
     r = style.stylize(
         content,
-        data.procedural_style("swirls", 64),
+        synthetic.procedural_style("swirls", 64),
         iterations=3,
         preserve_colors="ycbcr",
         weights="multiscale",
@@ -162,7 +153,7 @@ def test_ycbcr_colour_preservation_is_neural_styles_recipe(content) -> None:
 
 
 def test_feature_trial_scores_a_texture_and_a_transfer(content) -> None:
-    swirls = data.procedural_style("swirls", 64)
+    swirls = synthetic.procedural_style("swirls", 64)
     trial = style.feature_trial(content, swirls, "multiscale", iterations=20, width=32)
     assert "MULTI-SCALE" in trial.weights and trial.transfer.caption.startswith("features: ")
     assert trial.texture.image.shape == trial.transfer.image.shape == (32, 32, 3)
@@ -178,7 +169,7 @@ def test_multiscale_features_rebuild_the_layout_from_noise() -> None:
     photo = images.resize(images.sample_image("astronaut"), (64, 64))
     r = style.stylize(
         photo,
-        data.procedural_style("swirls", 64),
+        synthetic.procedural_style("swirls", 64),
         initial=None,
         iterations=60,
         optimizer="lbfgs",
@@ -190,7 +181,7 @@ def test_multiscale_features_rebuild_the_layout_from_noise() -> None:
 
 
 def test_bad_inputs_are_refused_or_converted(content) -> None:
-    s = data.procedural_style("stripes", 32)
+    s = synthetic.procedural_style("stripes", 32)
     with pytest.raises(ValueError, match="at least one style"):
         style.stylize(content, [], iterations=1, weights="random", progress=False)
     with pytest.raises(ValueError, match="positive sum"):
@@ -262,7 +253,7 @@ def test_public_names_cover_what_the_notebooks_use() -> None:
 
 def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
     """The scorer any method's result can be compared with gives stylize's own best loss back."""
-    swirls = data.procedural_style("swirls", 64)
+    swirls = synthetic.procedural_style("swirls", 64)
     r = style.stylize(
         content,
         swirls,
@@ -272,13 +263,13 @@ def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
         weights="multiscale",
         progress=False,
     )
-    parts = vgg.perceptual_parts(r.image, content, swirls, weights="multiscale")
+    parts = perceptual.perceptual_parts(r.image, content, swirls, weights="multiscale")
     assert parts["loss"] == pytest.approx(r.loss, rel=1e-3)
     assert parts["loss"] == pytest.approx(parts["content"] + parts["style"] + parts["tv"], rel=1e-6)
-    photo = vgg.perceptual_parts(content, content, swirls, weights="multiscale")
+    photo = perceptual.perceptual_parts(content, content, swirls, weights="multiscale")
     assert photo["content"] == 0.0 and photo["style"] > parts["style"]
     with pytest.raises(ValueError, match="one image"):
-        vgg.perceptual_parts(content[None], content, swirls)
+        perceptual.perceptual_parts(content[None], content, swirls)
 
 
 def test_projected_hours_scale_the_timed_rate_and_skip_untimed_sizes() -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from darkroom.core import writeups
-from darkroom.core.writeups import ENTRIES, Entry
+from darkroom.core.writeup_entries import Entry
+from darkroom.core.writeups import ENTRIES
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"

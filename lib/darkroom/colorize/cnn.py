@@ -22,7 +22,18 @@ import numpy as np
 import tensorflow as tf
 
 from darkroom.colorize import pairs
-from darkroom.core import color, data, downloads, losses, memory, metrics, paths, training
+from darkroom.core import (
+    augmentation,
+    color,
+    data,
+    downloads,
+    folders,
+    losses,
+    memory,
+    metrics,
+    paths,
+    training,
+)
 
 __all__ = [
     "AUGMENTATIONS",
@@ -385,13 +396,13 @@ AUGMENTATIONS = ("none", "flip", "writeup")
 
 def _writeup_dataset(images: np.ndarray, batch_size: int, *, seed: int) -> tf.data.Dataset:
     """(L, ab) batches of RGB ``images`` shuffled and augmented as seed 002 did, by
-    :func:`data.augment_image` with :data:`data.WRITEUP_TONES`: random left-right and upside-down
+    :func:`augmentation.augment_image` with :data:`augmentation.WRITEUP_TONES`: random left-right and upside-down
     flips, then histogram equalisation, a 2-98th percentile stretch or adaptive equalisation of L."""
     rgb = color.as_float_rgb(images, "images", gray_ok=False)
     shape = rgb.shape[1:3]
 
     def augment_one(image: Any, pair_seed: Any) -> tuple[Any, Any]:
-        out = data.augment_image(image, shape, pair_seed, tones=data.WRITEUP_TONES)
+        out = augmentation.augment_image(image, shape, pair_seed, tones=augmentation.WRITEUP_TONES)
         return color.split_lab(color.normalize_lab(color.tf_rgb_to_lab(out)))
 
     ds = tf.data.Dataset.from_tensor_slices(rgb).shuffle(len(rgb), seed=seed, reshuffle_each_iteration=True)
@@ -707,7 +718,7 @@ def training_photos(
     (``downloads.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
     real = downloads.cached(dataset) if use_cached else None
     if real is not None:
-        folder = data.image_folder(real, size, shuffle=True, seed=seed)
+        folder = folders.image_folder(real, size, shuffle=True, seed=seed)
         images = np.stack(list(folder.take(n).as_numpy_iterator()))
         return PhotoSet(images, f"{len(images)} photos from the real dataset at {real}")
     photos = data.sample_photos("train")
@@ -731,7 +742,7 @@ def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> d
     The two references are the mean ab of the red and of the blue balls in ``target``. "Neither"
     means a ball's mean ab is farther from both than a third of their distance apart (the exact
     average of the two sits at half): a purple-brown average, a grass-green guess or plain gray. ``masks`` comes from
-    ``data.toy_scenes(..., return_masks=True)``.
+    ``synthetic.toy_scenes(..., return_masks=True)``.
     """
     t_lab = color.rgb_to_lab(color.as_float_rgb(target, "target"))
     p_lab = color.rgb_to_lab(color.as_float_rgb(prediction, "prediction"))

@@ -5,14 +5,21 @@ imports nothing, so ``import darkroom`` stays cheap.
 
 - ``color``: RGB, LAB and gray conversions and their checks;
 - ``images``: reading, writing, resizing and showing images;
-- ``data``: the embedded photographs and procedural styles, and downloads of the real data sets;
+- ``data``: the embedded photographs, their split by image, and crops of them;
+- ``folders``: any folder of image files as a ``tf.data`` stream, bad files sorted out;
+- ``augmentation``: random crops, flips and tone changes inside ``tf.data``;
+- ``synthetic``: generated images: toy scenes and procedural styles;
+- ``datasets``: the downloadable real data sets (Caltech-256);
 - ``downloads``: fetching a file once, checked, into the cache;
 - ``metrics`` and ``losses``: image scores (PSNR, SSIM, ...) and training losses;
 - ``training``: fitting a Keras model with progress, budgets and checks;
 - ``memory``: the layer and memory planner;
 - ``layers``: custom Keras layers shared by several models;
-- ``vgg``: VGG19 feature extractors and the perceptual loss;
-- ``matconvnet``: neural-style's MatConvNet VGG19 ``.mat``, read for ``vgg``;
+- ``vgg``: VGG19 feature extractors, their layers and the units they take;
+- ``vgg_weights``: which weights the features use (``weights=``: ImageNet, a file, random, ...);
+- ``perceptual``: Gram matrices and the perceptual loss on VGG19 features;
+- ``matconvnet``: neural-style's MatConvNet VGG19 ``.mat``, read for ``vgg_weights``;
 - ``tables``, ``paths``, ``profiles``: tables, where files go, and run profiles;
-- ``writeups``: the registry of what the write-ups reported.
+- ``writeups``: the registry of what the write-ups reported, and its comparison tables;
+- ``writeup_entries``: the registry's data, one module per write-up (``writeup_000`` ...).
 """

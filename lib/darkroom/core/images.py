@@ -1,7 +1,9 @@
 """Images in and out: the bundled sample photos, files and URLs, resizing, figure grids.
 
-Every function returns float32 RGB in [0, 1] (gray as (H, W)), whatever the file held.
-The sample photographs ship inside scikit-image and matplotlib, so nothing is downloaded.
+Readers give float32 in [0, 1]: RGB (H, W, 3) from :func:`load_image`, RGB or (for gray photos) (H, W)
+from :func:`sample_image`, the file's own channels and bit depth from :func:`read_image`; writers give the
+path written, :func:`show_images` a matplotlib Figure. The sample photos ship inside scikit-image and
+matplotlib, so nothing is downloaded.
 """
 
 from __future__ import annotations

@@ -1,73 +1,44 @@
-"""VGG19 features for style and perceptual losses: which weights, the extractor, the losses on its features.
+"""VGG19 feature extractors: the network cut after the layers asked for, built from the chosen weights.
 
 A foundation module: :mod:`darkroom.style` optimises images with it, and any topic that wants a
 perceptual loss (colorization, super-resolution, a feed-forward style network) can use it
 without importing a topic::
 
-    from darkroom.core import vgg
+    from darkroom.core import perceptual, vgg
     extractor = vgg.vgg_features("auto", layers=vgg.STYLE_LAYERS + vgg.CONTENT_LAYERS)
     feats = extractor(vgg.preprocess(batch))            # {"relu1_1": ..., "relu4_2": ...}
-    loss = vgg.PerceptualLoss(extractor, style_images=[painting])
+    loss = perceptual.PerceptualLoss(extractor, [vgg.preprocess(painting)])
 
-Which weights (``weights=``):
-
-- ``"imagenet"``: Keras' ImageNet VGG19 (downloaded once into ``~/.keras/models``).
-- a path (or the environment variable ``DARKROOM_VGG19_WEIGHTS``): a local ``.h5`` /
-  ``.weights.h5`` file of ``keras.applications.VGG19(include_top=False)``, or neural-style's
-  MatConvNet ``imagenet-vgg-verydeep-19.mat`` (read by :mod:`darkroom.core.matconvnet`).
-- ``"random"``: seeded random filters rescaled layer by layer so that every channel's
-  mean activation on natural-like (1/f) images is 1 -- the normalisation Gatys et al.
-  applied to the trained net.  Untrained VGG-style nets still carry usable texture
-  statistics (He, Wang & Hopcroft, NIPS 2016; Ustyuzhaninov et al., ICLR 2017); the
-  rescaling keeps every layer's gram matrix on the same scale so the style layers
-  contribute comparably.  Expect textures and colours, not painterly strokes.
-- ``"multiscale"``: no VGG19 at all: one layer of seeded random 1x1, 3x3 and 7x7 filters
-  (ReLU) on each level of a 5-level image pyramid, after Ustyuzhaninov, Brendel, Gatys &
-  Bethge (ICLR 2017), who synthesised textures close to VGG's from one layer of random
-  filters of 3..55 px.  VGG19's layer names map to pyramid levels by block number
-  (relu3_1 -> level 3), so every option works unchanged; ``pooling`` does not apply.
-- ``"auto"``: ImageNet if Keras has it cached, else a configured local file, else
-  ImageNet if the download host answers within ~1.5 s, else ``OFFLINE_FALLBACK``
-  ("multiscale": it matched styles closer than random VGG19 under ``metrics.style_distance``).
+Here: VGG19's layer names, the network built from ImageNet, file or seeded random kernels (and
+the multi-scale random-filter pyramid that stands in for it offline), the cached extractor
+:func:`vgg_features`, the VGG units images are fed in (:func:`preprocess`) and the memory an
+optimisation step needs. Which weights ``weights=`` accepts is :mod:`darkroom.core.vgg_weights`;
+the losses on the features (Gram matrices, :class:`~darkroom.core.perceptual.PerceptualLoss`) are
+:mod:`darkroom.core.perceptual`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from darkroom.core import color, matconvnet
+from darkroom.core import color, matconvnet, vgg_weights
 
 __all__ = [
     "CONTENT_LAYERS",
     "MIN_SIDE",
-    "OFFLINE_FALLBACK",
     "STYLE_LAYERS",
     "VGG_MEAN_RGB",
-    "WEIGHTS_ENV",
-    "PerceptualLoss",
-    "WeightsChoice",
-    "content_layer_loss",
     "deepest_layer",
     "deprocess",
     "estimate_memory_bytes",
-    "gram_matrix",
     "keras_layer_name",
-    "loss_layers",
-    "perceptual_parts",
     "preprocess",
-    "resolve_weights",
-    "style_layer_loss",
-    "style_layer_weights",
-    "tv_loss",
     "vgg_features",
     "warn_if_huge",
 ]
@@ -78,130 +49,18 @@ STYLE_LAYERS: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "re
 
 # The ImageNet mean pixel in RGB order, 0..255 (Simonyan & Zisserman; Keras' "caffe" mode).
 VGG_MEAN_RGB = np.array([123.68, 116.779, 103.939], dtype=np.float32)
-WEIGHTS_ENV = "DARKROOM_VGG19_WEIGHTS"
-KERAS_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/" + KERAS_NOTOP_FILE
 _VGG19_BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
 MIN_SIDE = 16  # relu5_x sits behind four 2x poolings
 # Mean activation each random channel is scaled to: about the size of ImageNet VGG19's
 # activations on 0..255 input, so neural-style's loss weights (5 / 500 / 100) keep their
 # balance against the total-variation term, which lives in pixel units.
 RANDOM_ACTIVATION_MEAN = 30.0
-# What "auto" uses offline.  Chosen by style_distance (a filter bank neither candidate shares) at
-# 128 px after 150 L-BFGS iterations on the swirls style: the multi-scale filters matched the style
-# closer than random VGG19, from noise and from the photo, and from noise they alone formed the
-# photo's layout (notebook 05 measures this again on every run).
-OFFLINE_FALLBACK = "multiscale"
 
 _announced: set[str] = set()
 _extractor_cache: dict[tuple, Any] = {}
 
 
-# --------------------------------------------------------------------------- weights
-
-
-@dataclass(frozen=True)
-class WeightsChoice:
-    """Where VGG19's weights come from: ``kind`` is "imagenet", "file", "matconvnet" (a .mat) or "random"."""
-
-    kind: str
-    path: str | None
-    description: str
-
-
-def _keras_cache_files() -> list[Path]:
-    base = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    return [base / "models" / KERAS_NOTOP_FILE, Path("/tmp/.keras/models") / KERAS_NOTOP_FILE]
-
-
-def _network_available(url: str = _WEIGHTS_URL, timeout: float = 1.5) -> bool:
-    """True if an HTTP HEAD request for ``url`` succeeds within ``timeout`` seconds.
-
-    A real request, not just a TCP connect: sandboxes and captive proxies accept any
-    connection.  The probe runs in a daemon thread because name resolution ignores
-    socket timeouts, so an offline machine with a slow resolver still answers in time.
-    """
-    import urllib.request
-
-    answer: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as r:
-                answer.append(200 <= r.status < 400)
-        except Exception:
-            answer.append(False)
-
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return bool(answer and answer[0])
-
-
-def _describe_weights(kind: str, path: str | None) -> str:
-    if kind == "imagenet":
-        return "ImageNet VGG19 (Keras) -- the weights the write-up used"
-    if kind == "file":
-        return f"VGG19 weights from {path}"
-    if kind == "multiscale":
-        return (
-            "MULTI-SCALE RANDOM FILTERS (one seeded layer of 1x1, 3x3 and 7x7 filters on a 5-level image pyramid; "
-            "no VGG19, offline stand-in after Ustyuzhaninov et al. 2017). Textures and colours transfer, "
-            "objects are not recognised; set DARKROOM_VGG19_WEIGHTS or use weights='imagenet' for the real look"
-        )
-    return (
-        "RANDOM VGG19 weights (seeded, per-layer rescaled; offline fallback). Style transfer still "
-        "works on texture statistics (He et al. 2016), but expect textures and colours rather than "
-        "painterly strokes; set DARKROOM_VGG19_WEIGHTS or use weights='imagenet' for the real look"
-    )
-
-
-def resolve_weights(
-    weights: str | os.PathLike | None = "auto", *, probe_timeout: float = 1.5
-) -> WeightsChoice:
-    """Decide which features ``weights`` means ("auto", "imagenet", "random", "multiscale", None or a path).
-
-    A path is a Keras VGG19 ``.h5`` or neural-style's MatConvNet ``.mat`` (:mod:`darkroom.core.matconvnet`).
-
-    ``"auto"`` checks the Keras cache, then a local file named by ``DARKROOM_VGG19_WEIGHTS``,
-    then whether the download URL answers within ``probe_timeout`` seconds, else
-    ``OFFLINE_FALLBACK`` (the multi-scale random filters).
-    The local file comes before the network probe so an offline machine that has one never
-    waits on the probe.
-    """
-    if weights is None or weights == "random":
-        return WeightsChoice("random", None, _describe_weights("random", None))
-    if weights == "multiscale":
-        return WeightsChoice("multiscale", None, _describe_weights("multiscale", None))
-    if weights == "imagenet":
-        return WeightsChoice("imagenet", None, _describe_weights("imagenet", None))
-    if weights == "auto":
-        if any(p.is_file() for p in _keras_cache_files()):
-            return WeightsChoice("imagenet", None, _describe_weights("imagenet", None) + " [cached]")
-        env = os.environ.get(WEIGHTS_ENV)
-        if env:
-            if Path(env).is_file():
-                return resolve_weights(env)
-            warnings.warn(f"{WEIGHTS_ENV}={env!r} is not a file; ignoring it", stacklevel=2)
-        if _network_available(timeout=probe_timeout):
-            return WeightsChoice("imagenet", None, _describe_weights("imagenet", None) + " [downloading]")
-        return WeightsChoice(OFFLINE_FALLBACK, None, _describe_weights(OFFLINE_FALLBACK, None))
-    if isinstance(weights, (str, os.PathLike)):
-        path = Path(weights).expanduser()
-        if matconvnet.is_mat_path(path):
-            return WeightsChoice("matconvnet", str(path), matconvnet.check_file(path))
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"weights: no file at {str(path)!r}; expected 'auto', 'imagenet', 'random' or the path "
-                "of a keras.applications.VGG19(include_top=False) weights file (.h5 / .weights.h5)"
-            )
-        return WeightsChoice("file", str(path), _describe_weights("file", str(path)))
-    raise TypeError(
-        f"weights: expected 'auto', 'imagenet', 'random', 'multiscale', None or a path; received {weights!r}"
-    )
-
-
-def _announce(choice: WeightsChoice) -> None:
+def _announce(choice: vgg_weights.WeightsChoice) -> None:
     """Say once per process and source which weights are in use."""
     key = f"{choice.kind}:{choice.path}"
     if key in _announced:
@@ -274,7 +133,7 @@ def _pink_noise_batch(n: int = 4, size: int = 96, seed: int = 1234) -> np.ndarra
     return out
 
 
-def _keras_vgg19_weights(choice: WeightsChoice) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _keras_vgg19_weights(choice: vgg_weights.WeightsChoice) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     if choice.kind == "matconvnet":
         return matconvnet.keras_kernels(choice.path, VGG_MEAN_RGB)
     import keras
@@ -426,7 +285,7 @@ def deepest_layer(layers: Sequence[str]) -> str:
     return max((keras_layer_name(n) for n in layers), key=_vgg19_layer_names().index)
 
 
-def _renamed(inner, taps_for: dict[str, Any], choice: WeightsChoice):
+def _renamed(inner, taps_for: dict[str, Any], choice: vgg_weights.WeightsChoice):
     """Wrap ``inner`` so its outputs carry the caller's layer names; label it with the weights it carries."""
     import keras
 
@@ -437,12 +296,16 @@ def _renamed(inner, taps_for: dict[str, Any], choice: WeightsChoice):
     return model
 
 
-def _vgg19_kernels(choice: WeightsChoice, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _vgg19_kernels(choice: vgg_weights.WeightsChoice, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return _random_kernels(seed) if choice.kind == "random" else _keras_vgg19_weights(choice)
 
 
 def _build_extractor(
-    choice: WeightsChoice, pooling: str, layers: tuple[str, ...], keras_names: list[str], seed: int
+    choice: vgg_weights.WeightsChoice,
+    pooling: str,
+    layers: tuple[str, ...],
+    keras_names: list[str],
+    seed: int,
 ):
     if choice.kind == "multiscale":
         levels = [_multiscale_level(kn) for kn in keras_names]
@@ -473,7 +336,7 @@ def vgg_features(
     """
     layers = tuple(layers)
     keras_names = _check_layers(layers, pooling)
-    choice = resolve_weights(weights)
+    choice = vgg_weights.resolve_weights(weights)
     if choice.kind == "multiscale":
         pooling = "avg"  # the image pyramid always averages; VGG19's pooling knob has nothing to change
     seeded = choice.kind in ("random", "multiscale")
@@ -484,16 +347,16 @@ def vgg_features(
         except Exception as err:
             if choice.kind == "imagenet" and weights == "auto":
                 warnings.warn(
-                    f"ImageNet VGG19 weights unavailable ({err}); falling back to {OFFLINE_FALLBACK}",
+                    f"ImageNet VGG19 weights unavailable ({err}); falling back to {vgg_weights.OFFLINE_FALLBACK}",
                     stacklevel=2,
                 )
-                return vgg_features(OFFLINE_FALLBACK, pooling, layers, seed=seed)
+                return vgg_features(vgg_weights.OFFLINE_FALLBACK, pooling, layers, seed=seed)
             raise
     _announce(choice)
     return _extractor_cache[key]
 
 
-# --------------------------------------------------------------------------- losses
+# --------------------------------------------------------------------------- VGG units
 
 
 def preprocess(image: Any) -> np.ndarray:
@@ -504,174 +367,6 @@ def preprocess(image: Any) -> np.ndarray:
 def deprocess(x: Any) -> np.ndarray:
     """Inverse of :func:`preprocess`, clipped to [0, 1], float32."""
     return np.clip((np.asarray(x, np.float32) + VGG_MEAN_RGB) / 255.0, 0.0, 1.0).astype(np.float32)
-
-
-def gram_matrix(features: Any):
-    """F^T F / (H W C) per image: (N, H, W, C) -> (N, C, C), or (H, W, C) -> (C, C).
-
-    The normalisation by the whole feature map size is neural-style's; it keeps layers
-    of different sizes on comparable scales.
-    """
-    import tensorflow as tf
-
-    f = tf.convert_to_tensor(features, tf.float32)
-    squeeze = f.shape.rank == 3
-    if squeeze:
-        f = f[None]
-    shape = tf.shape(f)
-    size = tf.cast(shape[1] * shape[2] * shape[3], tf.float32)
-    g = tf.einsum("nhwc,nhwd->ncd", f, f) / size
-    return g[0] if squeeze else g
-
-
-def content_layer_loss(features: Any, target: Any):
-    """Mean squared difference of two feature maps (neural-style's 2*l2_loss/size)."""
-    import tensorflow as tf
-
-    return tf.reduce_mean(tf.square(tf.convert_to_tensor(features, tf.float32) - target))
-
-
-def style_layer_loss(gram: Any, target_gram: Any):
-    """Mean squared difference of two gram matrices (neural-style's 2*l2_loss/size)."""
-    import tensorflow as tf
-
-    return tf.reduce_mean(tf.square(tf.convert_to_tensor(gram, tf.float32) - target_gram))
-
-
-def tv_loss(image: Any):
-    """Total variation: mean squared vertical plus mean squared horizontal neighbour difference."""
-    import tensorflow as tf
-
-    x = tf.convert_to_tensor(image, tf.float32)
-    if x.shape.rank == 3:
-        x = x[None]
-    dy = x[:, 1:, :, :] - x[:, :-1, :, :]
-    dx = x[:, :, 1:, :] - x[:, :, :-1, :]
-    return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
-
-
-def style_layer_weights(n_layers: int = len(STYLE_LAYERS), exp: float = 1.0) -> np.ndarray:
-    """weight(layer n+1) = exp * weight(layer n), normalised to sum 1 (neural-style's rule)."""
-    if n_layers < 1:
-        raise ValueError(f"n_layers: expected >= 1, received {n_layers}")
-    if not exp > 0:
-        raise ValueError(f"style_layer_weight_exp: expected a positive number, received {exp!r}")
-    w = np.asarray([exp**i for i in range(n_layers)], np.float64)
-    return w / w.sum()
-
-
-def loss_layers(style_layers: Sequence[str], content_layers: Sequence[tuple[str, float]]) -> tuple[str, ...]:
-    """The layers a :class:`PerceptualLoss` reads: every style layer, then each content layer of non-zero weight."""
-    return tuple(dict.fromkeys(list(style_layers) + [n for n, w in content_layers if w != 0]))
-
-
-class PerceptualLoss:
-    """neural-style's loss on an extractor's features: weighted content, Gram style and total variation.
-
-    ``styles`` are style images already in VGG units (see :func:`preprocess`), one (H, W, 3) array
-    each; their Gram matrices are the fixed targets.  ``content_layers`` pairs each content layer
-    with its weight (neural-style's ``content_weight_blend`` splits 1 between relu4_2 and relu5_2);
-    ``layer_weights`` weight the style layers (default :func:`style_layer_weights`), ``blend`` the
-    styles (default equal).  Calling it on a batch in VGG units and the content targets
-    (:meth:`content_targets` of the content batch) returns ``(total, content, style, tv)``, each
-    already multiplied by its weight.  :func:`darkroom.style.transfer.stylize` optimises an image with it;
-    a feed-forward network can be trained with it, the content targets then being its input's.
-    """
-
-    def __init__(
-        self,
-        extractor,
-        styles: Sequence[np.ndarray],
-        *,
-        content_weight: float = 5.0,
-        style_weight: float = 500.0,
-        tv_weight: float = 100.0,
-        style_layers: Sequence[str] = STYLE_LAYERS,
-        content_layers: Sequence[tuple[str, float]] = ((CONTENT_LAYERS[0], 1.0),),
-        layer_weights: Sequence[float] | None = None,
-        blend: Sequence[float] | None = None,
-    ):
-        import tensorflow as tf
-
-        self.extractor = extractor
-        self.content_layers = [(n, float(w)) for n, w in content_layers if w != 0]
-        if layer_weights is None:
-            layer_weights = style_layer_weights(len(style_layers))
-        self.style_layers = list(zip(style_layers, layer_weights))
-        self.blend = [1.0 / len(styles)] * len(styles) if blend is None else [float(b) for b in blend]
-        self.style_targets = []
-        for s in styles:
-            f = extractor(tf.constant(np.asarray(s, np.float32)[None]))
-            self.style_targets.append({n: gram_matrix(f[n]) for n in style_layers})
-        self.content_w, self.style_w, self.tv_w = float(content_weight), float(style_weight), float(tv_weight)
-
-    def content_targets(self, content: Any) -> dict[str, Any]:
-        """The content layers' features of ``content`` (a batch in VGG units), the targets for :meth:`__call__`."""
-        import tensorflow as tf
-
-        feats = self.extractor(tf.convert_to_tensor(content, tf.float32))
-        return {n: tf.stop_gradient(feats[n]) for n, _ in self.content_layers}
-
-    def __call__(self, image: Any, content_targets: dict[str, Any]):
-        import tensorflow as tf
-
-        feats = self.extractor(image)
-        content = (
-            tf.add_n([w * content_layer_loss(feats[n], content_targets[n]) for n, w in self.content_layers])
-            if self.content_layers
-            else tf.constant(0.0)
-        )
-        grams = {n: gram_matrix(feats[n]) for n, _ in self.style_layers}
-        style = tf.add_n(
-            [
-                b * tf.add_n([w * style_layer_loss(grams[n], t[n]) for n, w in self.style_layers])
-                for b, t in zip(self.blend, self.style_targets)
-            ]
-        )
-        tv = tv_loss(image)
-        content, style, tv = self.content_w * content, self.style_w * style, self.tv_w * tv
-        return content + style + tv, content, style, tv
-
-
-def perceptual_parts(
-    image: Any,
-    content: Any,
-    style_image: Any,
-    *,
-    weights: str | os.PathLike | None = "auto",
-    seed: int = 0,
-    **loss_kwargs: Any,
-) -> dict[str, float]:
-    """neural-style's loss of ``image`` as ``content`` painted in ``style_image``'s style, by part.
-
-    The score :func:`darkroom.style.transfer.stylize` minimises, with its defaults (``loss_kwargs`` go to
-    :class:`PerceptualLoss`): ``content`` is resized to ``image``'s size and the style to its width,
-    as ``stylize`` does, so results of any method at one size compare.  Returns ``loss``, ``content``,
-    ``style`` and ``tv``, each weighted.
-    """
-    import tensorflow as tf
-
-    from darkroom.core import images
-
-    img = color.as_float_rgb(image, "image")
-    if img.ndim != 3:
-        raise ValueError(f"image: expected one image (H, W, 3), received shape {img.shape}")
-    hw = img.shape[:2]
-    photo = color.as_float_rgb(content, "content")
-    sty = color.as_float_rgb(style_image, "style_image")
-    sty_hw = (max(MIN_SIDE, round(sty.shape[0] * hw[1] / sty.shape[1])), hw[1])
-    photo = photo if photo.shape[:2] == hw else images.resize(photo, hw)
-    sty = sty if sty.shape[:2] == sty_hw else images.resize(sty, sty_hw)
-    c_layers = loss_kwargs.pop("content_layers", tuple(zip(CONTENT_LAYERS, (1.0, 0.0))))
-    style_layers = loss_kwargs.pop("style_layers", STYLE_LAYERS)
-    extractor = vgg_features(
-        weights, loss_kwargs.pop("pooling", "max"), loss_layers(style_layers, c_layers), seed=seed
-    )
-    loss = PerceptualLoss(
-        extractor, [preprocess(sty)], content_layers=c_layers, style_layers=style_layers, **loss_kwargs
-    )
-    parts = loss(tf.constant(preprocess(img)[None]), loss.content_targets(preprocess(photo)[None]))
-    return dict(zip(("loss", "content", "style", "tv"), (float(p) for p in parts)))
 
 
 # --------------------------------------------------------------------------- memory

@@ -3,13 +3,14 @@
 :func:`darkroom.style.transfer.stylize` optimises every image from scratch (the write-up's "an hour per
 image").  Here a small image-transformation network -- downsampling convolutions, residual
 blocks, upsampling, instance normalisation -- learns one style with the same perceptual loss
-(:class:`darkroom.core.vgg.PerceptualLoss`: content, Gram style and total variation on the same
+(:class:`darkroom.core.perceptual.PerceptualLoss`: content, Gram style and total variation on the same
 features), from random crops of photos; afterwards a photo of any size is one forward pass::
 
-    from darkroom.core import data
+    from darkroom.core import data, synthetic
     from darkroom.style import fast
-    result = fast.train_fast_style(data.procedural_style("swirls", 256), data.sample_photos("train"),
-                                         style_name="swirls", time_budget_s=60)
+    swirls = synthetic.procedural_style("swirls", 256)
+    result = fast.train_fast_style(swirls, data.sample_photos("train"),
+                                   style_name="swirls", time_budget_s=60)
     painted = fast.apply_style(result.model, photo)          # float32 RGB in [0, 1]
 
 The saved model (``outputs/models/style_fast_<style>.keras``) takes and returns float32 RGB batches in
@@ -29,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom.core import color, data, images, metrics, training, vgg
+from darkroom.core import color, data, images, metrics, perceptual, training, vgg
 from darkroom.core.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
 
 __all__ = [
@@ -108,7 +109,7 @@ class FastStyleTrainer(keras.Model):
     only (the feature extractor stays fixed).  Logs ``loss``, ``content``, ``style`` and ``tv``.
     """
 
-    def __init__(self, transformer: keras.Model, loss: vgg.PerceptualLoss, **kwargs: Any) -> None:
+    def __init__(self, transformer: keras.Model, loss: perceptual.PerceptualLoss, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.transformer = transformer
         self.perceptual = loss
@@ -209,9 +210,11 @@ def train_fast_style(
         )
     style_img = color.as_float_rgb(style_image, "style_image")
     c_layers = list(zip(vgg.CONTENT_LAYERS, (1.0, 0.0)))
-    extractor = vgg.vgg_features(weights, "max", vgg.loss_layers(vgg.STYLE_LAYERS, c_layers), seed=seed)
+    extractor = vgg.vgg_features(
+        weights, "max", perceptual.loss_layers(vgg.STYLE_LAYERS, c_layers), seed=seed
+    )
     style_h = max(vgg.MIN_SIDE, round(style_img.shape[0] * size / style_img.shape[1]))
-    loss = vgg.PerceptualLoss(
+    loss = perceptual.PerceptualLoss(
         extractor,
         [vgg.preprocess(images.resize(style_img, (style_h, size)))],
         content_weight=content_weight,
@@ -287,7 +290,7 @@ def comparison_rows(
     """One table row per ``name: (image, seconds per image or None)`` styled from ``photo``.
 
     Each row holds the seconds, the style part and the total of the loss ``style.stylize``
-    minimises (:func:`vgg.perceptual_parts`, so an optimisation and a network compare on its own
+    minimises (:func:`perceptual.perceptual_parts`, so an optimisation and a network compare on its own
     terms) and the network-free :func:`metrics.style_distance` to ``style_image``. ``label``
     names the first column.
     """
@@ -295,7 +298,7 @@ def comparison_rows(
         raise ValueError("results: expected at least one name: (image, seconds) pair, received none")
     rows = []
     for name, (image, seconds) in results.items():
-        parts = vgg.perceptual_parts(image, photo, style_image, weights=weights)
+        parts = perceptual.perceptual_parts(image, photo, style_image, weights=weights)
         rows.append(
             {
                 label: name,

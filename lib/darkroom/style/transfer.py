@@ -13,9 +13,10 @@ optimisation, and colour preservation in LAB or YCbCr::
                            iterations=300, width=256)
     result.image, result.loss, result.stopped_at, result.weights
 
-The features, their weights (ImageNet, a file, or the offline random filters) and the
-perceptual loss live in the foundation module :mod:`darkroom.core.vgg`; the procedural style
-images in :func:`darkroom.core.data.procedural_style`.
+The features live in the foundation module :mod:`darkroom.core.vgg`, their weights (ImageNet, a
+file, or the offline random filters) in :mod:`darkroom.core.vgg_weights` and the perceptual loss in
+:mod:`darkroom.core.perceptual`; the procedural style images in
+:func:`darkroom.core.synthetic.procedural_style`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core import color, data, images, metrics, training, vgg
+from darkroom.core import color, images, metrics, perceptual, synthetic, training, vgg
 from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 
 __all__ = [
@@ -249,7 +250,7 @@ def _stage_budget(multires_iterations: int | Sequence[int] | None, iterations: i
 class _Objective:
     """The neural-style loss at one working size, as a compiled TensorFlow function of the image."""
 
-    def __init__(self, loss: vgg.PerceptualLoss, content_vgg: np.ndarray, jit_compile: bool):
+    def __init__(self, loss: perceptual.PerceptualLoss, content_vgg: np.ndarray, jit_compile: bool):
         import tensorflow as tf
 
         self.loss = loss
@@ -555,7 +556,7 @@ def _run_stage(
     recorder: _Recorder,
 ) -> None:
     """One working size: build the loss there, optimise from ``x0``, let ``recorder`` keep the best."""
-    loss = vgg.PerceptualLoss(setup.extractor, styles_vgg, **setup.loss_kwargs)
+    loss = perceptual.PerceptualLoss(setup.extractor, styles_vgg, **setup.loss_kwargs)
     obj = _Objective(loss, vgg.preprocess(_at_size(content_img, x0.shape[:2])), setup.jit_compile)
     if setup.optimizer == "adam":
         _run_adam(obj, x0, budget, setup.adam, setup.jit_compile, recorder)
@@ -645,9 +646,9 @@ def stylize(
         style_layers=list(style_layers),
         content_layers=c_layers,
         blend=blend,
-        layer_weights=vgg.style_layer_weights(len(style_layers), style_layer_weight_exp),
+        layer_weights=perceptual.style_layer_weights(len(style_layers), style_layer_weight_exp),
     )
-    layers = vgg.loss_layers(style_layers, c_layers)
+    layers = perceptual.loss_layers(style_layers, c_layers)
     vgg.warn_if_huge(*final_hw, vgg.deepest_layer(layers))
     setup = _Stage(
         vgg.vgg_features(weights, pooling, layers, seed=seed),
@@ -778,7 +779,7 @@ def seconds_per_iteration(
     out = {}
     for size in sizes:
         content = rng.random((size, size, 3)).astype(np.float32)
-        style = data.procedural_style("swirls", size)
+        style = synthetic.procedural_style("swirls", size)
         res = stylize(
             content,
             style,

@@ -30,17 +30,17 @@ def photo_splits(
 
     ``"embedded"``: :func:`darkroom.core.data.sample_photos` (its own by-image split) with the gray
     photos of :data:`darkroom.core.images.GRAY_SAMPLE_IMAGES` added to training (none of them is a
-    held-out scene). ``"caltech256"``: :func:`darkroom.core.data.caltech256` split 75 / 12.5 / 12.5 by
+    held-out scene). ``"caltech256"``: :func:`darkroom.core.datasets.caltech256` split 75 / 12.5 / 12.5 by
     image as in the post, ``max_images`` of them; raises FileNotFoundError when it is absent.
     ``max_side`` centre-crops every photo to at most that side (to keep quick runs quick).
     """
-    from darkroom.core import data, images
+    from darkroom.core import data, datasets, images
 
     if source == "embedded":
         splits = {k: list(data.sample_photos(k).values()) for k in ("train", "val", "test")}
         splits["train"] += [images.sample_image(n) for n in images.GRAY_SAMPLE_IMAGES]
     elif source == "caltech256":
-        items = data.caltech256()
+        items = datasets.caltech256()
         if max_images is not None:
             order = np.random.default_rng(seed).permutation(len(items))[:max_images]
             items = [items[i] for i in sorted(order)]
