@@ -43,6 +43,124 @@ def _positive_int(text: str) -> int:
     return value
 
 
+# `darkroom stylize`'s flags after --content, --styles | --model and --output, in --help's order:
+# (flag, add_argument's keywords). First neural-style's own (the README maps each one to stylize's
+# keyword), then darkroom's additions.
+_NEURAL_STYLE_FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--iterations", dict(type=_positive_int, default=1000, help="iterations (default %(default)s)")),
+    (
+        "--print-iterations",
+        dict(
+            type=_positive_int,
+            default=None,
+            help="print the losses every N iterations (from the run's history, after it ends)",
+        ),
+    ),
+    (
+        "--checkpoint-output",
+        dict(default=None, help="checkpoint file name with %%s for the iteration, e.g. out_%%s.png"),
+    ),
+    ("--checkpoint-iterations", dict(type=_positive_int, default=None, help="checkpoint every N iterations")),
+    (
+        "--progress-write",
+        dict(action="store_true", help="write the loss history to progress.txt in the output's folder"),
+    ),
+    (
+        "--progress-plot",
+        dict(action="store_true", help="plot the loss history to progress.png in the output's folder"),
+    ),
+    ("--width", dict(type=_positive_int, default=None, help="resize the content to this width")),
+    (
+        "--style-scales",
+        dict(
+            type=float,
+            nargs="+",
+            default=None,
+            help="one scale per style, relative to the content's width (default 1)",
+        ),
+    ),
+    (
+        "--network",
+        dict(
+            default="auto",
+            help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file (default auto)",
+        ),
+    ),
+    (
+        "--content-weight-blend",
+        dict(
+            type=float,
+            default=1.0,
+            help="relu4_2 share of the content loss, the rest relu5_2 (default %(default)s)",
+        ),
+    ),
+    ("--content-weight", dict(type=float, default=5.0, help="default %(default)s")),
+    ("--style-weight", dict(type=float, default=500.0, help="default %(default)s")),
+    (
+        "--style-layer-weight-exp",
+        dict(
+            type=float,
+            default=1.0,
+            help="style layer weight ratio between successive layers (default %(default)s)",
+        ),
+    ),
+    ("--style-blend-weights", dict(type=float, nargs="+", default=None, help="one weight per style")),
+    ("--tv-weight", dict(type=float, default=100.0, help="total variation weight (default %(default)s)")),
+    ("--learning-rate", dict(type=float, default=10.0, help="Adam's step (default %(default)s)")),
+    ("--beta1", dict(type=float, default=0.9, help="Adam beta1 (default %(default)s)")),
+    ("--beta2", dict(type=float, default=0.999, help="Adam beta2 (default %(default)s)")),
+    ("--eps", dict(type=float, default=1e-8, help="Adam epsilon (default %(default)s)")),
+    ("--initial", dict(default=None, help="initial image (default: the content plus noise)")),
+    (
+        "--initial-noiseblend",
+        dict(
+            type=float,
+            default=None,
+            help="noise share of the initial image, 0-1 (default 1 without --initial, 0 with it)",
+        ),
+    ),
+    (
+        "--preserve-colors",
+        dict(
+            nargs="?",
+            const="lab",
+            default=None,
+            choices=("lab", "ycbcr"),
+            help="keep the content's colours (luminance transfer; 'lab' if no value)",
+        ),
+    ),
+    ("--pooling", dict(choices=("max", "avg"), default="max", help="default %(default)s")),
+    ("--overwrite", dict(action="store_true", help="replace OUTPUT (and checkpoints) if they exist")),
+)
+_DARKROOM_FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("--optimizer", dict(choices=("adam", "lbfgs"), default="adam", help="default %(default)s")),
+    ("--lbfgs-memory", dict(type=_positive_int, default=20, help="L-BFGS past steps (default %(default)s)")),
+    (
+        "--multires",
+        dict(
+            type=int,
+            default=None,
+            help="optimise at 1/2^N .. 1/2 size first, each stage upsampled into the next",
+        ),
+    ),
+    (
+        "--multires-iterations",
+        dict(type=_positive_int, default=None, help="iterations per earlier stage (default --iterations)"),
+    ),
+    (
+        "--tol",
+        dict(
+            type=float,
+            default=None,
+            help="stop when the best loss improves by less than this (relative) over --tol-window",
+        ),
+    ),
+    ("--tol-window", dict(type=_positive_int, default=50, help="default %(default)s")),
+    ("--max-side", dict(type=_positive_int, default=None, help="cap the working size")),
+    ("--seed", dict(type=int, default=0, help="default %(default)s")),
+)
+
+
 def _add_stylize(sub: Any) -> None:
     p = sub.add_parser(
         "stylize",
@@ -59,109 +177,8 @@ def _add_stylize(sub: Any) -> None:
         "or a .keras path; one forward pass, the optimisation flags do not apply",
     )
     p.add_argument("--output", required=True, help="output image (format from the suffix)")
-    p.add_argument("--iterations", type=_positive_int, default=1000, help="iterations (default %(default)s)")
-    p.add_argument(
-        "--print-iterations",
-        type=_positive_int,
-        default=None,
-        help="print the losses every N iterations (from the run's history, after it ends)",
-    )
-    p.add_argument(
-        "--checkpoint-output",
-        default=None,
-        help="checkpoint file name with %%s for the iteration, e.g. out_%%s.png",
-    )
-    p.add_argument(
-        "--checkpoint-iterations", type=_positive_int, default=None, help="checkpoint every N iterations"
-    )
-    p.add_argument(
-        "--progress-write",
-        action="store_true",
-        help="write the loss history to progress.txt in the output's folder",
-    )
-    p.add_argument(
-        "--progress-plot",
-        action="store_true",
-        help="plot the loss history to progress.png in the output's folder",
-    )
-    p.add_argument("--width", type=_positive_int, default=None, help="resize the content to this width")
-    p.add_argument(
-        "--style-scales",
-        type=float,
-        nargs="+",
-        default=None,
-        help="one scale per style, relative to the content's width (default 1)",
-    )
-    p.add_argument(
-        "--network",
-        default="auto",
-        help="VGG19 weights: auto | imagenet | random | multiscale | a Keras .h5 file (default auto)",
-    )
-    p.add_argument(
-        "--content-weight-blend",
-        type=float,
-        default=1.0,
-        help="relu4_2 share of the content loss, the rest relu5_2 (default %(default)s)",
-    )
-    p.add_argument("--content-weight", type=float, default=5.0, help="default %(default)s")
-    p.add_argument("--style-weight", type=float, default=500.0, help="default %(default)s")
-    p.add_argument(
-        "--style-layer-weight-exp",
-        type=float,
-        default=1.0,
-        help="style layer weight ratio between successive layers (default %(default)s)",
-    )
-    p.add_argument("--style-blend-weights", type=float, nargs="+", default=None, help="one weight per style")
-    p.add_argument(
-        "--tv-weight", type=float, default=100.0, help="total variation weight (default %(default)s)"
-    )
-    p.add_argument("--learning-rate", type=float, default=10.0, help="Adam's step (default %(default)s)")
-    p.add_argument("--beta1", type=float, default=0.9, help="Adam beta1 (default %(default)s)")
-    p.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (default %(default)s)")
-    p.add_argument("--eps", type=float, default=1e-8, help="Adam epsilon (default %(default)s)")
-    p.add_argument("--initial", default=None, help="initial image (default: the content plus noise)")
-    p.add_argument(
-        "--initial-noiseblend",
-        type=float,
-        default=None,
-        help="noise share of the initial image, 0-1 (default 1 without --initial, 0 with it)",
-    )
-    p.add_argument(
-        "--preserve-colors",
-        nargs="?",
-        const="lab",
-        default=None,
-        choices=("lab", "ycbcr"),
-        help="keep the content's colours (luminance transfer; 'lab' if no value)",
-    )
-    p.add_argument("--pooling", choices=("max", "avg"), default="max", help="default %(default)s")
-    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (and checkpoints) if they exist")
-    # darkroom's own
-    p.add_argument("--optimizer", choices=("adam", "lbfgs"), default="adam", help="default %(default)s")
-    p.add_argument(
-        "--lbfgs-memory", type=_positive_int, default=20, help="L-BFGS past steps (default %(default)s)"
-    )
-    p.add_argument(
-        "--multires",
-        type=int,
-        default=None,
-        help="optimise at 1/2^N .. 1/2 size first, each stage upsampled into the next",
-    )
-    p.add_argument(
-        "--multires-iterations",
-        type=_positive_int,
-        default=None,
-        help="iterations per earlier stage (default --iterations)",
-    )
-    p.add_argument(
-        "--tol",
-        type=float,
-        default=None,
-        help="stop when the best loss improves by less than this (relative) over --tol-window",
-    )
-    p.add_argument("--tol-window", type=_positive_int, default=50, help="default %(default)s")
-    p.add_argument("--max-side", type=_positive_int, default=None, help="cap the working size")
-    p.add_argument("--seed", type=int, default=0, help="default %(default)s")
+    for flag, keywords in (*_NEURAL_STYLE_FLAGS, *_DARKROOM_FLAGS):
+        p.add_argument(flag, **keywords)
     p.set_defaults(func=cmd_stylize)
 
 
