@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from darkroom.app import book, runner
+from darkroom.app import book, book_chapters, runner
 from darkroom.core.paths import repo_root
 
 pytest.importorskip("sphinx", reason="the book needs the 'book' extra: pip install -e '.[book]'")
@@ -201,7 +201,7 @@ def test_chapter_page_links_colab_source_and_the_api_and_hides_setup(
 ) -> None:
     out, _ = fake_book
     page = (out / "book" / "01_fine.html").read_text(encoding="utf-8")
-    repo = book.repository_url()
+    repo = book_chapters.repository_url()
     assert f'href="{repo}/blob/main/notebooks/01_fine.ipynb"' in page
     assert 'href="https://colab.research.google.com/github/' in page and "/notebooks/01_fine.ipynb" in page
     assert 'href="api/core.tables.html"' in page
@@ -249,72 +249,6 @@ def test_site_checker_catches_broken_links_and_network_assets(tmp_path: Path) ->
     ]
 
 
-def test_lesson_is_the_first_sentence_after_the_title() -> None:
-    title, lesson = book.title_and_lesson(
-        "# Colour spaces\n\nEvery model works in LAB. It reads L.\nMore.\n\nNext."
-    )
-    assert (title, lesson) == ("Colour spaces", "Every model works in LAB.")
-    with pytest.raises(ValueError, match="starting with '# '"):
-        book.title_and_lesson("no title here")
-
-
-def test_modules_used_reads_imports_not_text() -> None:
-    cells = [
-        {
-            "cell_type": "code",
-            "source": "!pip install x\nfrom darkroom.core import color, images\nimport darkroom.style",
-        },
-        {
-            "cell_type": "code",
-            "source": "from darkroom.core.profiles import select  # darkroom.core.losses in a comment",
-        },
-        {
-            "cell_type": "code",
-            "source": "from darkroom.colorize import pix2pix\nfrom darkroom import regression",
-        },
-        {"cell_type": "markdown", "source": "from darkroom.core import metrics"},
-    ]
-    known = [
-        "core.color",
-        "core.images",
-        "core.losses",
-        "core.metrics",
-        "core.profiles",
-        "style",
-        "colorize",
-        "colorize.pix2pix",
-        "regression",
-    ]
-    assert book.modules_used(cells, known) == [
-        "core.color",
-        "core.images",
-        "style",
-        "core.profiles",
-        "colorize.pix2pix",
-        "regression",
-    ]
-
-
-def test_library_modules_name_each_page_once() -> None:
-    names = book.library_modules()
-    assert {
-        "core.color",
-        "core.training",
-        "colorize",
-        "colorize.pix2pix",
-        "regression",
-        "regression.plots",
-        "superres",
-    } <= set(names)
-    # re-exported modules are documented on their package's page; the running code has none
-    assert not {"colorize.cnn", "superres.pixels", "app.runner", "core.__init__"} & set(names)
-
-
-def test_repository_url_comes_from_pyproject() -> None:
-    url = book.repository_url()
-    assert url.startswith("https://github.com/") and url in (repo_root() / "pyproject.toml").read_text()
-
-
 # --------------------------------------------------------------------------- a book from a real smoke run
 
 
@@ -327,7 +261,7 @@ def test_book_from_a_smoke_run_of_two_notebooks(tmp_path: Path) -> None:
     site = tmp_path / "book"
     for name in names:
         assert (site / name.replace(".ipynb", ".html")).is_file()
-    for module in book.library_modules():
+    for module in book_chapters.library_modules():
         assert (site / "api" / f"{module}.html").is_file()
     assert sum(c.has_page for c in built.chapters) == 2 and len(built.chapters) >= 8
     assert site_problems(site) == []

@@ -106,7 +106,6 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
         filters=(4, 8, 8),
         residual_blocks=1,
         validation_photos=data.sample_photos("val"),
-        progress=False,
     )
     assert isinstance(result.train, training.TrainResult) and result.train.stop_reason == "epochs"
     losses = result.history["loss"]

@@ -16,7 +16,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from darkroom.app import book, cache, imports, runner
+from darkroom.app import book_chapters, cache, imports, runner
 from darkroom.core.paths import find_notebooks
 
 PARAMS = {"profile": "smoke"}
@@ -278,7 +278,7 @@ def test_the_chapter_card_says_ran_now_or_cached_with_when_and_the_commit(tmp_pa
             | ({"run": run, "last_executed": "2025-01-02T03:04:05+00:00", "commit": "abc1234"} if run else {})
         )
     (out / "summary.json").write_text(json.dumps(rows))
-    facts = [book._run_facts(ch) for ch in book.chapters(out, folder)]
+    facts = [book_chapters.run_facts(ch) for ch in book_chapters.chapters(out, folder)]
     assert facts == [
         "profile smoke · 3 s · ran now",
         "profile smoke · 3 s · cached, last ran 2025-01-02 03:04 at abc1234",

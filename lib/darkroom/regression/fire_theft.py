@@ -4,8 +4,9 @@ The foundation under the regression write-up ("Dangers of tunable parameters in 
 :func:`load_fire_theft` reads the committed workbook, :func:`without_outlier` drops the post's
 upper-right point, and the result types every fit returns live here -- :class:`LineFit`,
 :class:`QuadFit`, :class:`SweepResult` and :class:`StepsSweep` -- with :func:`mse` and
-:func:`line_mse` to score them. :mod:`darkroom.regression` computes the fits and
-:mod:`darkroom.regression.plots` draws them.
+:func:`line_mse` to score them, and the checks every fit makes of its input (:func:`check_xy`) and
+settings (:func:`check_positive`, :func:`check_schedule`). :mod:`darkroom.regression` computes the
+fits and :mod:`darkroom.regression.plots` draws them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ __all__ = [
     "QuadFit",
     "StepsSweep",
     "SweepResult",
+    "check_positive",
+    "check_schedule",
     "check_xy",
     "fire_theft_path",
     "line_mse",
@@ -82,7 +85,7 @@ class SweepResult:
     (the loss blew up), ``"crawling"`` (still moving towards the answer), ``"circling"``
     (settled, but away from the answer) and ``"converged"``. ``limit_slope``,
     ``limit_intercept`` and ``rate`` (per learning rate) are where the run settles and how fast
-    (see :func:`darkroom.regression.fitting.sgd_limit`).
+    (see :func:`darkroom.regression.per_sample_sgd.sgd_limit`).
     """
 
     learning_rates: list[float]
@@ -255,6 +258,19 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("x and y must be finite (no NaN or inf)")
     return x, y
+
+
+def check_positive(name: str, value: float) -> None:
+    """A ValueError naming ``name`` unless ``value > 0`` (a learning rate, Huber's delta)."""
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+
+
+def check_schedule(learning_rate: float, epochs: int) -> None:
+    """A positive learning rate and at least one epoch, or a ValueError naming the bad value."""
+    check_positive("learning_rate", learning_rate)
+    if int(epochs) < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs!r}")
 
 
 def line_mse(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:

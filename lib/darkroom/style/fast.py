@@ -188,7 +188,6 @@ def train_fast_style(
     residual_blocks: int = 3,
     seed: int = 0,
     save: bool = True,
-    progress: bool = True,
 ) -> FastStyleResult:
     """Train a transformation network for one style on random ``size`` px crops of ``photos``.
 

@@ -13,43 +13,33 @@ optimisation, and colour preservation in LAB or YCbCr::
                            iterations=300, width=256)
     result.image, result.loss, result.stopped_at, result.weights
 
-The features live in the foundation module :mod:`darkroom.core.vgg`, their weights (ImageNet, a
-file, or the offline random filters) in :mod:`darkroom.core.vgg_weights` and the perceptual loss in
-:mod:`darkroom.core.perceptual`; the procedural style images in
-:func:`darkroom.core.synthetic.procedural_style`.
+This module holds :func:`stylize`, its options and its stages (the working sizes, each
+optimised in turn). Beside it in :mod:`darkroom.style`: the Adam and L-BFGS drivers
+(:mod:`~darkroom.style.optimizers`), the result and what records it (:mod:`~darkroom.style.results`),
+the stopping rule (:mod:`~darkroom.style.stopping`), colour preservation
+(:mod:`~darkroom.style.colors`) and the experiments on runs (:mod:`~darkroom.style.trials`).
+The features, their weights (ImageNet, a file, or the offline random filters) and the
+perceptual loss live in the foundation module :mod:`darkroom.core.vgg`; the procedural style
+images in :func:`darkroom.core.synthetic.procedural_style`.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import time
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from darkroom.core import color, images, metrics, perceptual, synthetic, training, vgg
+from darkroom.core import color, images, perceptual, vgg
 from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
+from darkroom.style.colors import preserve_colors_space, transfer_luminance
+from darkroom.style.optimizers import _Objective, _run_adam, _run_lbfgs
+from darkroom.style.results import StyleResult, _Recorder
 
-__all__ = [
-    "COLOR_SPACES",
-    "FeatureTrial",
-    "StyleResult",
-    "blend_weights",
-    "feature_trial",
-    "plot_convergence",
-    "preserve_colors_space",
-    "projected_hours",
-    "relative_change_stop",
-    "seconds_per_iteration",
-    "stopping_iteration",
-    "stylize",
-    "time_to_reach",
-    "transfer_luminance",
-]
+__all__ = ["blend_weights", "stylize"]
 
 
 def _at_size(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
@@ -57,7 +47,7 @@ def _at_size(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return image if tuple(image.shape[:2]) == tuple(hw) else images.resize(image, hw)
 
 
-# --------------------------------------------------------------------------- loss settings
+# --------------------------------------------------------------------------- inputs, options, sizes
 
 
 def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
@@ -76,106 +66,6 @@ def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
             f"style_blend_weights: expected non-negative weights with a positive sum, received {w.tolist()}"
         )
     return w / w.sum()
-
-
-def _stalled(losses: Sequence[float], tol: float, window: int) -> np.ndarray:
-    """For iterations ``window + 1 .. len(losses)``: did the running best improve by at most ``tol`` over ``window``?"""
-    best = np.minimum.accumulate(np.asarray(losses, np.float64))
-    then, now = best[:-window], best[window:]
-    return then - now <= tol * np.abs(then)
-
-
-def relative_change_stop(losses: Sequence[float], tol: float | None, window: int) -> bool:
-    """True when the best loss so far improved by less than ``tol`` (relative) over ``window`` iterations.
-
-    Using the running best makes the rule immune to Adam's small oscillations.
-    """
-    if tol is None or len(losses) <= window:
-        return False
-    return bool(_stalled(losses, tol, window)[-1])
-
-
-def stopping_iteration(losses: Sequence[float], tol: float | None, window: int) -> int | None:
-    """The number of iterations after which ``relative_change_stop`` would have stopped ``losses`` (None: never).
-
-    The rule looks only at the loss history, so it can be replayed on a finished run to see what it saves.
-    """
-    if tol is None or len(losses) <= window:
-        return None
-    fired = np.flatnonzero(_stalled(losses, tol, window))
-    return int(fired[0]) + window + 1 if fired.size else None
-
-
-COLOR_SPACES: tuple[str, ...] = ("lab", "ycbcr")
-
-
-def preserve_colors_space(preserve_colors: bool | str | None) -> str | None:
-    """``preserve_colors`` as a colour space: False/None -> None, True -> "lab", or "lab" / "ycbcr"."""
-    if preserve_colors is None or preserve_colors is False:
-        return None
-    if preserve_colors is True:
-        return "lab"
-    if isinstance(preserve_colors, str) and preserve_colors.lower() in COLOR_SPACES:
-        return preserve_colors.lower()
-    raise ValueError(f"preserve_colors: expected False, True, 'lab' or 'ycbcr'; received {preserve_colors!r}")
-
-
-def transfer_luminance(styled: Any, content: Any, space: str = "lab") -> np.ndarray:
-    """Keep ``content``'s colours under ``styled``'s lightness; ``content`` is resized to ``styled``.
-
-    The luminance-only transfer of Gatys et al. (2016, "Preserving colour"), after the
-    optimisation as neural-style does it.  ``space="ycbcr"`` is neural-style's own recipe:
-    Rec. 601 luma (Y) of the result with the content's Cb, Cr.  ``space="lab"`` (darkroom's
-    default) takes CIE L of the result with the content's a, b: L follows perceived lightness,
-    so saturated content colours keep their brightness relations better.
-    """
-    if space not in COLOR_SPACES:
-        raise ValueError(f"space: expected one of {COLOR_SPACES}; received {space!r}")
-    styled = color.as_float_rgb(styled, "styled")
-    content = color.as_float_rgb(content, "content")
-    if content.shape[:2] != styled.shape[:2]:
-        content = _at_size(content, styled.shape[:2])
-    if space == "ycbcr":
-        # Full-range (JPEG / PIL) YCbCr with Rec. 601 luma: the conversion neural-style calls through PIL.
-        ycc = color.rgb_to_ycbcr(content, "rec601", chroma_offset=0.5)
-        ycc[..., 0] = color.rgb_to_ycbcr(styled, "rec601")[..., 0]
-        return color.ycbcr_to_rgb(ycc, "rec601", chroma_offset=0.5)
-    L, _ = color.split_lab(color.rgb_to_lab(styled))
-    _, ab = color.split_lab(color.rgb_to_lab(content))
-    return color.lab_to_rgb(color.join_lab(L, ab)).astype(np.float32)
-
-
-# --------------------------------------------------------------------------- stylize
-
-
-@dataclass
-class StyleResult:
-    """What :func:`stylize` returns.
-
-    ``image`` is the best-loss image (float32 RGB [0, 1]); ``history`` has one entry per
-    iteration across all stages ("loss", "content", "style", "tv", "seconds" since the
-    start, "stage"), the loss of the image each step started from, plus (Adam) one entry
-    per stage for the image after its last step; ``frames`` are (iteration, image) every ``checkpoint_iterations``;
-    ``stopped_at`` is the iteration (1-based, counting all stages) where the stopping
-    rule fired in the last stage, or None if it ran its full budget.
-    """
-
-    image: np.ndarray
-    loss: float
-    history: dict[str, list[float]]
-    frames: list[tuple[int, np.ndarray]]
-    stopped_at: int | None
-    iterations: int
-    seconds: float
-    seconds_per_iteration: float
-    weights: str
-    stages: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def caption(self) -> str:
-        """A short line naming the weights (VGG19) or the features (anything else), for figure captions."""
-        name = self.weights.split(" (")[0].split(" --")[0]
-        return ("weights: " if "VGG19" in name else "features: ") + name
 
 
 def _as_image(x: Any, name: str) -> np.ndarray:
@@ -242,225 +132,6 @@ def _stage_budget(multires_iterations: int | Sequence[int] | None, iterations: i
         if len(pre) != n_pre:
             raise ValueError(f"multires_iterations: expected {n_pre} numbers, received {pre}")
     return [int(i) for i in pre] + [int(iterations)]
-
-
-# --------------------------------------------------------------------------- one stage
-
-
-class _Objective:
-    """The neural-style loss at one working size, as a compiled TensorFlow function of the image."""
-
-    def __init__(self, loss: perceptual.PerceptualLoss, content_vgg: np.ndarray, jit_compile: bool):
-        import tensorflow as tf
-
-        self.loss = loss
-        self.content_targets = loss.content_targets(content_vgg[None])
-        self.parts = tf.function(self._parts, jit_compile=jit_compile, reduce_retracing=True)
-
-    def _parts(self, image):
-        return self.loss(image, self.content_targets)
-
-
-def _run_adam(
-    obj: _Objective,
-    x0: np.ndarray,
-    budget: int,
-    adam: tuple[float, float, float, float],
-    jit_compile: bool,
-    on_iter,
-) -> None:
-    """Optimise with neural-style's Adam (``adam`` = learning rate, beta1, beta2, epsilon) until
-    ``on_iter`` says stop."""
-    import tensorflow as tf
-
-    learning_rate, b1, b2, eps = adam
-    image = tf.Variable(x0[None], dtype=tf.float32)
-    m = tf.Variable(tf.zeros_like(image))
-    v = tf.Variable(tf.zeros_like(image))
-    t = tf.Variable(0.0)
-
-    @tf.function(jit_compile=jit_compile)
-    def step():
-        with tf.GradientTape() as tape:
-            total, c, s, tv = obj._parts(image)
-        g = tape.gradient(total, image)
-        before = tf.identity(image)
-        t.assign_add(1.0)
-        m.assign(b1 * m + (1 - b1) * g)
-        v.assign(b2 * v + (1 - b2) * tf.square(g))
-        # TF1 AdamOptimizer's bias correction folded into the step size, as neural-style ran it.
-        alpha = learning_rate * tf.sqrt(1 - tf.pow(b2, t)) / (1 - tf.pow(b1, t))
-        image.assign_sub(alpha * m / (tf.sqrt(v) + eps))
-        return before, total, c, s, tv
-
-    for i in range(budget):
-        with training.quiet_first_xla_compile(jit_compile and i == 0):
-            before, total, c, s, tv = step()
-        if on_iter(before, float(total), float(c), float(s), float(tv)):
-            break
-    final_parts = obj.parts(image)
-    on_iter(image, *(float(p) for p in final_parts), final=True)
-
-
-def _run_lbfgs(obj: _Objective, x0: np.ndarray, budget: int, memory: int, jit_compile: bool, on_iter) -> None:
-    """Optimise with SciPy's L-BFGS-B inside VGG's pixel range until ``on_iter`` says stop or ``budget`` runs out."""
-    import scipy.optimize
-    import tensorflow as tf
-    from threadpoolctl import threadpool_limits
-
-    shape = (1, *x0.shape)
-
-    @tf.function(jit_compile=jit_compile, autograph=False)  # straight-line code: nothing for AutoGraph to do
-    def value_and_grad(flat):
-        img = tf.reshape(flat, shape)
-        with tf.GradientTape() as tape:
-            tape.watch(img)
-            total, c, s, tv = obj._parts(img)
-        return total, c, s, tv, tf.reshape(tape.gradient(total, img), [-1])
-
-    last: dict[str, Any] = {}
-
-    def fun(x64):
-        total, c, s, tv, g = value_and_grad(tf.constant(x64, tf.float32))
-        last.update(x=x64, parts=(float(total), float(c), float(s), float(tv)))
-        return float(total), g.numpy().astype(np.float64)
-
-    def callback(intermediate_result):
-        x = intermediate_result.x
-        if last.get("x") is not x and not np.array_equal(last.get("x"), x):
-            fun(x)
-        if on_iter(tf.reshape(tf.constant(x, tf.float32), shape), *last["parts"]):
-            raise StopIteration
-
-    lo = np.broadcast_to(-vgg.VGG_MEAN_RGB, x0.shape).ravel().astype(np.float64)
-    hi = np.broadcast_to(255.0 - vgg.VGG_MEAN_RGB, x0.shape).ravel().astype(np.float64)
-    x_init = np.clip(x0.ravel().astype(np.float64), lo, hi)
-    # L-BFGS-B calls OpenBLAS, whose idle threads keep spinning on the cores TensorFlow needs for the next
-    # gradient; one BLAS thread made each iteration 22% faster at 128 px on 2 cores.
-    with threadpool_limits(limits=1, user_api="blas"):
-        with training.quiet_first_xla_compile(jit_compile):
-            fun(x_init)
-        on_iter(tf.constant(x_init.reshape(shape), tf.float32), *last["parts"])  # iteration 0: the start
-        scipy.optimize.minimize(
-            fun,
-            x_init,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=scipy.optimize.Bounds(lo, hi),
-            callback=callback,
-            options=dict(maxiter=max(budget - 1, 1), maxcor=memory, ftol=0.0, gtol=0.0, maxfun=budget * 3),
-        )
-
-
-_PARTS = ("loss", "content", "style", "tv")
-
-
-class _Recorder:
-    """What every iteration reports, kept across stages: history, frames, each stage's best image, the bar.
-
-    Called by the optimiser loops as ``recorder(x, total, content, style, tv, final=False)``; returns
-    True when the stage should stop (its budget spent, or the stopping rule fired).
-    """
-
-    def __init__(
-        self,
-        to_rgb,
-        total_budget: int,
-        *,
-        tol: float | None,
-        tol_window: int,
-        checkpoint_iterations: int | None,
-        progress: bool,
-    ):
-        self.t_start = time.perf_counter()
-        self.to_rgb, self.tol, self.tol_window = to_rgb, tol, tol_window
-        self.checkpoint_iterations = checkpoint_iterations
-        self.history: dict[str, list[float]] = {k: [] for k in (*_PARTS, "seconds", "stage")}
-        self.frames: list[tuple[int, np.ndarray]] = []
-        self.stages: list[dict[str, Any]] = []
-        self.iteration = 0
-        self.best_x = None
-        self.bar = training.progress(total_budget, "style transfer") if progress else None
-
-    def start_stage(self, stage: int, hw: tuple[int, int], budget: int) -> None:
-        self.stage, self.hw, self.budget = stage, hw, budget
-        self.losses: list[float] = []
-        self.best_loss, self.best_x, self.stopped = math.inf, None, None
-        self.t_stage = self.t_first = self.t_last = time.perf_counter()
-
-    def _record(self, values: Sequence[float]) -> None:
-        for k, val in zip(_PARTS, values):
-            self.history[k].append(val)
-        self.history["seconds"].append(time.perf_counter() - self.t_start)
-        self.history["stage"].append(self.stage)
-
-    def __call__(self, x, total: float, c: float, s: float, tv: float, final: bool = False) -> bool:
-        import tensorflow as tf
-
-        if total < self.best_loss:
-            self.best_loss, self.best_x = total, tf.identity(x)
-        self._record((total, c, s, tv))
-        if final:  # the image after the last update: recorded, not counted as an iteration
-            return False
-        if self.checkpoint_iterations and self.iteration % self.checkpoint_iterations == 0:
-            self.frames.append((self.iteration, self.to_rgb(x)))
-        self.losses.append(total)
-        self.iteration += 1
-        if len(self.losses) == 1:
-            self.t_first = time.perf_counter()
-        else:
-            self.t_last = time.perf_counter()
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix(loss=f"{total:.4g}", size=f"{self.hw[1]}x{self.hw[0]}", refresh=False)
-        if relative_change_stop(self.losses, self.tol, self.tol_window):
-            self.stopped = self.iteration
-            return True
-        return len(self.losses) >= self.budget
-
-    def end_stage(self) -> None:
-        iters = len(self.losses)
-        if self.bar is not None and self.stopped is not None:
-            self.bar.total -= self.budget - iters  # an early stop shrinks the bar, not a gap
-            self.bar.refresh()
-        seconds = time.perf_counter() - self.t_stage
-        # Per-iteration time excludes the first step, which pays for tracing and compiling.
-        steady = (self.t_last - self.t_first) / (iters - 1) if iters > 1 else seconds
-        self.stages.append(
-            dict(
-                size=self.hw,
-                iterations=iters,
-                stopped_at=self.stopped,
-                seconds=seconds,
-                seconds_per_iteration=steady,
-                best_loss=self.best_loss,
-            )
-        )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def result(self, weights: str) -> StyleResult:
-        image = self.to_rgb(self.best_x.numpy())
-        if self.checkpoint_iterations:
-            self.frames.append((self.iteration, image))
-        last = self.stages[-1]
-        return StyleResult(
-            image=image,
-            loss=float(self.best_loss),
-            history=self.history,
-            frames=self.frames,
-            stopped_at=last["stopped_at"],
-            iterations=self.iteration,
-            seconds=time.perf_counter() - self.t_start,
-            seconds_per_iteration=last["seconds_per_iteration"],
-            weights=weights,
-            stages=self.stages,
-        )
-
-
-# --------------------------------------------------------------------------- stylize
 
 
 def _style_list(styles: Any) -> list[np.ndarray]:
@@ -535,6 +206,9 @@ def _styles_at(style_imgs: Sequence[np.ndarray], scales: Sequence[float], width:
     return out
 
 
+# --------------------------------------------------------------------------- stylize
+
+
 @dataclass(frozen=True)
 class _Stage:
     """What every stage of one :func:`stylize` call shares: the loss settings and the optimiser's."""
@@ -562,6 +236,31 @@ def _run_stage(
         _run_adam(obj, x0, budget, setup.adam, setup.jit_compile, recorder)
     else:
         _run_lbfgs(obj, x0, budget, setup.lbfgs_memory, setup.jit_compile, recorder)
+
+
+def _run_stages(
+    setup: _Stage,
+    content_img: np.ndarray,
+    style_imgs: list[np.ndarray],
+    scales: list[float],
+    stages: Iterable[tuple[tuple[int, int], int]],
+    x: np.ndarray,
+    recorder: _Recorder,
+) -> StyleResult:
+    """Optimise each (working size, budget) in turn from ``x``, every later stage from the previous
+    stage's best image upsampled; the result ``recorder`` kept."""
+    import tensorflow as tf
+
+    try:
+        for stage, (hw, budget) in enumerate(stages):
+            if stage > 0:  # continue from the previous stage's best image, upsampled
+                x = tf.image.resize(recorder.best_x, hw, method="bicubic").numpy()[0]
+            recorder.start_stage(stage, hw, budget)
+            _run_stage(setup, content_img, _styles_at(style_imgs, scales, hw[1]), x, budget, recorder)
+            recorder.end_stage()
+    finally:
+        recorder.close()
+    return recorder.result(setup.extractor.weights_description)
 
 
 def _rgb_output(content_img: np.ndarray, preserve_colors: bool | str):
@@ -625,8 +324,6 @@ def stylize(
     given loss soonest at 256 px on a 2-core CPU (SciPy's 10 took 1.3x as long, 50 spent the gain on
     bookkeeping); each kept step costs 16 bytes per pixel channel, about 250 MB for 20 at 512 px.
     """
-    import tensorflow as tf
-
     content_img, style_imgs = _as_image(content, "content"), _style_list(styles)
     blend = blend_weights(style_blend_weights, len(style_imgs))
     scales = _style_scales(style_scales, len(style_imgs))
@@ -669,136 +366,4 @@ def stylize(
         checkpoint_iterations=checkpoint_iterations,
         progress=progress,
     )
-    try:
-        for stage, (hw, budget) in enumerate(zip(sizes, budgets)):
-            if stage > 0:  # continue from the previous stage's best image, upsampled
-                x = tf.image.resize(recorder.best_x, hw, method="bicubic").numpy()[0]
-            recorder.start_stage(stage, hw, budget)
-            _run_stage(setup, content_img, _styles_at(style_imgs, scales, hw[1]), x, budget, recorder)
-            recorder.end_stage()
-    finally:
-        recorder.close()
-    return recorder.result(setup.extractor.weights_description)
-
-
-@dataclass
-class FeatureTrial:
-    """What :func:`feature_trial` returns: two runs with one feature set and how close each came to the transfer."""
-
-    weights: str
-    texture: StyleResult
-    transfer: StyleResult
-    texture_distance: float
-    transfer_distance: float
-
-
-def feature_trial(
-    content: Any,
-    style_image: Any,
-    weights: str | os.PathLike | None,
-    *,
-    iterations: int = 100,
-    width: int = 128,
-    optimizer: str = "lbfgs",
-    seed: int = 0,
-) -> FeatureTrial:
-    """Judge a feature set by what it makes: a texture from noise and a transfer from the photo.
-
-    The texture run has content weight 0, so only the features' style statistics shape it; the
-    transfer run uses neural-style's default weights starting from ``content``.  Each result is
-    scored with :func:`darkroom.core.metrics.style_distance`, which uses a filter bank of its own, so feature sets can
-    be compared without any of them judging itself.
-    """
-    common = dict(
-        iterations=iterations, width=width, optimizer=optimizer, weights=weights, seed=seed, progress=False
-    )
-    texture = stylize(content, style_image, initial=None, content_weight=0.0, **common)
-    transfer = stylize(content, style_image, initial=content, **common)
-    return FeatureTrial(
-        weights=transfer.weights,
-        texture=texture,
-        transfer=transfer,
-        texture_distance=metrics.style_distance(style_image, texture.image),
-        transfer_distance=metrics.style_distance(style_image, transfer.image),
-    )
-
-
-def time_to_reach(result: StyleResult, loss: float) -> float | None:
-    """Seconds from the start of ``result``'s run until its final-size loss first fell to ``loss`` (None: never).
-
-    Only the last stage counts: earlier, smaller stages measure a different (smaller-image) loss.
-    """
-    last = max(result.history["stage"]) if result.history["stage"] else 0
-    for value, stage, seconds in zip(
-        result.history["loss"], result.history["stage"], result.history["seconds"]
-    ):
-        if stage == last and value <= loss:
-            return float(seconds)
-    return None
-
-
-def plot_convergence(
-    runs: dict[str, StyleResult], target: float | None = None, ax: Any = None, title: str | None = None
-) -> Any:
-    """Full-size loss against wall-clock seconds for each named run (log scale); returns the Axes.
-
-    Seconds, not iterations, on the x axis: an L-BFGS iteration and an Adam iteration cost different amounts.
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
-    for name, r in runs.items():
-        last = max(r.history["stage"])
-        pts = [
-            (t, v)
-            for v, st, t in zip(r.history["loss"], r.history["stage"], r.history["seconds"])
-            if st == last
-        ]
-        ax.plot([t for t, _ in pts], [v for _, v in pts], label=name)
-    if target is not None:
-        ax.axhline(target, color="k", ls="--", lw=1, label=f"loss {target:.3g}")
-    ax.set(xlabel="seconds", ylabel="loss", yscale="log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-def seconds_per_iteration(
-    sizes: Sequence[int] = (128, 256, 512),
-    *,
-    iterations: int = 5,
-    weights: str | os.PathLike | None = "auto",
-    optimizer: str = "adam",
-    jit_compile: bool = False,
-) -> dict[int, float]:
-    """Seconds per optimisation step at each square size on this machine (the compiling first step excluded)."""
-    rng = np.random.default_rng(0)
-    out = {}
-    for size in sizes:
-        content = rng.random((size, size, 3)).astype(np.float32)
-        style = synthetic.procedural_style("swirls", size)
-        res = stylize(
-            content,
-            style,
-            iterations=iterations,
-            weights=weights,
-            optimizer=optimizer,
-            progress=False,
-            jit_compile=jit_compile,
-        )
-        out[int(size)] = res.seconds_per_iteration
-    return out
-
-
-def projected_hours(
-    seconds_per_iteration: Mapping[int, float], size: int, iterations: int = 1000
-) -> str | None:
-    """How long ``iterations`` steps at ``size`` px take at the timed rate, in hours, as a phrase
-    for setting beside a write-up's time; None when ``size`` was not timed."""
-    if iterations < 1:
-        raise ValueError(f"iterations: expected >= 1, received {iterations}")
-    t = seconds_per_iteration.get(size)
-    return f"{t * iterations / 3600:.2g} hours: {iterations} VGG19 iterations at {size} px" if t else None
+    return _run_stages(setup, content_img, style_imgs, scales, zip(sizes, budgets), x, recorder)

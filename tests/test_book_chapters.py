@@ -1,0 +1,74 @@
+"""The book's chapters: a notebook's title and lesson, the modules it imports, the API pages, the repository."""
+
+from __future__ import annotations
+
+import pytest
+
+from darkroom.app import book_chapters
+from darkroom.core.paths import repo_root
+
+
+def test_lesson_is_the_first_sentence_after_the_title() -> None:
+    title, lesson = book_chapters.title_and_lesson(
+        "# Colour spaces\n\nEvery model works in LAB. It reads L.\nMore.\n\nNext."
+    )
+    assert (title, lesson) == ("Colour spaces", "Every model works in LAB.")
+    with pytest.raises(ValueError, match="starting with '# '"):
+        book_chapters.title_and_lesson("no title here")
+
+
+def test_modules_used_reads_imports_not_text() -> None:
+    cells = [
+        {
+            "cell_type": "code",
+            "source": "!pip install x\nfrom darkroom.core import color, images\nimport darkroom.style",
+        },
+        {
+            "cell_type": "code",
+            "source": "from darkroom.core.profiles import select  # darkroom.core.losses in a comment",
+        },
+        {
+            "cell_type": "code",
+            "source": "from darkroom.colorize import pix2pix\nfrom darkroom import regression",
+        },
+        {"cell_type": "markdown", "source": "from darkroom.core import metrics"},
+    ]
+    known = [
+        "core.color",
+        "core.images",
+        "core.losses",
+        "core.metrics",
+        "core.profiles",
+        "style",
+        "colorize",
+        "colorize.pix2pix",
+        "regression",
+    ]
+    assert book_chapters.modules_used(cells, known) == [
+        "core.color",
+        "core.images",
+        "style",
+        "core.profiles",
+        "colorize.pix2pix",
+        "regression",
+    ]
+
+
+def test_library_modules_name_each_page_once() -> None:
+    names = book_chapters.library_modules()
+    assert {
+        "core.color",
+        "core.training",
+        "colorize",
+        "colorize.pix2pix",
+        "regression",
+        "regression.plots",
+        "superres",
+    } <= set(names)
+    # re-exported modules are documented on their package's page; the running code has none
+    assert not {"colorize.cnn", "superres.pixels", "app.runner", "core.__init__"} & set(names)
+
+
+def test_repository_url_comes_from_pyproject() -> None:
+    url = book_chapters.repository_url()
+    assert url.startswith("https://github.com/") and url in (repo_root() / "pyproject.toml").read_text()

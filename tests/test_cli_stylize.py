@@ -1,0 +1,146 @@
+"""``darkroom stylize``, run as a user would: neural-style's flags mapped and checked, and a fast-style network."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from darkroom.core import images
+
+LIB = str(Path(__file__).resolve().parents[1] / "lib")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=LIB + os.pathsep + os.environ.get("PYTHONPATH", ""), TQDM_DISABLE="1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "darkroom", *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    photo = images.sample_image("chelsea")[:40, :48]
+    images.write_image(tmp_path / "photo.png", photo)
+    images.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
+    rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
+    images.write_image(tmp_path / "rgba.png", rgba)
+    return tmp_path
+
+
+def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) -> None:
+    out = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--styles",
+        "style.png",
+        "--output",
+        "art.jpg",
+        "--iterations",
+        "2",
+        "--width",
+        "32",
+        "--network",
+        "random",
+        "--checkpoint-iterations",
+        "1",
+        "--checkpoint-output",
+        "ck_%s.png",
+        "--print-iterations",
+        "1",
+        "--progress-write",
+        "--style-scales",
+        "0.5",
+        "--preserve-colors",
+        "ycbcr",
+        "--pooling",
+        "avg",
+        cwd=folder,
+    )
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
+    assert sorted(p.name for p in folder.glob("ck_*.png")) == ["ck_0.png", "ck_1.png", "ck_2.png"]
+    assert "iteration 1: loss" in out.stdout
+    assert len((folder / "progress.txt").read_text().splitlines()) >= 3
+    again = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--styles",
+        "style.png",
+        "--output",
+        "art.jpg",
+        "--iterations",
+        "2",
+        cwd=folder,
+    )
+    assert again.returncode == 1 and "art.jpg: exists" in again.stderr
+
+
+def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
+    from darkroom import style
+
+    style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
+    out = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--model",
+        "tiny.keras",
+        "--output",
+        "fast.png",
+        "--width",
+        "30",
+        cwd=folder,
+    )
+    assert out.returncode == 0, out.stderr
+    assert images.read_image(folder / "fast.png")[0].shape == (25, 30, 3) and "one pass" in out.stderr
+    missing = darkroom(
+        "stylize", "--content", "photo.png", "--model", "style_fast_nothing", "--output", "f2.png", cwd=folder
+    )
+    assert missing.returncode == 1 and "style_fast_nothing.keras: no such model file" in missing.stderr
+    both = darkroom(
+        "stylize",
+        "--content",
+        "photo.png",
+        "--model",
+        "tiny.keras",
+        "--styles",
+        "style.png",
+        "--output",
+        "f3.png",
+        cwd=folder,
+    )
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (["--checkpoint-output", "ck.png", "--checkpoint-iterations", "1"], "%s"),
+        (["--checkpoint-iterations", "5"], "go together"),
+        (["--style-blend-weights", "0.5", "0.5"], "one per style"),
+    ],
+)
+def test_stylize_flags_darkroom_cannot_honour_exit_2(folder: Path, flags: list[str], message: str) -> None:
+    out = darkroom(
+        "stylize", "--content", "photo.png", "--styles", "style.png", "--output", "o.png", *flags, cwd=folder
+    )
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert not (folder / "o.png").exists()
