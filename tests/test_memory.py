@@ -222,19 +222,3 @@ def test_measured_total_includes_the_weights_gradients_and_adam_slots() -> None:
     made_before_the_step = planned.param_bytes + planned.optimizer_bytes
     assert 1.0 < total / planned.total_bytes < 2.5, (total, planned.total_bytes)
     assert step < made_before_the_step < total, (step, made_before_the_step, total)
-
-
-def test_all_layers_reaches_into_nested_models() -> None:
-    block = keras.Sequential(
-        [
-            keras.layers.Conv2D(2, 3, padding="same", name="inner_conv"),
-            keras.layers.BatchNormalization(name="inner_norm"),
-        ],
-        name="block",
-    )
-    inputs = keras.Input((8, 8, 1))
-    model = keras.Model(inputs, keras.layers.Dense(1, name="head")(block(inputs)), name="outer")
-    names = [layer.name for layer in memory.all_layers(model)]
-    assert {"block", "inner_conv", "inner_norm", "head"} <= set(names) and "outer" not in names
-    with pytest.raises(TypeError, match=r"expects a keras\.Model or layer; received str"):
-        memory.all_layers("model")

@@ -22,7 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from darkroom.colorize import pairs
-from darkroom.core import color, data, downloads, losses, memory, metrics, paths, training
+from darkroom.core import color, data, downloads, losses, metrics, paths, training
+from darkroom.core.layers import all_layers
 
 __all__ = [
     "AUGMENTATIONS",
@@ -132,7 +133,7 @@ def build_light_cnn(
 def model_stride(model: keras.Model) -> int:
     """The product of the strides of the model's downsampling convolutions (its input multiple)."""
     stride = 1
-    for layer in memory.all_layers(model):
+    for layer in all_layers(model):
         if isinstance(layer, keras.layers.Conv2D) and not isinstance(layer, keras.layers.Conv2DTranspose):
             stride *= int(layer.strides[0])
     return stride
@@ -142,10 +143,10 @@ def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | f
     """What a colorizer's layers say about it, for setting beside a write-up's description:
     widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
     rate (0.0 without dropout) and its output channels."""
-    convs = [layer for layer in memory.all_layers(model) if isinstance(layer, keras.layers.Conv2D)]
+    convs = [layer for layer in all_layers(model) if isinstance(layer, keras.layers.Conv2D)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
-    dropouts = [layer.rate for layer in memory.all_layers(model) if isinstance(layer, keras.layers.Dropout)]
+    dropouts = [layer.rate for layer in all_layers(model) if isinstance(layer, keras.layers.Dropout)]
     return {
         "input_side": input_side,
         "first_width": convs[0].filters,

@@ -47,7 +47,6 @@ __all__ = [
     "LayerSpec",
     "LayerTable",
     "NetSpec",
-    "all_layers",
     "check_layers",
     "conv_dense_layers",
     "fits",
@@ -573,15 +572,6 @@ except OSError:
 model.train_on_batch(x, y)
 print(json.dumps({"rss_start": start, "rss_before": before, "peak": darkroom.peak_rss_bytes()}))
 """
-
-
-def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
-    """Every layer inside ``model`` (not ``model`` itself), the layers of nested models and blocks included."""
-    if not isinstance(model, keras.layers.Layer):
-        raise TypeError(f"all_layers expects a keras.Model or layer; received {type(model).__name__}")
-    # Keras 3 has no public recursive walk; its private one is called here only, so a Keras change
-    # breaks this function and not every module that needs the layers of a nested model.
-    return list(model._flatten_layers(include_self=False, recursive=True))
 
 
 def measure_training_memory(
