@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from darkroom.core import memory, memory_probe
+from darkroom.core import memory, memory_probe, planner
 
 
 def test_estimate_is_within_a_third_of_measured_peak_memory() -> None:
@@ -28,7 +28,7 @@ def test_measured_total_includes_the_weights_gradients_and_adam_slots() -> None:
     # weights nor Adam's two slots (3x the weights, all made before the step); whether it holds the
     # weights' gradients depends on whether malloc returned the warm-up's to the system, so the
     # bound leaves room for them (CI once measured 111 MB of step growth on 87 MB of weights).
-    model = memory.check_layers(memory.conv_dense_layers((30, 20, 2), kernel_size=7), (30, 20, 1))
+    model = planner.check_layers(planner.conv_dense_layers((30, 20, 2), kernel_size=7), (30, 20, 1))
     planned = memory.layer_table(model, 8)
     total = memory_probe.measure_training_memory(model, [8], include_model=True)[8]
     step = memory_probe.measure_training_memory(model, [8])[8]
