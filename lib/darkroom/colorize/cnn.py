@@ -38,7 +38,6 @@ __all__ = [
     "SSIMLoss",
     "ab_bins",
     "architecture_facts",
-    "ball_chroma",
     "ball_report",
     "build_light_cnn",
     "build_post_cnn",
@@ -717,12 +716,6 @@ def training_photos(
         images,
         f"{len(images)} random crops of the {len(photos)} bundled training photos ({', '.join(photos)})",
     )
-
-
-def ball_chroma(images: Any, ball_masks: np.ndarray) -> float:
-    """Mean LAB chroma ``sqrt(a^2 + b^2)`` over the toy scenes' ball pixels (desaturation test)."""
-    lab = color.rgb_to_lab(color.as_float_rgb(images))
-    return float(np.hypot(lab[..., 1], lab[..., 2])[np.asarray(ball_masks, bool)].mean())
 
 
 def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> dict[str, float]:
