@@ -110,7 +110,7 @@ def test_the_layer_rule_refuses_an_upward_import() -> None:
     assert layer_violation(core, "darkroom.colorize") and layer_violation(core, "darkroom.app.book")
     assert layer_violation("darkroom.style.fast", "darkroom.colorize.pairs")
     assert layer_violation("darkroom.superres.pixels", "darkroom.app.cli")
-    assert layer_violation("darkroom.colorize.cnn", "darkroom.core.color") is None
+    assert layer_violation("darkroom.colorize.train", "darkroom.core.color") is None
     assert layer_violation("darkroom.app.cli", "darkroom.superres") is None
     assert imported_modules("from darkroom.colorize import pairs, colorize", "darkroom.style.fast") == {
         "darkroom.colorize.pairs",
