@@ -94,7 +94,7 @@ def test_the_layer_rule_refuses_an_upward_import() -> None:
     assert layer_violation(core, "darkroom.colorize") and layer_violation(core, "darkroom.app.book")
     assert layer_violation("darkroom.style.fast", "darkroom.colorize.pairs")
     assert layer_violation("darkroom.superres.pixels", "darkroom.app.cli")
-    assert layer_violation("darkroom.colorize.cnn", "darkroom.core.color") is None
+    assert layer_violation("darkroom.colorize.train", "darkroom.core.color") is None
     assert layer_violation("darkroom.app.cli", "darkroom.superres") is None
     assert imported_modules("from darkroom.colorize import pairs, colorize", "darkroom.style.fast") == {
         "darkroom.colorize.pairs",
@@ -304,7 +304,7 @@ def _missing_attributes(source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", CLIENTS + sorted(ROOT.glob("tests/test_*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CLIENTS + sorted(ROOT.glob("tests/test_*.py")) + LIBRARY, ids=lambda p: p.name)
 def test_clients_use_only_names_the_library_has(path: Path) -> None:
     # A moved or renamed function fails here, without running the notebook that calls it.
     assert _missing_attributes(_client_source(path)) == []

@@ -66,7 +66,7 @@ def test_library_modules_name_each_page_once() -> None:
         "superres",
     } <= set(names)
     # re-exported modules are documented on their package's page; the running code has none
-    assert not {"colorize.cnn", "superres.pixels", "app.runner", "core.__init__"} & set(names)
+    assert not {"colorize.train", "superres.pixels", "app.runner", "core.__init__"} & set(names)
 
 
 def test_repository_url_comes_from_pyproject() -> None:

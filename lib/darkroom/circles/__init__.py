@@ -1,38 +1,39 @@
 """White discs on black: the toy problem behind chapters 02 and 03.
 
-Generators, streaming datasets, the write-up's autoencoder and the fixes that train, the disc IoU
-metric and the reports the chapters print. Every public name is re-exported here.
+``discs`` draws the images (and damages them), ``datasets`` streams them through ``tf.data``,
+``networks`` holds the write-up's autoencoder and a squeeze net, ``iou`` the disc IoU metric,
+``train`` the trainer and its budget, ``reports`` what the chapters print. Every public name is
+re-exported here.
 """
 
 from __future__ import annotations
 
-from darkroom.circles.autoencoder import (
-    DEFAULT_PALETTE,
-    AutoencoderResult,
-    DiscIoU,
-    architecture_sweep,
-    budget_columns,
-    budget_note,
+from darkroom.circles.datasets import (
     circle_dataset,
     circle_splits,
-    color_report,
-    colorize_discs,
-    corrupt,
     dataset_size,
     disc_colorization_dataset,
-    disc_iou,
-    evaluate_autoencoder,
-    gradient_report,
-    inpainting_report,
+    masked_examples,
+)
+from darkroom.circles.discs import (
+    DEFAULT_PALETTE,
+    corrupt,
     make_circles,
     make_circles_lab,
     make_colored_discs,
-    masked_examples,
-    plot_filters,
-    post_autoencoder,
-    squeeze_autoencoder,
-    train_autoencoder,
 )
+from darkroom.circles.iou import DiscIoU, disc_iou
+from darkroom.circles.networks import post_autoencoder, squeeze_autoencoder
+from darkroom.circles.reports import (
+    architecture_sweep,
+    color_report,
+    colorize_discs,
+    evaluate_autoencoder,
+    gradient_report,
+    inpainting_report,
+    plot_filters,
+)
+from darkroom.circles.train import AutoencoderResult, budget_columns, budget_note, train_autoencoder
 
 __all__ = [
     "DEFAULT_PALETTE",

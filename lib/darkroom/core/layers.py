@@ -4,6 +4,8 @@ Image-to-image networks that must take any image size need a few layers Keras la
 normalisation (Ulyanov et al. 2016), mirror padding, and a pad/crop pair that makes a size divisible
 by the network's downsampling and cuts the output back. Importing this module (every module that
 builds such a network imports it) registers them under the ``darkroom`` package name.
+
+:func:`all_layers` walks the other way: every layer inside a built model, nested models included.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-__all__ = ["CropLike", "InstanceNormalization", "PadToMultiple", "ReflectionPadding2D"]
+__all__ = ["CropLike", "InstanceNormalization", "PadToMultiple", "ReflectionPadding2D", "all_layers"]
 
 _PACKAGE = "darkroom"
 
@@ -100,3 +102,12 @@ class CropLike(keras.layers.Layer):
     def compute_output_shape(self, input_shapes):
         x, reference = input_shapes
         return (x[0], reference[1], reference[2], x[3])
+
+
+def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """Every layer inside ``model`` (not ``model`` itself), the layers of nested models and blocks included."""
+    if not isinstance(model, keras.layers.Layer):
+        raise TypeError(f"all_layers expects a keras.Model or layer; received {type(model).__name__}")
+    # Keras 3 has no public recursive walk; its private one is called here only, so a Keras change
+    # breaks this function and not every module that needs the layers of a nested model.
+    return list(model._flatten_layers(include_self=False, recursive=True))

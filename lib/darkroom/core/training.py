@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.std import tqdm as tqdm_std
 
-from darkroom.core import memory
+from darkroom.core.layers import all_layers
 from darkroom.core.paths import atomic_write, models_dir, outputs_dir
 
 __all__ = [
@@ -290,7 +290,7 @@ def recalibrate_batchnorm(model: keras.Model, inputs: Any, batch_size: int = 16)
     ``inputs`` through in training mode with dropout off, averaging the batch statistics exactly
     (momentum ``k / (k + 1)`` at batch ``k``), then restores both. Returns the number of BN layers.
     """
-    layers = list(memory.all_layers(model))
+    layers = list(all_layers(model))
     norms = [lay for lay in layers if isinstance(lay, keras.layers.BatchNormalization)]
     drops = [lay for lay in layers if isinstance(lay, keras.layers.Dropout)]
     if not norms:

@@ -1,0 +1,128 @@
+"""Scoring colorizations: the score table of notebooks 06 and 07, picking a model on crops, the
+inference check and the toy scenes' ball test."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+import numpy as np
+
+from darkroom.colorize.inference import colorize_batch
+from darkroom.core import color, metrics
+
+__all__ = ["Choice", "ball_report", "check_rows", "pick_on_crops", "score", "score_rows", "tanh_saturation"]
+
+
+def score(target: Any, prediction: Any) -> dict[str, float]:
+    """PSNR (dB), SSIM, ab MAE (LAB units) and colourfulness of ``prediction`` against ``target``."""
+    t, p = color.as_float_rgb(target, "target"), color.as_float_rgb(prediction, "prediction")
+    return {
+        "psnr": metrics.psnr(t, p),
+        "ssim": metrics.ssim(t, p),
+        "ab_mae": metrics.ab_mae(color.rgb_to_lab(t), color.rgb_to_lab(p)),
+        "colorfulness": metrics.colorfulness(p),
+    }
+
+
+def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per prediction (``model``, PSNR, SSIM, ab MAE, colourfulness, dB over gray when a
+    ``"gray"`` prediction is given), then the truth's colourfulness: a table for ``tables``.
+
+    With :func:`darkroom.colorize.inference.predictions` this is notebooks 06 and 07's score table:
+    ``score_rows(photos, predictions({"gray": None, **models}, photos))``.
+    """
+    scores = {name: score(target, pred) for name, pred in predictions.items()}
+    gray = scores.get("gray", {}).get("psnr")
+    rows = [
+        {"model": name, **s, **({"dB vs gray": s["psnr"] - gray} if gray is not None else {})}
+        for name, s in scores.items()
+    ]
+    rows.append({"model": "truth", "colorfulness": metrics.colorfulness(color.as_float_rgb(target))})
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """A model picked on validation crops: each candidate's mean PSNR and the winner's margin."""
+
+    best: str
+    mean_psnr: dict[str, float]
+    margin_db: float
+    margin_stderr_db: float
+
+
+def pick_on_crops(models: dict[str, keras.Model], crops: Any) -> Choice:
+    """Pick the model with the best mean PSNR over validation ``crops`` (N, H, W, 3).
+
+    The margin over the runner-up comes with its standard error over crops (paired), so a reader
+    can see when the choice is noise: a margin within about two standard errors is a coin toss.
+    """
+    crops = color.as_float_rgb(crops, "crops")
+    if len(models) < 2 or crops.ndim != 4 or len(crops) < 2:
+        raise ValueError(
+            f"pick_on_crops needs >= 2 models and >= 2 crops; received {len(models)} models "
+            f"and crops of shape {crops.shape}"
+        )
+    per_crop = {
+        name: np.array([metrics.psnr(t, p) for t, p in zip(crops, colorize_batch(m, crops))])
+        for name, m in models.items()
+    }
+    ranked = sorted(per_crop, key=lambda k: -per_crop[k].mean())
+    diff = per_crop[ranked[0]] - per_crop[ranked[1]]
+    return Choice(
+        ranked[0],
+        {k: float(v.mean()) for k, v in per_crop.items()},
+        float(diff.mean()),
+        float(diff.std(ddof=1) / np.sqrt(len(diff))),
+    )
+
+
+def tanh_saturation(model: keras.Model, L: np.ndarray, limit: float = 0.95) -> float:
+    """Share of predicted ab values (inference mode) beyond ``limit`` of the tanh range."""
+    return float(np.mean(np.abs(model.predict(np.asarray(L, np.float32), verbose=0)) > limit))
+
+
+def check_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inference check of each trained result (anything with a ``check``) as table rows."""
+    return [
+        {
+            "model": name,
+            "training loss": r.check.training_loss,
+            "inference loss": r.check.inference_loss,
+            "ratio": r.check.ratio,
+            "ok": "yes" if r.check.ok() else "NO",
+        }
+        for name, r in results.items()
+    ]
+
+
+def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per toy ball: ab distance (LAB units) from its mean predicted colour to the nearer of the two
+    true ball colours, and the share of balls given neither.
+
+    The two references are the mean ab of the red and of the blue balls in ``target``. "Neither"
+    means a ball's mean ab is farther from both than a third of their distance apart (the exact
+    average of the two sits at half): a purple-brown average, a grass-green guess or plain gray. ``masks`` comes from
+    ``synthetic.toy_scenes(..., return_masks=True)``.
+    """
+    t_lab = color.rgb_to_lab(color.as_float_rgb(target, "target"))
+    p_lab = color.rgb_to_lab(color.as_float_rgb(prediction, "prediction"))
+    ball, red = np.asarray(masks["ball"], bool), np.asarray(masks["ball_red"], bool)
+    if not (ball.shape == t_lab.shape[:3] == p_lab.shape[:3]):
+        raise ValueError(
+            f"masks['ball'] {ball.shape}, target {t_lab.shape[:3]} and prediction {p_lab.shape[:3]}: "
+            "expected one mask per image, all the same shape"
+        )
+    if not red.any() or not (ball & ~red).any():
+        raise ValueError("expected toy scenes with both red and blue balls; received only one colour")
+    refs = np.stack([t_lab[red][:, 1:].mean(0), t_lab[ball & ~red][:, 1:].mean(0)])
+    means = np.array([p_lab[i][ball[i]][:, 1:].mean(0) for i in range(len(p_lab)) if ball[i].any()])
+    dist = np.linalg.norm(means[:, None, :] - refs[None], axis=-1)
+    third = float(np.linalg.norm(refs[0] - refs[1])) / 3
+    return {
+        "balls": float(len(means)),
+        "distance_to_nearer": float(dist.min(1).mean()),
+        "neither_share": float((dist.min(1) > third).mean()),
+    }
