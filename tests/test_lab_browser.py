@@ -42,9 +42,9 @@ REQUIRE = os.environ.get("DARKROOM_REQUIRE_BROWSER") == "1"
 
 # Every wait below is bounded, and all of them together by BUDGET: the module's JupyterLab, its two
 # notebooks and the browser fit well inside it (about a minute on a 2-core CPU).
-BUDGET = 170.0
+BUDGET = 150.0
 SERVER_START = 60.0
-CHAPTER_RUN = 120.0
+CHAPTER_RUN = 100.0
 CONTROL_RUN = 45.0
 STEP = 30.0  # opening a notebook, a kernel starting, a save
 
