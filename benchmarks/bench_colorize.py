@@ -48,7 +48,7 @@ def make_folder(root: Path, n: int, seed: int = 0) -> Path:
     if done >= n:
         return root
     for start in range(done, n, 500):  # in chunks, so that making the files does not need the memory
-        patches = data.random_patches(photos, 192, min(500, n - start), seed=seed + start, scale=(0.3, 1.0))
+        patches = data.random_patches(photos, 192, min(500, n - start), seed=seed + start, zoom=(0.3, 1.0))
         for i, p in enumerate(patches, start=start):
             Image.fromarray((p[:144] * 255).astype(np.uint8)).save(root / f"{i:05d}.jpg", quality=90)
     return root

@@ -50,7 +50,11 @@ def main() -> None:
     rows = []
     for method in sr.METHODS:
         rows.append(
-            dict(method=method, mp_per_s=sr.throughput(method, args.size, args.scale), train_ex_per_s=None)
+            dict(
+                method=method,
+                mp_per_s=sr.megapixels_per_second(method, args.size, args.scale),
+                train_ex_per_s=None,
+            )
         )
     if frac == sr.scale_fraction(1.5):
         mlp = sr.build_mlp()
@@ -58,13 +62,13 @@ def main() -> None:
         y_mlp = rng.uniform(-1, 1, (64, 15, 15, 1)).astype(np.float32)
         ex = training_rate(mlp, x_mlp, y_mlp)
         for blend in ("tile", "gaussian"):
-            mp = sr.throughput(mlp, args.size, args.scale, blend=blend)
+            mp = sr.megapixels_per_second(mlp, args.size, args.scale, blend=blend)
             rows.append(dict(method=f"MLP ({blend}), patches", mp_per_s=mp, train_ex_per_s=ex))
     for name, model in models.items():
         rows.append(
             dict(
                 method=name,
-                mp_per_s=sr.throughput(model, args.size, args.scale),
+                mp_per_s=sr.megapixels_per_second(model, args.size, args.scale),
                 train_ex_per_s=training_rate(model, x_conv, y_conv),
             )
         )

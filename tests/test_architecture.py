@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -304,7 +305,9 @@ def _missing_attributes(source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("path", CLIENTS + sorted(ROOT.glob("tests/test_*.py")) + LIBRARY, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", CLIENTS + sorted(ROOT.glob("tests/test_*.py")) + LIBRARY, ids=lambda p: p.name
+)
 def test_clients_use_only_names_the_library_has(path: Path) -> None:
     # A moved or renamed function fails here, without running the notebook that calls it.
     assert _missing_attributes(_client_source(path)) == []
@@ -313,3 +316,50 @@ def test_clients_use_only_names_the_library_has(path: Path) -> None:
 def test_the_name_scan_finds_a_name_that_moved() -> None:
     source = "from darkroom.core import paths as p, color\np.repo_root()\ncolor.no_such_function(x)\n"
     assert _missing_attributes(source) == ["line 3: darkroom.core.color.no_such_function"]
+
+
+# --------------------------------------------------------------------------- ARCHITECTURE.md
+
+ARCHITECTURE = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+
+
+def _where_table(markdown: str) -> list[tuple[list[str], list[str]]]:
+    """([module paths], [example names]) per row of the "Where things go" table."""
+    section = markdown.split("\n## Where things go", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and not set(cells[1]) <= set("-: "):
+            rows.append((re.findall(r"`([\w/<>]+\.py)`", cells[1]), re.findall(r"`(\w+)`", cells[2])))
+    return rows
+
+
+def _stale_rows(rows: list[tuple[list[str], list[str]]]) -> list[str]:
+    import importlib
+
+    stale = []
+    for paths, names in rows:
+        files = [PACKAGE / p for p in paths if "<" not in p]
+        stale += [f"{f.relative_to(PACKAGE)}: no such module" for f in files if not f.is_file()]
+        modules = [importlib.import_module(_dotted(f)) for f in files if f.is_file()]
+        stale += [
+            f"{n}: in none of {paths}" for n in names if modules and not any(hasattr(m, n) for m in modules)
+        ]
+    return stale
+
+
+def test_architecture_md_names_modules_and_functions_that_exist() -> None:
+    rows = _where_table(ARCHITECTURE)
+    assert len(rows) > 10 and _stale_rows(rows) == []
+    # every foundation module has a row: a newcomer finds it from the table
+    named = {p for paths, _ in rows for p in paths}
+    core = {_label(p) for p in LIBRARY if _role(_dotted(p)) == CORE and p.name != "__init__.py"}
+    assert sorted(m for m in core if m not in named and "writeup_entries/" not in m) == []
+
+
+def test_the_architecture_table_check_finds_a_stale_row() -> None:
+    rows = [(["core/color.py"], ["rgb_to_lab", "no_such_function"]), (["core/nowhere.py"], [])]
+    assert _stale_rows(rows) == [
+        "no_such_function: in none of ['core/color.py']",
+        "core/nowhere.py: no such module",
+    ]

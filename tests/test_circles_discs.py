@@ -10,7 +10,7 @@ from darkroom.core import color
 
 
 def test_make_circles_shape_range_and_determinism() -> None:
-    a = circles.make_circles(6, height=40, width=30, radius=(3, 8), count=(1, 3), seed=5)
+    a = circles.make_circles(6, height=40, width=30, radius=(3, 8), num_discs=(1, 3), seed=5)
     assert a.shape == (6, 40, 30, 1) and a.dtype == np.float32
     assert set(np.unique(a)) <= {0.0, 1.0} and a.max() == 1.0
     np.testing.assert_array_equal(a, circles.make_circles(6, 40, 30, (3, 8), (1, 3), seed=5))
@@ -18,14 +18,14 @@ def test_make_circles_shape_range_and_determinism() -> None:
 
 
 def test_one_disc_covers_about_pi_r_squared() -> None:
-    img = circles.make_circles(20, 60, 60, radius=10, count=1, allow_cut=False, seed=0)
+    img = circles.make_circles(20, 60, 60, radius=10, num_discs=1, allow_cut=False, seed=0)
     areas = img.sum(axis=(1, 2, 3))
     # Lattice points in a disc of radius 10 with a random centre: pi*100 = 314 give or take the rim.
     assert np.all(np.abs(areas - np.pi * 100) < 20)
 
 
 def test_no_cut_keeps_the_border_empty_and_cut_does_not() -> None:
-    kw = dict(height=32, width=24, radius=(4, 10), count=(3, 6), seed=1)
+    kw = dict(height=32, width=24, radius=(4, 10), num_discs=(3, 6), seed=1)
     inside = circles.make_circles(200, allow_cut=False, **kw)[..., 0]
     border = np.concatenate([inside[:, 0], inside[:, -1], inside[:, :, 0], inside[:, :, -1]], axis=1)
     assert border.max() == 0.0 and inside.max() == 1.0
@@ -34,7 +34,7 @@ def test_no_cut_keeps_the_border_empty_and_cut_does_not() -> None:
 
 
 def test_zero_count_gives_black_images_and_lab_is_scaled() -> None:
-    assert circles.make_circles(3, 20, 20, radius=3, count=0).max() == 0.0
+    assert circles.make_circles(3, 20, 20, radius=3, num_discs=0).max() == 0.0
     unit = circles.make_circles(2, 20, 20, radius=(2, 5), seed=3)
     lab = circles.make_circles_lab(2, 20, 20, radius=(2, 5), seed=3)
     np.testing.assert_array_equal(lab, 100 * unit)
@@ -44,12 +44,12 @@ def test_zero_count_gives_black_images_and_lab_is_scaled() -> None:
 @pytest.mark.parametrize(
     "kwargs, words",
     [
-        (dict(n=0), "n must be"),
-        (dict(n=2, radius=(5, 60)), "radius 60.0 is larger"),
-        (dict(n=2, count=(4, 2)), "count range is reversed"),
-        (dict(n=2, radius=(9, 3)), "radius range is reversed"),
-        (dict(n=2, radius=(3, 19), allow_cut=False), "cannot avoid the border"),
-        (dict(n=2, radius=0), "radius must be positive"),
+        (dict(num_images=0), "num_images must be"),
+        (dict(num_images=2, radius=(5, 60)), "radius 60.0 is larger"),
+        (dict(num_images=2, num_discs=(4, 2)), "num_discs range is reversed"),
+        (dict(num_images=2, radius=(9, 3)), "radius range is reversed"),
+        (dict(num_images=2, radius=(3, 19), allow_cut=False), "cannot avoid the border"),
+        (dict(num_images=2, radius=0), "radius must be positive"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, words) -> None:

@@ -29,7 +29,9 @@ class _Fill(keras.Model):
 
 
 def test_inpainting_report_scores_only_the_hole() -> None:
-    damaged, clean, hole = circles.masked_examples(6, 0.5, height=30, width=20, radius=(4, 8), count=(2, 4))
+    damaged, clean, hole = circles.masked_examples(
+        6, 0.5, height=30, width=20, radius=(4, 8), num_discs=(2, 4)
+    )
     copier = keras.Sequential([keras.Input((30, 20, 1)), keras.layers.Identity()])
     as_input, copied = circles.inpainting_report(copier, damaged, clean, hole)
     assert as_input["what"].startswith("input") and copied == {**as_input, "what": "model output"}

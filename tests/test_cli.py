@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkroom.core import images
+from darkroom.core import image_files, images
 
 LIB = str(Path(__file__).resolve().parents[1] / "lib")
 
@@ -37,10 +37,10 @@ def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.Complete
 def folder(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     photo = images.sample_image("chelsea")[:40, :48]
-    images.write_image(tmp_path / "photo.png", photo)
-    images.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
+    image_files.write_image(tmp_path / "photo.png", photo)
+    image_files.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
     rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
-    images.write_image(tmp_path / "rgba.png", rgba)
+    image_files.write_image(tmp_path / "rgba.png", rgba)
     return tmp_path
 
 
@@ -76,7 +76,7 @@ def test_bad_files_get_one_line_errors_naming_them(folder: Path) -> None:
 
 def test_upscale_refuses_a_thin_panorama_with_the_model_and_enlarges_it_with_bicubic(folder: Path) -> None:
     # a 1 x 4000 strip used to go through the shipped model and exit 0
-    images.write_image(folder / "strip.png", np.linspace(0, 1, 4000, dtype=np.float32)[None])
+    image_files.write_image(folder / "strip.png", np.linspace(0, 1, 4000, dtype=np.float32)[None])
     out = darkroom("upscale", "strip.png", "wide.png", "--scale", "2", cwd=folder)
     errors = [line for line in out.stderr.splitlines() if line.strip()]
     assert out.returncode == 1 and len(errors) == 1, out.stderr
@@ -84,14 +84,14 @@ def test_upscale_refuses_a_thin_panorama_with_the_model_and_enlarges_it_with_bic
     assert not (folder / "wide.png").exists()
     out = darkroom("upscale", "strip.png", "wide.png", "--scale", "2", "--model", "bicubic", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert images.read_image(folder / "wide.png")[0].shape == (2, 8000)
+    assert image_files.read_image(folder / "wide.png")[0].shape == (2, 8000)
 
 
 def test_upscale_colour_with_alpha_and_overwrite(folder: Path) -> None:
     before = (folder / "style.png").read_bytes()
     out = darkroom("upscale", "rgba.png", "big.png", "--scale", "2", "--tile", "16", cwd=folder)
     assert out.returncode == 0, out.stderr
-    big, bits = images.read_image(folder / "big.png")
+    big, bits = image_files.read_image(folder / "big.png")
     assert big.shape == (80, 96, 4) and bits == 8
     assert big[:, -1, 3].mean() > 0.9 and big[:, 0, 3].mean() < 0.1  # the alpha ramp survived, enlarged
     out = darkroom(
@@ -108,7 +108,7 @@ def test_upscale_colour_with_alpha_and_overwrite(folder: Path) -> None:
     )
     assert out.returncode == 0 and out.stderr == "", out.stderr
     assert (folder / "style.png").read_bytes() != before
-    assert images.read_image(folder / "style.png")[0].shape == (120, 144, 3)
+    assert image_files.read_image(folder / "style.png")[0].shape == (120, 144, 3)
 
 
 def test_colorize_with_a_saved_model_and_without_one(folder: Path) -> None:
@@ -116,10 +116,10 @@ def test_colorize_with_a_saved_model_and_without_one(folder: Path) -> None:
 
     model = colorize.build_light_cnn()
     model.save(folder / "col.keras")
-    images.write_image(folder / "gray.png", images.read_image(folder / "photo.png")[0].mean(-1))
+    image_files.write_image(folder / "gray.png", image_files.read_image(folder / "photo.png")[0].mean(-1))
     out = darkroom("colorize", "gray.png", "colour.png", "--model", "col.keras", cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert images.read_image(folder / "colour.png")[0].shape == (40, 48, 3)
+    assert image_files.read_image(folder / "colour.png")[0].shape == (40, 48, 3)
     out = darkroom("colorize", "gray.png", "c2.png", "--model", "nope.keras", cwd=folder)
     assert out.returncode == 1 and "nope.keras: no such model file" in out.stderr
 

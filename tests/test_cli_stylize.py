@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from darkroom.core import images
+from darkroom.core import image_files, images
 
 LIB = str(Path(__file__).resolve().parents[1] / "lib")
 
@@ -36,10 +36,10 @@ def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.Complete
 def folder(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
     photo = images.sample_image("chelsea")[:40, :48]
-    images.write_image(tmp_path / "photo.png", photo)
-    images.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
+    image_files.write_image(tmp_path / "photo.png", photo)
+    image_files.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
     rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
-    images.write_image(tmp_path / "rgba.png", rgba)
+    image_files.write_image(tmp_path / "rgba.png", rgba)
     return tmp_path
 
 
@@ -74,7 +74,7 @@ def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) ->
         cwd=folder,
     )
     assert out.returncode == 0, out.stderr
-    assert images.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
+    assert image_files.read_image(folder / "art.jpg")[0].shape == (27, 32, 3)
     assert sorted(p.name for p in folder.glob("ck_*.png")) == ["ck_0.png", "ck_1.png", "ck_2.png"]
     assert "iteration 1: loss" in out.stdout
     assert len((folder / "progress.txt").read_text().splitlines()) >= 3
@@ -96,7 +96,7 @@ def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) ->
 def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
     from darkroom import style
 
-    style.build_transformer((4, 8, 8), residual_blocks=1).save(folder / "tiny.keras")
+    style.build_transformer((4, 8, 8), num_blocks=1).save(folder / "tiny.keras")
     out = darkroom(
         "stylize",
         "--content",
@@ -110,7 +110,7 @@ def test_stylize_with_a_trained_fast_style_network(folder: Path) -> None:
         cwd=folder,
     )
     assert out.returncode == 0, out.stderr
-    assert images.read_image(folder / "fast.png")[0].shape == (25, 30, 3) and "one pass" in out.stderr
+    assert image_files.read_image(folder / "fast.png")[0].shape == (25, 30, 3) and "one pass" in out.stderr
     missing = darkroom(
         "stylize", "--content", "photo.png", "--model", "style_fast_nothing", "--output", "f2.png", cwd=folder
     )

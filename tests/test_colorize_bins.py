@@ -13,7 +13,7 @@ def test_ab_bins_and_rebalancing():
     assert 200 < len(bins) < 330
     assert np.all(np.abs(bins.centers) <= 110)
     # a uniform distribution over bins gives weights of one
-    w = bins.class_weights(bins.centers, lam=0.5, sigma=1e-3)
+    w = bins.class_weights(bins.centers, uniform_mix=0.5, sigma=1e-3)
     np.testing.assert_allclose(w, 1.0, rtol=1e-4)
     # gray-heavy data: gray bins get small weights, saturated bins large
     ab = np.concatenate([np.zeros((1000, 2)), bins.centers], axis=0)

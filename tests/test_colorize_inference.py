@@ -15,7 +15,7 @@ def scenes():
 
 
 def test_colorize_odd_size_and_rgb_contributes_only_L(scenes):
-    result = C.train_colorizer(scenes, loss="mse", epochs=1, batch_size=8, width=4)
+    result = C.train_colorizer(scenes, loss="mse", epochs=1, batch_size=8, filters=4)
     image = scenes[0][:29, :31]
     out = C.colorize(result.model, image)
     assert out.shape == (29, 31, 3) and out.dtype == np.float32

@@ -55,7 +55,7 @@ DISTRIBUTED = textwrap.dedent(
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from darkroom import colorize as C
     from darkroom.colorize import pairs
-    from darkroom.core import data
+    from darkroom.core import synthetic
     L, ab = pairs.to_model_pairs(synthetic.toy_scenes(8, 16, seed=0))
 
     def one_step(strategy):

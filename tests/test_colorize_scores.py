@@ -45,7 +45,7 @@ def test_score_rows_put_gray_at_zero_and_truth_last(scenes):
 
 def test_pick_on_crops_reports_the_margin_and_its_noise(scenes):
     keras.utils.set_random_seed(0)
-    good = C.train_colorizer(scenes, epochs=3, width=8, learning_rate=2e-3).model
+    good = C.train_colorizer(scenes, epochs=3, filters=8, learning_rate=2e-3).model
     blank = keras.Sequential(
         [keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")]
     )
@@ -68,7 +68,7 @@ def test_predictions_and_score_rows_make_the_notebooks_score_table(scenes):
 
 
 def test_check_rows_and_saved_colorizers(scenes):
-    r = C.train_colorizer(scenes[:4], epochs=1, width=4)
+    r = C.train_colorizer(scenes[:4], epochs=1, filters=4)
     (row,) = C.check_rows({"mse": r})
     assert (
         row["model"] == "mse" and row["ratio"] == pytest.approx(r.check.ratio) and row["ok"] in ("yes", "NO")

@@ -24,7 +24,7 @@ def test_train_colorizer_changes_weights_and_lowers_loss(scenes):
     untrained.compile(loss="mse")
     first = untrained.evaluate(L, ab, verbose=0)
     result = C.train_colorizer(
-        scenes[:8], width=8, epochs=5, batch_size=8, learning_rate=1e-3, augment="none", seed=0
+        scenes[:8], filters=8, epochs=5, batch_size=8, learning_rate=1e-3, augment="none", seed=0
     )
     assert result.epochs_run == 5 and result.stop_reason == "epochs"
     assert any(not np.allclose(a, b) for a, b in zip(untrained.get_weights(), result.model.get_weights()))
@@ -34,13 +34,13 @@ def test_train_colorizer_changes_weights_and_lowers_loss(scenes):
 def test_train_colorizer_uses_the_optimizer_it_is_given(scenes):
     # It once trained with Adam whatever the name, unless the name was "rmsprop".
     for name, cls in (("sgd", keras.optimizers.SGD), ("adagrad", keras.optimizers.Adagrad)):
-        r = C.train_colorizer(scenes[:4], optimizer=name, epochs=1, width=4, learning_rate=0.01)
+        r = C.train_colorizer(scenes[:4], optimizer=name, epochs=1, filters=4, learning_rate=0.01)
         assert type(r.train_model.optimizer) is cls
         assert float(r.train_model.optimizer.learning_rate) == pytest.approx(0.01)
 
 
 def test_train_colorizer_stops_on_its_time_budget(scenes):
-    r = C.train_colorizer(scenes, epochs=50, batch_size=4, width=4, time_budget_s=0.0)
+    r = C.train_colorizer(scenes, epochs=50, batch_size=4, filters=4, time_budget_s=0.0)
     assert r.stop_reason == "time budget" and r.epochs_run == 1
 
 
@@ -69,14 +69,14 @@ def test_writeup_augmentation_flips_both_ways_and_changes_the_tone():
 
 
 def test_train_colorizer_trains_with_the_writeup_augmentation(scenes):
-    r = C.train_colorizer(scenes[:8], epochs=1, batch_size=4, width=4, augment="writeup")
+    r = C.train_colorizer(scenes[:8], epochs=1, batch_size=4, filters=4, augment="writeup")
     assert r.epochs_run == 1 and np.isfinite(r.history["loss"]).all()
 
 
 def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_path):
     from darkroom.core import training
 
-    result = C.train_colorizer(scenes, loss="classification", epochs=1, batch_size=8, width=4)
+    result = C.train_colorizer(scenes, loss="classification", epochs=1, batch_size=8, filters=4)
     path = training.save_model(result.model, "colorizer_test")
     loaded = keras.models.load_model(path)
     L, _ = pairs.to_model_pairs(scenes[:2])

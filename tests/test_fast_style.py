@@ -11,7 +11,7 @@ from darkroom.core import data, images, layers, perceptual, synthetic, training,
 
 @pytest.fixture(scope="module")
 def tiny() -> object:
-    return style.build_transformer((4, 8, 8), residual_blocks=1, name="tiny")
+    return style.build_transformer((4, 8, 8), num_blocks=1, name="tiny")
 
 
 def test_instance_normalization_by_hand() -> None:
@@ -98,13 +98,13 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
         photos,
         style_name="swirls_test",
         size=32,
-        crops=16,
+        num_crops=16,
         batch_size=4,
         epochs=10,
         learning_rate=5e-3,
         weights="multiscale",
         filters=(4, 8, 8),
-        residual_blocks=1,
+        num_blocks=1,
         validation_photos=data.sample_photos("val"),
     )
     assert isinstance(result.train, training.TrainResult) and result.train.stop_reason == "epochs"

@@ -15,7 +15,7 @@ import pytest
 import scipy.io
 
 from darkroom.app import cli
-from darkroom.core import images, matconvnet, vgg, vgg_weights
+from darkroom.core import image_files, matconvnet, vgg, vgg_weights
 
 LAYERS = ("relu1_1", "relu3_1", "relu5_1")
 TOLERANCE = 1e-5
@@ -229,8 +229,8 @@ def test_a_file_that_is_not_the_mat_gets_one_clear_line(kind: str, tmp_path: Pat
 @pytest.fixture()
 def photos(tmp_path: Path) -> Path:
     rng = np.random.default_rng(0)
-    images.write_image(tmp_path / "photo.png", rng.random((24, 32, 3)))
-    images.write_image(tmp_path / "style.png", rng.random((16, 16, 3)))
+    image_files.write_image(tmp_path / "photo.png", rng.random((24, 32, 3)))
+    image_files.write_image(tmp_path / "style.png", rng.random((16, 16, 3)))
     return tmp_path
 
 
@@ -255,4 +255,4 @@ def test_the_cli_says_one_line_and_exits_1(
 def test_the_cli_stylizes_with_the_mat(photos: Path, mat_file: Path, capsys: pytest.CaptureFixture) -> None:
     code, err = _stylize(photos, mat_file, capsys)
     assert code == 0 and err == [], err
-    assert images.read_image(photos / "out.png")[0].shape == (24, 32, 3)
+    assert image_files.read_image(photos / "out.png")[0].shape == (24, 32, 3)

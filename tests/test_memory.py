@@ -77,7 +77,7 @@ def test_the_post_s_first_colorizer_fits_no_batch_on_its_card() -> None:
 
 
 def test_fits_on_a_spec_finds_the_largest_batch() -> None:
-    spec = planner.plan(planner.conv_dense_layers((12, 8, 2), features=4), (12, 8, 1))
+    spec = planner.plan(planner.conv_dense_layers((12, 8, 2), filters=4), (12, 8, 1))
     budget = memory.layer_table(spec, 23).total_bytes + 1
     assert memory.fits(spec, 64, budget).largest_batch_size == 23
 

@@ -22,12 +22,12 @@ def test_gram_matrix_matches_hand_computation() -> None:
 
 def test_content_style_and_tv_losses_by_hand() -> None:
     f = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
-    assert float(perceptual.content_layer_loss(f, np.zeros_like(f))) == pytest.approx(7.5)  # (1+4+9+16)/4
+    assert float(perceptual.content_layer_loss(np.zeros_like(f), f)) == pytest.approx(7.5)  # (1+4+9+16)/4
     g = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
-    assert float(perceptual.style_layer_loss(g, np.zeros_like(g))) == pytest.approx(0.5)
+    assert float(perceptual.style_layer_loss(np.zeros_like(g), g)) == pytest.approx(0.5)
     img = np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)[..., None]
     # vertical differences 2, 2 -> mean square 4; horizontal 1, 1 -> 1.
-    assert float(perceptual.tv_loss(img)) == pytest.approx(5.0)
+    assert float(perceptual.squared_total_variation(img)) == pytest.approx(5.0)
 
 
 def test_style_layer_weight_exponent_and_normalisation() -> None:
@@ -76,11 +76,11 @@ def test_perceptual_loss_by_parts() -> None:
     assert content == 0.0  # the content targets are the image's own features
     f, s = extractor(batch), extractor(tf.constant(style_img[None]))
     expected_style = 3.0 * sum(
-        w * float(perceptual.style_layer_loss(perceptual.gram_matrix(f[n]), perceptual.gram_matrix(s[n])))
+        w * float(perceptual.style_layer_loss(perceptual.gram_matrix(s[n]), perceptual.gram_matrix(f[n])))
         for n, w in (("relu1_1", 0.25), ("relu2_1", 0.75))
     )
     assert style_ == pytest.approx(expected_style, rel=1e-5) and style_ > 0
-    assert tv == pytest.approx(0.5 * float(perceptual.tv_loss(batch)), rel=1e-6)
+    assert tv == pytest.approx(0.5 * float(perceptual.squared_total_variation(batch)), rel=1e-6)
     assert total == pytest.approx(content + style_ + tv, rel=1e-6)
     # The style image scores no style loss against itself, and a batch broadcasts against one style.
     same = tf.constant(np.stack([style_img, style_img]))

@@ -51,7 +51,7 @@ def test_multiply_adds_match_hand_counts() -> None:
 def test_plan_counts_the_post_s_first_colorizer_by_hand() -> None:
     # Two 7x7 convolutions of 30 features on 150x100x1, then a dense layer to 150*100*2 values.
     spec = planner.plan(
-        planner.conv_dense_layers((150, 100, 2), features=30, conv_layers=2, kernel_size=7), (150, 100, 1)
+        planner.conv_dense_layers((150, 100, 2), filters=30, num_conv_layers=2, kernel_size=7), (150, 100, 1)
     )
     by_name = {layer.name: layer for layer in spec.layers}
     assert by_name["conv1"].params == 7 * 7 * 1 * 30 + 30 == 1_500

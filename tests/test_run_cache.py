@@ -185,7 +185,7 @@ def test_the_closure_holds_the_package_inits_on_the_path_and_package_data(librar
 def test_the_real_closure_of_pix2pix_follows_the_package_and_stops_at_other_topics() -> None:
     nb = json.loads((find_notebooks()[0].parent / "07_colorization_pix2pix.ipynb").read_text())
     files = set(cache.library_digests(nb))
-    assert {"darkroom/__init__.py", "darkroom/colorize/__init__.py", "darkroom/colorize/cnn.py"} <= files
+    assert {"darkroom/__init__.py", "darkroom/colorize/__init__.py", "darkroom/colorize/train.py"} <= files
     assert "darkroom/core/training.py" in files  # reached through colorize, not named by the notebook
     assert not any(f.startswith(("darkroom/style/", "darkroom/app/", "darkroom/superres/")) for f in files)
 
@@ -367,11 +367,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fine = _source(folder, "01_fine", "import uuid\nprint('drawn', uuid.uuid4())")
     broken = _source(folder, "02_broken", "raise ValueError('on purpose')")
     runs: dict[str, Any] = {"out": out, "fine": fine}
-    runs["first"] = runner.run_all([fine, broken], "smoke", out, timeout=60)
+    runs["first"] = runner.run_all([fine, broken], "smoke", out, timeout_s=60)
     runs["first_copy"] = (out / "notebooks" / fine.name).read_text()
-    runs["second"] = runner.run_all([fine, broken], "smoke", out, timeout=60)
+    runs["second"] = runner.run_all([fine, broken], "smoke", out, timeout_s=60)
     _edit(fine, 0, "# 01_fine\n\nA sentence added later.")
-    runs["third"] = runner.run_all([fine], "smoke", out, timeout=60)
+    runs["third"] = runner.run_all([fine], "smoke", out, timeout_s=60)
     runs["summary"] = {r["notebook"]: r for r in json.loads((out / "summary.json").read_text())}
     return runs
 

@@ -109,7 +109,7 @@ def test_prepare_pairs_as_the_post(rng):
 def test_patch_pairs_are_aligned():
     hr = np.random.default_rng(2).random((30, 45)).astype(np.float32)
     lr = sr.degrade(hr, 1.5)
-    px, py = sr.patch_pairs(lr[None], hr[None], in_size=10, scale=1.5, stride=4)
+    px, py = sr.patch_pairs(lr[None], hr[None], input_size=10, scale=1.5, stride=4)
     assert px.shape[1:] == (10, 10, 1) and py.shape[1:] == (15, 15, 1)
     # patch k = (row 1, column 2) of the 10-px grid at stride 4 -> low-res (4, 8), high-res (6, 12)
     cols = len(range(0, 30 - 10 + 1, 4))
@@ -256,7 +256,7 @@ def models():
     keras.utils.set_random_seed(0)
     return {
         "mlp": sr.build_mlp(hidden=(32, 16)),
-        "mlp_on_bicubic": sr.build_mlp(in_size=15, out_size=15, hidden=(32, 16)),
+        "mlp_on_bicubic": sr.build_mlp(input_size=15, output_size=15, hidden=(32, 16)),
         "espcn": sr.build_espcn(filters=(8, 8)),
         "resub": sr.build_residual_subpixel(filters=8, num_layers=3),
     }
@@ -482,8 +482,8 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
         epochs=4,
         patience=0,
         stride=4,
-        patches=24,
-        val_patches=20,
+        num_patches=24,
+        num_validation_patches=20,
         min_delta=1e-3,
     )
     assert [r["setting"] for r in rows] == list(settings)

@@ -24,7 +24,7 @@ from typing import Any
 
 from darkroom.app.cli_common import UsageError, _positive_int, muted, say
 from darkroom.app.cli_stylize import add_stylize
-from darkroom.core import images
+from darkroom.core import image_files
 
 __all__ = ["build_parser", "main"]
 
@@ -119,8 +119,8 @@ def _bar(args: argparse.Namespace, total: int, desc: str):
 # --------------------------------------------------------------------------- commands
 def cmd_upscale(args: argparse.Namespace) -> int:
     """Enlarge one photo by 2, 3 or 4, tiled so that any size fits in memory."""
-    output = images.check_writable(args.output, args.overwrite)
-    pixels, bits = images.read_image(args.input)
+    output = image_files.check_writable(args.output, args.overwrite)
+    pixels, bits = image_files.read_image(args.input)
     from darkroom import superres
 
     if args.model in superres.METHODS:
@@ -131,15 +131,15 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     h, w = pixels.shape[:2]
     with _bar(args, superres.tile_count((h, w), args.tile), f"x{args.scale} {w}x{h}") as bar:
         out = superres.upscale(pixels, model, args.scale, tile=args.tile, progress=lambda done: bar.update(1))
-    images.write_image(output, out, bits=bits, overwrite=args.overwrite)
+    image_files.write_image(output, out, bits=bits, overwrite=args.overwrite)
     say(args, f"wrote {output} ({out.shape[1]}x{out.shape[0]})")
     return 0
 
 
 def cmd_colorize(args: argparse.Namespace) -> int:
     """Colour a photo from its lightness with a trained colorizer."""
-    output = images.check_writable(args.output, args.overwrite)
-    pixels, bits = images.read_image(args.input)
+    output = image_files.check_writable(args.output, args.overwrite)
+    pixels, bits = image_files.read_image(args.input)
     model_path = Path(args.model)
     if not model_path.is_file():
         raise FileNotFoundError(f"{model_path}: no such model file (expected a .keras colorizer)")
@@ -151,7 +151,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
     try:
         model = keras.saving.load_model(model_path, compile=False)
     except Exception as err:  # Keras raises many types for a file that is not a model
-        raise images.ImageFileError(f"{model_path}: not a Keras model ({type(err).__name__})") from None
+        raise image_files.ImageFileError(f"{model_path}: not a Keras model ({type(err).__name__})") from None
     alpha = None
     if pixels.ndim == 3 and pixels.shape[-1] in (2, 4):
         pixels, alpha = pixels[..., :-1], pixels[..., -1]
@@ -161,7 +161,7 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         out = colorize_mod.colorize(model, pixels)
     if alpha is not None:
         out = np.concatenate([out, alpha[..., None]], -1)
-    images.write_image(output, out, bits=bits, overwrite=args.overwrite)
+    image_files.write_image(output, out, bits=bits, overwrite=args.overwrite)
     say(args, f"wrote {output}")
     return 0
 
@@ -245,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, images.ImageFileError, ValueError, OSError) as err:
+    except (FileNotFoundError, image_files.ImageFileError, ValueError, OSError) as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

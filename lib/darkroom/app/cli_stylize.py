@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from darkroom.app.cli_common import UsageError, _positive_int, muted, say
-from darkroom.core import images
+from darkroom.core import image_files, images
 
 __all__ = ["add_stylize", "cmd_stylize"]
 
@@ -165,7 +165,7 @@ def _read_rgb(path: str) -> tuple[Any, int]:
     """RGB pixels of a user's file for stylize: gray repeated, alpha dropped."""
     import numpy as np
 
-    pixels, bits = images.read_image(path)
+    pixels, bits = image_files.read_image(path)
     if pixels.ndim == 2:
         pixels = pixels[..., None]
     if pixels.shape[-1] in (2, 4):
@@ -210,8 +210,8 @@ def _stylize_options(args: argparse.Namespace) -> dict[str, Any]:
         style_scales=args.style_scales,
         tv_weight=args.tv_weight,
         learning_rate=args.learning_rate,
-        beta1=args.beta1,
-        beta2=args.beta2,
+        beta_1=args.beta1,
+        beta_2=args.beta2,
         epsilon=args.eps,
         pooling=args.pooling,
         initial_noiseblend=args.initial_noiseblend,
@@ -273,7 +273,7 @@ def _working_size(pixels: Any, width: int | None, max_side: int | None) -> Any:
 
 def _stylize_with_model(args: argparse.Namespace) -> int:
     """Paint the content with a trained fast-style network: one forward pass."""
-    output = images.check_writable(args.output, args.overwrite)
+    output = image_files.check_writable(args.output, args.overwrite)
     content, bits = _read_rgb(args.content)
     path = Path(args.model)
     if path.suffix != ".keras":
@@ -294,7 +294,7 @@ def _stylize_with_model(args: argparse.Namespace) -> int:
         model = keras.models.load_model(path)
         start = time.perf_counter()
         painted = fast.apply_style(model, _working_size(content, args.width, args.max_side))
-    images.write_image(output, painted, bits=bits, overwrite=args.overwrite)
+    image_files.write_image(output, painted, bits=bits, overwrite=args.overwrite)
     say(args, f"wrote {output} ({path.stem}, one pass, {time.perf_counter() - start:.2f} s)")
     return 0
 
@@ -305,7 +305,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         return _stylize_with_model(args)
     pattern = _checkpoint_pattern(args)
     options = _stylize_options(args)
-    output = images.check_writable(args.output, args.overwrite)
+    output = image_files.check_writable(args.output, args.overwrite)
     content, bits = _read_rgb(args.content)
     styles = [_read_rgb(s)[0] for s in args.styles]
     initial = _read_rgb(args.initial)[0] if args.initial else None
@@ -322,9 +322,9 @@ def cmd_stylize(args: argparse.Namespace) -> int:
             )
     if pattern:
         for iteration, frame in result.frames:
-            images.write_image(pattern % iteration, frame, overwrite=args.overwrite)
+            image_files.write_image(pattern % iteration, frame, overwrite=args.overwrite)
     _write_progress(args, result.history, output.parent)
-    images.write_image(output, result.image, bits=bits, overwrite=args.overwrite)
+    image_files.write_image(output, result.image, bits=bits, overwrite=args.overwrite)
     say(
         args,
         f"wrote {output} ({result.iterations} iterations, loss {result.loss:.4g}, {result.seconds:.1f} s)",

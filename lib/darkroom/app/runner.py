@@ -144,7 +144,7 @@ def run_notebook(
     profile: str = "default",
     out: str | os.PathLike[str] | None = None,
     kernel: str | None = None,
-    timeout: int | None = None,
+    timeout_s: int | None = None,
     parameters: dict[str, Any] | None = None,
     key: dict[str, Any] | None = None,
 ) -> NotebookResult:
@@ -162,7 +162,7 @@ def run_notebook(
     if key is None:
         key = cache.decide(notebook, {"profile": profile, **(parameters or {})}, out).key
     commit = cache.library_commit()
-    result = _run_worker(notebook, profile, out, kernel, timeout, parameters)
+    result = _run_worker(notebook, profile, out, kernel, timeout_s, parameters)
     result.commit = commit
     result.last_executed = result.last_executed or cache.now()
     facts = {k: v for k, v in asdict(result).items() if k not in ("notebook", "run", "last_executed")}
@@ -260,7 +260,7 @@ def run_all(
     profile: str = "default",
     out: str | os.PathLike[str] | None = None,
     kernel: str | None = None,
-    timeout: int | None = None,
+    timeout_s: int | None = None,
     parameters: dict[str, Any] | None = None,
     force: bool = False,
 ) -> list[NotebookResult]:
@@ -283,7 +283,7 @@ def run_all(
         decision = cache.decide(path, params, out, force=force, versions=versions)
         if decision.run:
             print(f"[darkroom] {path.name} (profile {profile}) runs: {decision.reason}", flush=True)
-            result = run_notebook(path, profile, out, kernel, timeout, parameters, key=decision.key)
+            result = run_notebook(path, profile, out, kernel, timeout_s, parameters, key=decision.key)
             mem = f"{result.peak_memory_mb:.0f} MB" if result.peak_memory_mb else "?"
             print(
                 f"[darkroom]   {result.status:6s} {result.seconds:7.1f} s  peak {mem}"

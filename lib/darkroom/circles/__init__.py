@@ -1,6 +1,6 @@
 """White discs on black: the toy problem behind chapters 02 and 03.
 
-``discs`` draws the images (and damages them), ``datasets`` streams them through ``tf.data``,
+``discs`` draws the images (and damages them), ``streams`` streams them through ``tf.data``,
 ``networks`` holds the write-up's autoencoder and a squeeze net, ``iou`` the disc IoU metric,
 ``train`` the trainer and its budget, ``reports`` what the chapters print. Every public name is
 re-exported here.
@@ -8,13 +8,6 @@ re-exported here.
 
 from __future__ import annotations
 
-from darkroom.circles.datasets import (
-    circle_dataset,
-    circle_splits,
-    dataset_size,
-    disc_colorization_dataset,
-    masked_examples,
-)
 from darkroom.circles.discs import (
     DEFAULT_PALETTE,
     corrupt,
@@ -32,6 +25,13 @@ from darkroom.circles.reports import (
     gradient_report,
     inpainting_report,
     plot_filters,
+)
+from darkroom.circles.streams import (
+    circle_dataset,
+    circle_splits,
+    dataset_size,
+    disc_colorization_dataset,
+    masked_examples,
 )
 from darkroom.circles.train import AutoencoderResult, budget_columns, budget_note, train_autoencoder
 

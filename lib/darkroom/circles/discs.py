@@ -51,15 +51,15 @@ def _as_range(value: Any, name: str, *, integer: bool) -> tuple[float, float]:
 
 def _check_scene(n: int, height: int, width: int, radius: Any, count: Any, allow_cut: bool):
     if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a whole number >= 1; received {n!r}")
+        raise ValueError(f"num_images must be a whole number >= 1; received {n!r}")
     if height < 3 or width < 3:
         raise ValueError(f"height and width must be at least 3 pixels; received {height}x{width}")
     r_lo, r_hi = _as_range(radius, "radius", integer=False)
-    c_lo, c_hi = _as_range(count, "count", integer=True)
+    c_lo, c_hi = _as_range(count, "num_discs", integer=True)
     if r_lo <= 0:
         raise ValueError(f"radius must be positive; received {radius!r}")
     if c_lo < 0:
-        raise ValueError(f"count must be >= 0; received {count!r}")
+        raise ValueError(f"num_discs must be >= 0; received {count!r}")
     short = min(height, width)
     if r_hi > short / 2:
         raise ValueError(
@@ -112,37 +112,37 @@ def _circle_batch(rng, n, height, width, radius, count, allow_cut) -> np.ndarray
 
 
 def make_circles(
-    n: int,
+    num_images: int,
     height: int = 150,
     width: int = 100,
     radius: Any = (5, 20),
-    count: Any = (1, 5),
+    num_discs: Any = (1, 5),
     allow_cut: bool = True,
     seed: int = 0,
 ) -> np.ndarray:
-    """``n`` images of white discs on black, float32 in [0, 1], shaped ``(n, height, width, 1)``.
+    """``num_images`` images of white discs on black, float32 in [0, 1], shaped ``(n, height, width, 1)``.
 
-    Each image holds a whole number of discs drawn from ``count`` (inclusive), radii
+    Each image holds a whole number of discs drawn from ``num_discs`` (inclusive), radii
     uniform in ``radius`` (pixels), centres anywhere in the image -- so discs may be cut
     by the edge -- unless ``allow_cut=False``, which keeps every disc off the border
     rows and columns. The same ``seed`` gives the same images.
     """
-    radius, count = _check_scene(n, height, width, radius, count, allow_cut)
+    radius, num_discs = _check_scene(num_images, height, width, radius, num_discs, allow_cut)
     rng = np.random.default_rng(seed)
-    return _circle_batch(rng, n, height, width, radius, count, allow_cut)
+    return _circle_batch(rng, num_images, height, width, radius, num_discs, allow_cut)
 
 
 def make_circles_lab(
-    n: int,
+    num_images: int,
     height: int = 150,
     width: int = 100,
     radius: Any = (5, 20),
-    count: Any = (1, 5),
+    num_discs: Any = (1, 5),
     allow_cut: bool = True,
     seed: int = 0,
 ) -> np.ndarray:
     """:func:`make_circles` as LAB lightness: discs at L=100 on L=0, shaped ``(n, H, W, 1)``."""
-    return 100.0 * make_circles(n, height, width, radius, count, allow_cut, seed)
+    return 100.0 * make_circles(num_images, height, width, radius, num_discs, allow_cut, seed)
 
 
 def _palette(palette: Any) -> np.ndarray:
@@ -167,11 +167,11 @@ def _colored_batch(rng, n, height, width, radius, count, allow_cut, pal) -> np.n
 
 
 def make_colored_discs(
-    n: int,
+    num_images: int,
     height: int = 64,
     width: int = 64,
     radius: Any = (5, 16),
-    count: Any = (1, 4),
+    num_discs: Any = (1, 4),
     allow_cut: bool = True,
     seed: int = 0,
     palette: Any = None,
@@ -182,9 +182,9 @@ def make_colored_discs(
     per lightness), so the gray image says where a disc is but not which of its three
     hues it has -- the ambiguity that makes an L2 colorizer paint brownish grey.
     """
-    radius, count = _check_scene(n, height, width, radius, count, allow_cut)
+    radius, num_discs = _check_scene(num_images, height, width, radius, num_discs, allow_cut)
     rng = np.random.default_rng(seed)
-    return _colored_batch(rng, n, height, width, radius, count, allow_cut, _palette(palette))
+    return _colored_batch(rng, num_images, height, width, radius, num_discs, allow_cut, _palette(palette))
 
 
 def corrupt(

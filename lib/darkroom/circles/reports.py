@@ -41,7 +41,7 @@ def evaluate_autoencoder(
     return {"mse": sq / max(count, 1), "iou": 1.0 if union == 0 else inter / union}
 
 
-def _hole_scores(pred: np.ndarray, clean: np.ndarray, hole: np.ndarray) -> dict[str, float]:
+def _hole_scores(clean: np.ndarray, pred: np.ndarray, hole: np.ndarray) -> dict[str, float]:
     t, p = (clean > 0.5) & hole, (pred > 0.5) & hole
     union = int(np.logical_or(t, p).sum())
     return {
@@ -72,8 +72,8 @@ def inpainting_report(
         ]
     )
     return [
-        {"what": "input (hole left black)", **_hole_scores(damaged, clean, hole)},
-        {"what": "model output", **_hole_scores(pred, clean, hole)},
+        {"what": "input (hole left black)", **_hole_scores(clean, damaged, hole)},
+        {"what": "model output", **_hole_scores(clean, pred, hole)},
     ]
 
 

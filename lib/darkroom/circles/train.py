@@ -9,8 +9,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from darkroom.circles.datasets import dataset_size
 from darkroom.circles.iou import DiscIoU
+from darkroom.circles.streams import dataset_size
 from darkroom.core import training
 
 __all__ = ["AutoencoderResult", "budget_columns", "budget_note", "train_autoencoder"]

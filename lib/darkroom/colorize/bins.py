@@ -44,7 +44,7 @@ class AbBins:
             out[start : start + chunk] = d.argmin(-1)
         return out.reshape(ab.shape[:-1])
 
-    def class_weights(self, ab: np.ndarray, lam: float = 0.5, sigma: float = 5.0) -> np.ndarray:
+    def class_weights(self, ab: np.ndarray, uniform_mix: float = 0.5, sigma: float = 5.0) -> np.ndarray:
         """Rebalancing weights ``w ∝ ((1 - lam) p~ + lam / Q)^-1`` with ``E_p~[w] = 1``.
 
         ``p~`` is the empirical bin distribution of ``ab`` (natural units, any shape (..., 2)),
@@ -55,7 +55,7 @@ class AbBins:
         d2 = ((self.centers[:, None] - self.centers[None]) ** 2).sum(-1)
         p = np.exp(-d2 / (2 * sigma**2)) @ p
         p /= p.sum()
-        w = 1.0 / ((1 - lam) * p + lam / len(self))
+        w = 1.0 / ((1 - uniform_mix) * p + uniform_mix / len(self))
         return (w / (p * w).sum()).astype(np.float32)
 
 

@@ -47,7 +47,7 @@ def build_post_cnn(dropout: float = 0.5, bn_momentum: float = 0.9, name: str = "
 
 
 def build_light_cnn(
-    width: int = 32, *, head: str = "regression", num_bins: int | None = None, name: str | None = None
+    filters: int = 32, *, head: str = "regression", num_bins: int | None = None, name: str | None = None
 ) -> keras.Model:
     """A light fully convolutional colorizer (~0.5M parameters at ``width=32``) that trains in
     minutes on a CPU: two stride-2 stages, dilated convolutions for context, U-Net-style skips.
@@ -61,7 +61,7 @@ def build_light_cnn(
     if head == "classification" and not num_bins:
         raise ValueError("head='classification' needs num_bins (len(ab_bins().centers))")
     layers = keras.layers
-    w = width
+    w = filters
 
     def conv(filters: int, x: Any, **kw: Any) -> Any:
         return layers.Conv2D(filters, 3, padding="same", activation="relu", **kw)(x)
@@ -92,20 +92,20 @@ def model_stride(model: keras.Model) -> int:
     return stride
 
 
-def architecture_facts(model: keras.Model, input_side: int) -> dict[str, int | float]:
+def architecture_facts(model: keras.Model, input_size: int) -> dict[str, int | float]:
     """What a colorizer's layers say about it, for setting beside a write-up's description:
-    widths and kernel of its convolutions, its bottleneck side for ``input_side``, its dropout
+    widths and kernel of its convolutions, its bottleneck side for ``input_size``, its dropout
     rate (0.0 without dropout) and its output channels."""
     convs = [layer for layer in all_layers(model) if isinstance(layer, keras.layers.Conv2D)]
     if not convs:
         raise ValueError(f"model {model.name!r} has no Conv2D layer; expected a convolutional colorizer")
     dropouts = [layer.rate for layer in all_layers(model) if isinstance(layer, keras.layers.Dropout)]
     return {
-        "input_side": input_side,
+        "input_side": input_size,
         "first_width": convs[0].filters,
         "widest": max(c.filters for c in convs),
         "kernel": convs[0].kernel_size[0],
-        "bottleneck_side": input_side // model_stride(model),
+        "bottleneck_side": input_size // model_stride(model),
         "conv_layers": len(convs),
         "dropout": dropouts[0] if dropouts else 0.0,
         "output_channels": model.output_shape[-1],

@@ -83,7 +83,7 @@ def build_unet_generator(
     max_filters: int = 512,
     in_channels: int = 1,
     out_channels: int = 2,
-    depth: int | None = None,
+    num_blocks: int | None = None,
 ) -> keras.Model:
     """The pix2pix U-Net: stride-2 4x4 convolutions down to 1x1 (8 blocks at 256 px, fewer for
     smaller inputs), transposed convolutions back up with skip connections, tanh output.
@@ -93,15 +93,15 @@ def build_unet_generator(
     """
     if size < 4 or size & (size - 1):
         raise ValueError(f"size must be a power of two >= 4, got {size}")
-    depth = depth or min(8, int(math.log2(size)))
-    filters = [min(base * 2**i, max_filters) for i in range(depth)]
+    num_blocks = num_blocks or min(8, int(math.log2(size)))
+    filters = [min(base * 2**i, max_filters) for i in range(num_blocks)]
     inputs = keras.Input((None, None, in_channels), name="L")
     x, skips = inputs, []
     for i, f in enumerate(filters):
         x = _down(f, batchnorm=i > 0)(x)
         skips.append(x)
     for i, (f, skip) in enumerate(zip(reversed(filters[:-1]), reversed(skips[:-1]))):
-        x = _up(f, dropout=i < 3 and depth >= 6)(x)
+        x = _up(f, dropout=i < 3 and num_blocks >= 6)(x)
         x = keras.layers.Concatenate()([x, skip])
     outputs = keras.layers.Conv2DTranspose(
         out_channels,
@@ -163,12 +163,12 @@ class Pix2Pix:
         *,
         gen_base: int = 64,
         disc_base: int = 64,
-        lambda_l1: float = 100.0,
+        l1_weight: float = 100.0,
         learning_rate: float = 2e-4,
         beta_1: float = 0.5,
         strategy: tf.distribute.Strategy | None = None,
     ) -> None:
-        self.size, self.lambda_l1 = size, float(lambda_l1)
+        self.size, self.lambda_l1 = size, float(l1_weight)
         self.strategy = strategy or tf.distribute.get_strategy()
         with training.strategy_scope(self.strategy):
             self.generator = build_unet_generator(size, base=gen_base)
@@ -372,7 +372,7 @@ def train_pix2pix(
     batch_size: int = 8,
     gen_base: int = 32,
     disc_base: int = 32,
-    lambda_l1: float = 100.0,
+    l1_weight: float = 100.0,
     learning_rate: float = 2e-4,
     beta_1: float = 0.5,
     name: str = "pix2pix",
@@ -406,7 +406,7 @@ def train_pix2pix(
         size,
         gen_base=gen_base,
         disc_base=disc_base,
-        lambda_l1=lambda_l1,
+        l1_weight=l1_weight,
         learning_rate=learning_rate,
         beta_1=beta_1,
         strategy=strategy,

@@ -189,9 +189,9 @@ def train_colorizer(
     batch_size: int = 16,
     learning_rate: float = 1e-3,
     optimizer: str = "adam",
-    val_images: np.ndarray | None = None,
+    validation_images: np.ndarray | None = None,
     time_budget_s: float | None = None,
-    width: int = 32,
+    filters: int = 32,
     temperature: float = 0.38,
     augment: str = "flip",
     seed: int = 0,
@@ -218,12 +218,12 @@ def train_colorizer(
     keras.utils.set_random_seed(seed)
     L, ab = pairs.to_model_pairs(images)
     bins = ab_bins() if loss == "classification" else None
-    build = _colorizer_builder(model, width, bins)
+    build = _colorizer_builder(model, filters, bins)
     weights = bins.class_weights(ab * 128.0) if bins is not None else None
     val_ds = None
-    if val_images is not None:
+    if validation_images is not None:
         val_ds = pairs.pair_dataset(
-            *pairs.to_model_pairs(val_images), batch_size, shuffle=False, flip=False, seed=seed
+            *pairs.to_model_pairs(validation_images), batch_size, shuffle=False, flip=False, seed=seed
         )
     fitted = training.fit(
         build,
@@ -263,17 +263,17 @@ class PhotoSet:
 
 
 def training_photos(
-    size: int, n: int, *, seed: int = 0, use_cached: bool = True, dataset: str = "flower_photos"
+    size: int, num_photos: int, *, seed: int = 0, use_cached: bool = True, dataset: str = "flower_photos"
 ) -> PhotoSet:
-    """``n`` training photos of ``size``x``size``: from ``dataset`` when it was fetched beforehand
+    """``num_photos`` training photos of ``size``x``size``: from ``dataset`` when it was fetched beforehand
     (``downloads.fetch``) and ``use_cached``, else random crops (zoom 0.15-1) of the bundled training photos."""
     real = downloads.cached(dataset) if use_cached else None
     if real is not None:
         folder = folders.image_folder(real, size, shuffle=True, seed=seed)
-        images = np.stack(list(folder.take(n).as_numpy_iterator()))
+        images = np.stack(list(folder.take(num_photos).as_numpy_iterator()))
         return PhotoSet(images, f"{len(images)} photos from the real dataset at {real}")
     photos = data.sample_photos("train")
-    images = data.random_patches(photos, size, n, seed=seed, scale=(0.15, 1.0))
+    images = data.random_patches(photos, size, num_photos, seed=seed, zoom=(0.15, 1.0))
     return PhotoSet(
         images,
         f"{len(images)} random crops of the {len(photos)} bundled training photos ({', '.join(photos)})",

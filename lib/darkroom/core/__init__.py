@@ -4,7 +4,8 @@ Import a module by name (``from darkroom.core import color, training``); the pac
 imports nothing, so ``import darkroom`` stays cheap.
 
 - ``color``: RGB, LAB and gray conversions and their checks;
-- ``images``: reading, writing, resizing and showing images;
+- ``images``: the sample photos, resizing and showing images;
+- ``image_files``: a user's image files, read and written at their own bit depth;
 - ``data``: the embedded photographs, their split by image, and crops of them;
 - ``folders``: any folder of image files as a ``tf.data`` stream, bad files sorted out;
 - ``augmentation``: random crops, flips and tone changes inside ``tf.data``;

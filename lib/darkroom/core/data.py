@@ -86,14 +86,14 @@ def sample_photos(split: str | None = None) -> dict[str, np.ndarray]:
 def random_patches(
     images: Mapping[str, np.ndarray] | Sequence[np.ndarray],
     size: int,
-    n: int,
+    num_patches: int,
     *,
     seed: int = 0,
-    scale: tuple[float, float] = (1.0, 1.0),
+    zoom: tuple[float, float] = (1.0, 1.0),
 ) -> np.ndarray:
-    """``n`` random ``size``x``size`` crops from ``images`` (each picked uniformly), float32.
+    """``num_patches`` random ``size``x``size`` crops from ``images`` (each picked uniformly), float32.
 
-    ``scale`` draws a zoom factor per patch: a crop of side ``size / s`` resized to ``size``,
+    ``zoom`` draws a zoom factor per patch: a crop of side ``size / s`` resized to ``size``,
     so that ``scale=(0.5, 1.0)`` also shows the model wider views of each photo.
     """
     from skimage.transform import resize
@@ -101,13 +101,15 @@ def random_patches(
     pool = list(images.values()) if isinstance(images, Mapping) else list(images)
     if not pool:
         raise ValueError("images is empty; expected at least one (H, W, 3) image")
-    if n < 0 or size < 1:
-        raise ValueError(f"expected size >= 1 and n >= 0, got size={size}, n={n}")
+    if num_patches < 0 or size < 1:
+        raise ValueError(
+            f"expected size >= 1 and num_patches >= 0, got size={size}, num_patches={num_patches}"
+        )
     rng = np.random.default_rng(seed)
-    out = np.empty((n, size, size, 3), np.float32)
-    for i in range(n):
+    out = np.empty((num_patches, size, size, 3), np.float32)
+    for i in range(num_patches):
         image = pool[int(rng.integers(len(pool)))]
-        s = float(rng.uniform(*scale))
+        s = float(rng.uniform(*zoom))
         side = min(int(round(size / s)), *image.shape[:2])
         if side < 1:
             raise ValueError(f"image of shape {image.shape} is too small for {size}px patches")

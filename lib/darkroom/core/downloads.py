@@ -128,7 +128,7 @@ def fetch(
     *,
     extract: bool = True,
     registry: Mapping[str, Archive] | None = None,
-    timeout: float = 20.0,
+    timeout_s: float = 20.0,
 ) -> Path:
     """Download (once), verify and unpack a known archive; return its folder (or the archive).
 
@@ -147,7 +147,7 @@ def fetch(
     marker = target.with_name(target.name + ".verified")
     if not target.exists():
         try:
-            _download(archive.url, target, timeout)
+            _download(archive.url, target, timeout_s)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise FileNotFoundError(_by_hand_message(name, archive, target, str(reason))) from None

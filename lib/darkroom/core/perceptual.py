@@ -27,9 +27,9 @@ __all__ = [
     "gram_matrix",
     "loss_layers",
     "perceptual_parts",
+    "squared_total_variation",
     "style_layer_loss",
     "style_layer_weights",
-    "tv_loss",
 ]
 
 
@@ -51,22 +51,23 @@ def gram_matrix(features: Any):
     return g[0] if squeeze else g
 
 
-def content_layer_loss(features: Any, target: Any):
-    """Mean squared difference of two feature maps (neural-style's 2*l2_loss/size)."""
+def content_layer_loss(target: Any, features: Any):
+    """Mean squared difference of two feature maps, target first (neural-style's 2*l2_loss/size)."""
     import tensorflow as tf
 
     return tf.reduce_mean(tf.square(tf.convert_to_tensor(features, tf.float32) - target))
 
 
-def style_layer_loss(gram: Any, target_gram: Any):
-    """Mean squared difference of two gram matrices (neural-style's 2*l2_loss/size)."""
+def style_layer_loss(target_gram: Any, gram: Any):
+    """Mean squared difference of two gram matrices, target first (neural-style's 2*l2_loss/size)."""
     import tensorflow as tf
 
     return tf.reduce_mean(tf.square(tf.convert_to_tensor(gram, tf.float32) - target_gram))
 
 
-def tv_loss(image: Any):
-    """Total variation: mean squared vertical plus mean squared horizontal neighbour difference."""
+def squared_total_variation(image: Any):
+    """neural-style's total variation: mean *squared* vertical plus mean squared horizontal
+    neighbour difference (:func:`darkroom.core.losses.total_variation` is the absolute one)."""
     import tensorflow as tf
 
     x = tf.convert_to_tensor(image, tf.float32)
@@ -77,13 +78,13 @@ def tv_loss(image: Any):
     return tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))
 
 
-def style_layer_weights(n_layers: int = len(STYLE_LAYERS), exp: float = 1.0) -> np.ndarray:
+def style_layer_weights(num_layers: int = len(STYLE_LAYERS), exp: float = 1.0) -> np.ndarray:
     """weight(layer n+1) = exp * weight(layer n), normalised to sum 1 (neural-style's rule)."""
-    if n_layers < 1:
-        raise ValueError(f"n_layers: expected >= 1, received {n_layers}")
+    if num_layers < 1:
+        raise ValueError(f"num_layers: expected >= 1, received {num_layers}")
     if not exp > 0:
         raise ValueError(f"style_layer_weight_exp: expected a positive number, received {exp!r}")
-    w = np.asarray([exp**i for i in range(n_layers)], np.float64)
+    w = np.asarray([exp**i for i in range(num_layers)], np.float64)
     return w / w.sum()
 
 
@@ -144,18 +145,18 @@ class PerceptualLoss:
 
         feats = self.extractor(image)
         content = (
-            tf.add_n([w * content_layer_loss(feats[n], content_targets[n]) for n, w in self.content_layers])
+            tf.add_n([w * content_layer_loss(content_targets[n], feats[n]) for n, w in self.content_layers])
             if self.content_layers
             else tf.constant(0.0)
         )
         grams = {n: gram_matrix(feats[n]) for n, _ in self.style_layers}
         style = tf.add_n(
             [
-                b * tf.add_n([w * style_layer_loss(grams[n], t[n]) for n, w in self.style_layers])
+                b * tf.add_n([w * style_layer_loss(t[n], grams[n]) for n, w in self.style_layers])
                 for b, t in zip(self.blend, self.style_targets)
             ]
         )
-        tv = tv_loss(image)
+        tv = squared_total_variation(image)
         content, style, tv = self.content_w * content, self.style_w * style, self.tv_w * tv
         return content + style + tv, content, style, tv
 

@@ -243,22 +243,22 @@ def spec_from_model(model: keras.Model) -> NetSpec:
 
 
 def conv_dense_layers(
-    output_shape: Sequence[int], features: int = 30, conv_layers: int = 2, kernel_size: int = 3
+    output_shape: Sequence[int], filters: int = 30, num_conv_layers: int = 2, kernel_size: int = 3
 ) -> list[keras.layers.Layer]:
-    """Fresh layers of the post's first colorizer: ``conv_layers`` ReLU convolutions of ``features``
+    """Fresh layers of the post's first colorizer: ``num_conv_layers`` ReLU convolutions of ``filters``
     features ('SAME' padding, stride 1, no pooling), then one fully connected layer to every value of
     ``output_shape`` (e.g. ``(150, 100, 2)``), reshaped to it. Give them to :func:`plan` (any size)
     or :func:`check_layers` (a size whose dense layer fits in memory)."""
     if len(output_shape) != 3 or min(output_shape) < 1:
         raise ValueError(f"output_shape must be (height, width, channels); received {tuple(output_shape)!r}")
-    if features < 1 or conv_layers < 1 or kernel_size < 1:
+    if filters < 1 or num_conv_layers < 1 or kernel_size < 1:
         raise ValueError(
             "features, conv_layers and kernel_size must be >= 1; received "
-            f"{features!r}, {conv_layers!r}, {kernel_size!r}"
+            f"{filters!r}, {num_conv_layers!r}, {kernel_size!r}"
         )
     convs = [
-        keras.layers.Conv2D(features, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")
-        for i in range(conv_layers)
+        keras.layers.Conv2D(filters, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")
+        for i in range(num_conv_layers)
     ]
     return [
         *convs,

@@ -34,9 +34,9 @@ TOY_COLORS: dict[str, tuple[float, float, float]] = {
 
 
 def toy_scenes(
-    n: int, size: int = 64, seed: int = 0, *, return_masks: bool = False
+    num_scenes: int, size: int = 64, seed: int = 0, *, return_masks: bool = False
 ) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``n`` synthetic landscapes (n, size, size, 3) float32 whose colours follow from structure.
+    """``num_scenes`` synthetic landscapes (n, size, size, 3) float32 whose colours follow from structure.
 
     Sky above a horizon, grass below, a sun in the sky, sometimes a tree; and a ball on the
     grass that is red or blue at random with the same lightness -- the multimodal case in
@@ -44,14 +44,17 @@ def toy_scenes(
     vary the lightness so that colour has to be inferred from context. With
     ``return_masks=True`` also returns boolean masks ``{"ball", "ball_red", "sky", ...}``.
     """
-    if n < 0 or size < 8:
-        raise ValueError(f"expected n >= 0 and size >= 8, got n={n}, size={size}")
+    if num_scenes < 0 or size < 8:
+        raise ValueError(f"expected num_scenes >= 0 and size >= 8, got num_scenes={num_scenes}, size={size}")
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
-    images = np.empty((n, size, size, 3), np.float32)
-    masks = {k: np.zeros((n, size, size), bool) for k in ("sky", "grass", "sun", "tree", "ball", "ball_red")}
+    images = np.empty((num_scenes, size, size, 3), np.float32)
+    masks = {
+        k: np.zeros((num_scenes, size, size), bool)
+        for k in ("sky", "grass", "sun", "tree", "ball", "ball_red")
+    }
     col = {k: np.asarray(v, np.float32) for k, v in TOY_COLORS.items()}
-    for i in range(n):
+    for i in range(num_scenes):
         horizon = rng.uniform(0.35, 0.65) + rng.uniform(-0.1, 0.1) * (xx - 0.5)
         sky = yy < horizon
         img = np.where(sky[..., None], col["sky"], col["grass"])

@@ -372,7 +372,9 @@ def deprocess(x: Any) -> np.ndarray:
 # --------------------------------------------------------------------------- memory
 
 
-def estimate_memory_bytes(height: int, width: int, *, last_layer: str = "relu5_1", n_images: int = 1) -> int:
+def estimate_memory_bytes(
+    height: int, width: int, *, last_layer: str = "relu5_1", num_images: int = 1
+) -> int:
     """Rough peak memory of one optimisation step: activations kept for the backward pass.
 
     Every conv layer up to ``last_layer`` stores its output and its gradient, plus about
@@ -388,7 +390,7 @@ def estimate_memory_bytes(height: int, width: int, *, last_layer: str = "relu5_1
             total += h * w * _VGG19_BLOCKS[b][0]
         if name == last:
             break
-    return int(3 * 4 * total * n_images + 80e6)
+    return int(3 * 4 * total * num_images + 80e6)
 
 
 def warn_if_huge(height: int, width: int, last_layer: str) -> None:

@@ -273,9 +273,9 @@ def check_schedule(learning_rate: float, epochs: int) -> None:
         raise ValueError(f"epochs must be >= 1, got {epochs!r}")
 
 
-def line_mse(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
+def line_mse(x: np.ndarray, y: np.ndarray, ws: np.ndarray, batch_size: np.ndarray) -> np.ndarray:
     """MSE of every ``(w, b)`` in broadcastable arrays, in float64; inf where it overflowed."""
     with np.errstate(over="ignore", invalid="ignore"):
-        pred = ws[..., None].astype(np.float64) * x + bs[..., None].astype(np.float64)
+        pred = ws[..., None].astype(np.float64) * x + batch_size[..., None].astype(np.float64)
         loss = np.mean((pred - y) ** 2, axis=-1)
     return np.where(np.isfinite(loss), loss, np.inf)

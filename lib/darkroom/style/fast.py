@@ -65,29 +65,29 @@ def _residual(x, filters: int, name: str):
 
 
 def build_transformer(
-    filters: Sequence[int] = (16, 32, 64), residual_blocks: int = 3, name: str = "style_transformer"
+    filters: Sequence[int] = (16, 32, 64), num_blocks: int = 3, name: str = "style_transformer"
 ) -> keras.Model:
     """Johnson et al.'s image-transformation network, narrower: RGB [0, 1] in, RGB [0, 1] out, any size.
 
     A 9x9 convolution at ``filters[0]``, two stride-2 convolutions (``filters[1]``, ``filters[2]``),
-    ``residual_blocks`` residual blocks, two nearest-neighbour upsamplings each followed by a 3x3
+    ``num_blocks`` residual blocks, two nearest-neighbour upsamplings each followed by a 3x3
     convolution (Odena et al. 2016: no checkerboard, unlike the paper's strided transposed
     convolutions), and a 9x9 convolution to RGB through a sigmoid.  Johnson et al. used
     (32, 64, 128) and five blocks; the defaults are a quarter of the work for a 2-core CPU.
     Sizes that are not multiples of 4 are mirror-padded on the way in and cropped on the way out.
     """
     filters = tuple(int(f) for f in filters)
-    if len(filters) != 3 or min(filters) < 1 or residual_blocks < 0:
+    if len(filters) != 3 or min(filters) < 1 or num_blocks < 0:
         raise ValueError(
-            f"build_transformer: expected three positive filter counts and residual_blocks >= 0; "
-            f"received filters={filters}, residual_blocks={residual_blocks}"
+            f"build_transformer: expected three positive filter counts and num_blocks >= 0; "
+            f"received filters={filters}, num_blocks={num_blocks}"
         )
     image = keras.Input((None, None, 3), name="image")
     x = PadToMultiple(_DOWNSAMPLING, name="pad_to_multiple")(image)
     x = _conv(x, filters[0], 9, name="in")
     x = _conv(x, filters[1], 3, 2, name="down1")
     x = _conv(x, filters[2], 3, 2, name="down2")
-    for i in range(residual_blocks):
+    for i in range(num_blocks):
         x = _residual(x, filters[2], name=f"res{i + 1}")
     for i, f in enumerate((filters[1], filters[0]), start=1):
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{i}_upsample")(x)
@@ -165,7 +165,7 @@ def _crops(
     photos: Mapping[str, np.ndarray] | Sequence[np.ndarray], size: int, n: int, seed: int
 ) -> np.ndarray:
     # Zoomed-out crops too, so the network also sees whole objects at its working size.
-    return data.random_patches(photos, size, n, seed=seed, scale=(0.5, 1.0))
+    return data.random_patches(photos, size, n, seed=seed, zoom=(0.5, 1.0))
 
 
 def train_fast_style(
@@ -175,7 +175,7 @@ def train_fast_style(
     style_name: str,
     validation_photos: Mapping[str, np.ndarray] | Sequence[np.ndarray] | None = None,
     size: int = 96,
-    crops: int = 512,
+    num_crops: int = 512,
     batch_size: int = 4,
     epochs: int = 20,
     time_budget_s: float | None = None,
@@ -185,7 +185,7 @@ def train_fast_style(
     tv_weight: float = 100.0,
     weights: str | os.PathLike | None = "auto",
     filters: Sequence[int] = (16, 32, 64),
-    residual_blocks: int = 3,
+    num_blocks: int = 3,
     seed: int = 0,
     save: bool = True,
 ) -> FastStyleResult:
@@ -194,7 +194,7 @@ def train_fast_style(
     The loss is :func:`darkroom.style.transfer.stylize`'s with its defaults (same features from ``weights``,
     same layers, same ``content_weight`` / ``style_weight`` / ``tv_weight``), the style image resized
     to the crop width as ``stylize`` resizes it to the content's.  Training goes through
-    :func:`darkroom.core.training.fit` (Adam at ``learning_rate``), ``epochs`` passes over ``crops`` crops or
+    :func:`darkroom.core.training.fit` (Adam at ``learning_rate``), ``epochs`` passes over ``num_crops`` crops or
     until ``time_budget_s``; ``validation_photos`` (other photos: split by image) give a held-out loss
     each epoch.  With ``save`` the network is written to ``outputs/models/style_fast_<style_name>.keras``.
     """
@@ -202,10 +202,10 @@ def train_fast_style(
         raise ValueError(
             f"style_name: expected a short name like 'swirls' for the file name; received {style_name!r}"
         )
-    if size < 16 or crops < 1 or batch_size < 1:
+    if size < 16 or num_crops < 1 or batch_size < 1:
         raise ValueError(
             f"expected size >= 16, crops >= 1 and batch_size >= 1; "
-            f"received size={size}, crops={crops}, batch_size={batch_size}"
+            f"received size={size}, num_crops={num_crops}, batch_size={batch_size}"
         )
     style_img = color.as_float_rgb(style_image, "style_image")
     c_layers = list(zip(vgg.CONTENT_LAYERS, (1.0, 0.0)))
@@ -221,15 +221,15 @@ def train_fast_style(
         tv_weight=tv_weight,
         content_layers=c_layers,
     )
-    train_x = _crops(photos, size, crops, seed)
+    train_x = _crops(photos, size, num_crops, seed)
     val = None
     if validation_photos is not None:
-        val_x = _crops(validation_photos, size, max(batch_size, crops // 8), seed + 1)
+        val_x = _crops(validation_photos, size, max(batch_size, num_crops // 8), seed + 1)
         val = (val_x, val_x)
 
     def build() -> keras.Model:
         trainer = FastStyleTrainer(
-            build_transformer(filters, residual_blocks, name=f"style_fast_{style_name}"), loss
+            build_transformer(filters, num_blocks, name=f"style_fast_{style_name}"), loss
         )
         trainer.compile(optimizer=training.optimizer("adam", learning_rate))
         return trainer

@@ -50,16 +50,16 @@ def _at_size(image: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 # --------------------------------------------------------------------------- inputs, options, sizes
 
 
-def blend_weights(weights: Sequence[float] | None, n_styles: int) -> np.ndarray:
+def blend_weights(weights: Sequence[float] | None, num_styles: int) -> np.ndarray:
     """Style blend weights normalised to sum 1; ``None`` means equal weights."""
-    if n_styles < 1:
+    if num_styles < 1:
         raise ValueError("styles: expected at least one style image, received none")
     if weights is None:
-        return np.full(n_styles, 1.0 / n_styles)
+        return np.full(num_styles, 1.0 / num_styles)
     w = np.asarray(list(weights), np.float64)
-    if w.shape != (n_styles,):
+    if w.shape != (num_styles,):
         raise ValueError(
-            f"style_blend_weights: expected {n_styles} weights (one per style), received {w.tolist()}"
+            f"style_blend_weights: expected {num_styles} weights (one per style), received {w.tolist()}"
         )
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise ValueError(
@@ -287,8 +287,8 @@ def stylize(
     style_scales: Sequence[float] | float | None = None,
     tv_weight: float = 100.0,
     learning_rate: float = 10.0,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
     epsilon: float = 1e-8,
     pooling: str = "max",
     initial: Any = None,
@@ -351,7 +351,7 @@ def stylize(
         vgg.vgg_features(weights, pooling, layers, seed=seed),
         loss_kwargs,
         optimizer,
-        (learning_rate, beta1, beta2, epsilon),
+        (learning_rate, beta_1, beta_2, epsilon),
         lbfgs_memory,
         jit_compile,
     )

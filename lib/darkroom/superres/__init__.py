@@ -68,6 +68,7 @@ from darkroom.superres.scores import (
     cleanup_rows,
     evaluate,
     evaluate_pairs,
+    megapixels_per_second,
     plot_enlargements,
     plot_scores,
     plot_seams,
@@ -75,7 +76,6 @@ from darkroom.superres.scores import (
     score,
     score_rows,
     seam_contrast,
-    throughput,
     writeup_r2,
 )
 from darkroom.superres.shipped import SHIPPED_SCALES, load_upscaler, save_upscaler, shipped_model_path
@@ -125,6 +125,7 @@ __all__ = [
     "from_signed",
     "gaussian_window",
     "load_upscaler",
+    "megapixels_per_second",
     "patch_pairs",
     "patch_positions",
     "photo_splits",
@@ -145,7 +146,6 @@ __all__ = [
     "seam_contrast",
     "shipped_model_path",
     "text_image",
-    "throughput",
     "tile_count",
     "to_signed",
     "train_shipped",

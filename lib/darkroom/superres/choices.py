@@ -128,13 +128,13 @@ def _setting_patches(
 def compare_settings(
     settings: dict[str, dict[str, object]],
     train_pairs: tuple[np.ndarray, np.ndarray],
-    val_pairs: tuple[np.ndarray, np.ndarray],
+    validation_pairs: tuple[np.ndarray, np.ndarray],
     test_pairs: tuple[np.ndarray, np.ndarray],
     photos: Sequence[np.ndarray],
     *,
     hidden: Sequence[int] = (2048, 1024),
-    patches: int | None = None,
-    val_patches: int | None = None,
+    num_patches: int | None = None,
+    num_validation_patches: int | None = None,
     stride: int = 4,
     epochs: int = 10,
     patience: int = 1,
@@ -150,12 +150,12 @@ def compare_settings(
     :func:`writeup_settings`) from the same seed and score each: the comparison the post made.
 
     Image pairs in [-1, 1] (as from :func:`prepare_pairs`) give the patch pairs for each setting's
-    patch size (``stride`` apart, at most ``patches`` / ``val_patches`` of them). The base recipe is
+    patch size (``stride`` apart, at most ``num_patches`` / ``num_validation_patches`` of them). The base recipe is
     ``hidden`` tanh layers, Xavier, RMSProp at ``learning_rate`` with ``schedule``, MSE; each run
     stops after ``epochs`` or when the validation loss has not fallen by more than ``min_delta`` for
     ``patience`` epochs (the post stopped on such a plateau), keeping the best epoch. Rows:
     ``setting``, mae / psnr / ssim on the held-out ``photos`` (:func:`evaluate`, blended), the
-    post's r2 (:func:`writeup_r2`) on ``test_pairs`` and on ``val_pairs``, ``epochs_run``,
+    post's r2 (:func:`writeup_r2`) on ``test_pairs`` and on ``validation_pairs``, ``epochs_run``,
     ``best_epoch`` and ``train_s``.
     """
     rows: list[dict[str, float | str | int | None]] = []
@@ -166,7 +166,7 @@ def compare_settings(
                 f"setting {name!r}: unknown keys {unknown}; expected some of {list(SETTING_KEYS)}"
             )
         sizes, train, val = _setting_patches(
-            change, train_pairs, val_pairs, scale, stride, (patches, val_patches), seed
+            change, train_pairs, validation_pairs, scale, stride, (num_patches, num_validation_patches), seed
         )
         res = train_upscaler(
             _setting_build(change, *sizes, hidden),
@@ -185,7 +185,7 @@ def compare_settings(
         )
         r2 = {
             f"r2_{k}": writeup_r2(*pairs, res.model, scale, patches_per_image=r2_patches, seed=seed)
-            for k, pairs in (("test", test_pairs), ("val", val_pairs))
+            for k, pairs in (("test", test_pairs), ("val", validation_pairs))
         }
         rows.append(
             {

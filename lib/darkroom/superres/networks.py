@@ -79,8 +79,8 @@ class DepthToSpace(keras.layers.Layer):
 
 # ----------------------------------------------------------------------------- models
 def build_mlp(
-    in_size: int = 10,
-    out_size: int = 15,
+    input_size: int = 10,
+    output_size: int = 15,
     hidden: Sequence[int] = (2048, 1024),
     activation: str = "tanh",
     initializer: str = "glorot_uniform",
@@ -99,15 +99,15 @@ def build_mlp(
     """
     if not 0.0 < keep_prob <= 1.0:
         raise ValueError(f"keep_prob must be in (0, 1] (the fraction of units kept), got {keep_prob!r}")
-    inputs = keras.Input((in_size, in_size, 1))
+    inputs = keras.Input((input_size, input_size, 1))
     x = keras.layers.Flatten()(inputs)
     for units in hidden:
         x = keras.layers.Dense(units, activation=activation, kernel_initializer=initializer)(x)
         if keep_prob < 1.0:
             x = keras.layers.Dropout(1.0 - keep_prob)(x)
     last = activation if output_activation is None else output_activation
-    x = keras.layers.Dense(out_size * out_size, activation=last, kernel_initializer=initializer)(x)
-    outputs = keras.layers.Reshape((out_size, out_size, 1))(x)
+    x = keras.layers.Dense(output_size * output_size, activation=last, kernel_initializer=initializer)(x)
+    outputs = keras.layers.Reshape((output_size, output_size, 1))(x)
     return keras.Model(inputs, outputs, name=name)
 
 

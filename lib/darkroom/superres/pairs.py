@@ -102,7 +102,7 @@ def prepare_pairs(
 def patch_pairs(
     inputs: np.ndarray,
     labels: np.ndarray,
-    in_size: int = 10,
+    input_size: int = 10,
     scale: float = 1.5,
     stride: int | None = None,
     on_bicubic: bool = False,
@@ -110,26 +110,26 @@ def patch_pairs(
     """Aligned (input, label) patch pairs (N, in, in, 1), (N, out, out, 1) from image pairs.
 
     The input patch at low-resolution offset ``k * stride`` covers exactly the label patch at
-    ``k * stride * scale``; ``stride`` (default ``in_size``) must be a multiple of q in p/q.
+    ``k * stride * scale``; ``stride`` (default ``input_size``) must be a multiple of q in p/q.
     ``on_bicubic=True`` is the post's side experiment: inputs are first upscaled bicubically, so
-    input and label patches are both ``in_size`` (taken at the same high-res offsets).
+    input and label patches are both ``input_size`` (taken at the same high-res offsets).
     """
     frac = scale_fraction(scale)
-    stride = in_size if stride is None else stride
+    stride = input_size if stride is None else stride
     if on_bicubic:
         up = [to_signed(upscale(from_signed(np.squeeze(x)), "bicubic", float(frac))) for x in inputs]
-        return _same_size_pairs(np.stack(up), np.asarray(labels), in_size, stride)
-    out_size = in_size * frac
+        return _same_size_pairs(np.stack(up), np.asarray(labels), input_size, stride)
+    out_size = input_size * frac
     if out_size.denominator != 1 or (stride * frac).denominator != 1:
         raise ValueError(
-            f"in_size and stride must be multiples of {frac.denominator} at x{scale}, got {in_size}, {stride}"
+            f"input_size and stride must be multiples of {frac.denominator} at x{scale}, got {input_size}, {stride}"
         )
     xs, ys = [], []
     for lr, hr in zip(np.asarray(inputs), np.asarray(labels)):
         lr, hr = np.squeeze(lr), np.squeeze(hr)
-        hs = lr.shape[0] - (lr.shape[0] - in_size) % stride  # keep the grid, drop the ragged border
-        ws = lr.shape[1] - (lr.shape[1] - in_size) % stride
-        xs.append(extract_patches(lr[:hs, :ws], in_size, stride))
+        hs = lr.shape[0] - (lr.shape[0] - input_size) % stride  # keep the grid, drop the ragged border
+        ws = lr.shape[1] - (lr.shape[1] - input_size) % stride
+        xs.append(extract_patches(lr[:hs, :ws], input_size, stride))
         ys.append(extract_patches(hr[: int(hs * frac), : int(ws * frac)], int(out_size), int(stride * frac)))
     return np.concatenate(xs)[..., None], np.concatenate(ys)[..., None]
 

@@ -79,7 +79,7 @@ def evaluate_pairs(
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
-def throughput(
+def megapixels_per_second(
     method_or_model: str | keras.Model,
     size: int = 512,
     scale: float = 1.5,
@@ -119,7 +119,7 @@ def score_rows(
     ``seconds`` as ``train_s``) or a pair (any of those, blend) for patch models. A row holds
     ``method`` (the name), the :func:`evaluate` scores (mae, psnr, ssim) on ``photos``,
     ``dB_vs_<reference>`` (PSNR minus that method's; omitted when ``reference`` is None),
-    ``train_s`` and ``mp_per_s`` (:func:`throughput` at ``bench_size``; None when not given).
+    ``train_s`` and ``mp_per_s`` (:func:`megapixels_per_second` at ``bench_size``; None when not given).
     """
     ref = None if reference is None else evaluate(photos, reference, scale)["psnr"]
     rows = {}
@@ -133,7 +133,9 @@ def score_rows(
             row[f"dB_vs_{reference}"] = scores["psnr"] - ref
         row["ssim"] = scores["ssim"]
         row["train_s"] = None if result is None else result.seconds
-        row["mp_per_s"] = None if bench_size is None else throughput(model, bench_size, scale, blend=blend)
+        row["mp_per_s"] = (
+            None if bench_size is None else megapixels_per_second(model, bench_size, scale, blend=blend)
+        )
         rows[name] = row
     return rows
 

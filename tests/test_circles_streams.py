@@ -1,4 +1,4 @@
-"""darkroom.circles.datasets: streamed splits that never overlap, corruptions, the test stream."""
+"""darkroom.circles.streams: streamed splits that never overlap, corruptions, the test stream."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_circle_dataset_streams_disjoint_splits_and_corruptions() -> None:
     assert not np.array_equal(first_val, xs[0][: len(first_val)])
     for x, y in train:
         np.testing.assert_array_equal(x.numpy(), y.numpy())
-    lab = next(iter(circles.circle_dataset(4, 4, height=24, width=20, radius=(3, 6), scale="lab")))[0]
+    lab = next(iter(circles.circle_dataset(4, 4, height=24, width=20, radius=(3, 6), units="lab")))[0]
     assert float(lab.numpy().max()) == 100.0
     x, y = next(iter(circles.circle_dataset(4, 4, height=24, width=20, radius=(3, 6), corruption="noise")))
     assert not np.array_equal(x.numpy(), y.numpy()) and 0 <= x.numpy().min() and x.numpy().max() <= 1
@@ -28,7 +28,7 @@ def test_circle_dataset_streams_disjoint_splits_and_corruptions() -> None:
 
 
 def test_masked_examples_come_from_the_test_stream() -> None:
-    scene = dict(height=30, width=20, radius=(3, 6), count=(1, 3))
+    scene = dict(height=30, width=20, radius=(3, 6), num_discs=(1, 3))
     damaged, clean, hole = circles.masked_examples(8, 0.4, **scene)
     assert damaged.shape == clean.shape == hole.shape == (8, 30, 20, 1)
     np.testing.assert_array_equal(damaged[~hole], clean[~hole])

@@ -48,23 +48,23 @@ def _finish(ds: tf.data.Dataset, n: int, batch_size: int) -> tf.data.Dataset:
     return ds
 
 
-def dataset_size(ds: tf.data.Dataset) -> tuple[int, int] | None:
+def dataset_size(dataset: tf.data.Dataset) -> tuple[int, int] | None:
     """``(examples, batch_size)`` of a dataset built here, else ``None``."""
-    return _SIZES.get(ds)
+    return _SIZES.get(dataset)
 
 
 def circle_dataset(
-    n: int,
+    num_images: int,
     batch_size: int = 32,
     *,
     split: str = "train",
     height: int = 150,
     width: int = 100,
     radius: Any = (5, 20),
-    count: Any = (1, 5),
+    num_discs: Any = (1, 5),
     allow_cut: bool = True,
     seed: int = 0,
-    scale: str = "unit",
+    units: str = "unit",
     corruption: str | None = None,
     corruption_amount: float = 0.3,
     chunk: int = 64,
@@ -76,19 +76,19 @@ def circle_dataset(
     lightness 0..100 as the post used. With ``corruption`` ("noise" or "mask") the input
     is damaged and the target is the clean image (denoising / inpainting).
     """
-    radius_r, count_r = _check_scene(n, height, width, radius, count, allow_cut)
+    radius_r, count_r = _check_scene(num_images, height, width, radius, num_discs, allow_cut)
     _split_rng(seed, split)
-    if scale not in ("unit", "lab"):
-        raise ValueError(f"scale must be 'unit' or 'lab'; received {scale!r}")
+    if units not in ("unit", "lab"):
+        raise ValueError(f"units must be 'unit' or 'lab'; received {units!r}")
     if corruption not in (None, "noise", "mask"):
         raise ValueError(f"corruption must be None, 'noise' or 'mask'; received {corruption!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; received {batch_size}")
-    factor = 100.0 if scale == "lab" else 1.0
+    factor = 100.0 if units == "lab" else 1.0
 
     def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         rng = _split_rng(seed, split)
-        for j, size in enumerate(_chunks(n, chunk)):
+        for j, size in enumerate(_chunks(num_images, chunk)):
             clean = _circle_batch(rng, size, height, width, radius_r, count_r, allow_cut)
             damaged = (
                 clean
@@ -99,29 +99,29 @@ def circle_dataset(
 
     spec = tf.TensorSpec((None, height, width, 1), tf.float32)
     ds = tf.data.Dataset.from_generator(generate, output_signature=(spec, spec))
-    return _finish(ds, n, batch_size)
+    return _finish(ds, num_images, batch_size)
 
 
 def circle_splits(
-    n_train: int, n_validation: int, batch_size: int = 32, **kwargs: Any
+    num_train: int, num_validation: int, batch_size: int = 32, **kwargs: Any
 ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
     """Training and validation datasets from disjoint random streams (same keyword arguments
     as :func:`circle_dataset`)."""
     return (
-        circle_dataset(n_train, batch_size, split="train", **kwargs),
-        circle_dataset(n_validation, batch_size, split="validation", **kwargs),
+        circle_dataset(num_train, batch_size, split="train", **kwargs),
+        circle_dataset(num_validation, batch_size, split="validation", **kwargs),
     )
 
 
 def disc_colorization_dataset(
-    n: int,
+    num_images: int,
     batch_size: int = 32,
     *,
     split: str = "train",
     height: int = 64,
     width: int = 64,
     radius: Any = (5, 16),
-    count: Any = (1, 4),
+    num_discs: Any = (1, 4),
     allow_cut: bool = True,
     seed: int = 0,
     palette: Any = None,
@@ -129,7 +129,7 @@ def disc_colorization_dataset(
 ) -> tf.data.Dataset:
     """Streaming ``(L, ab)`` batches of coloured discs, normalised with ``color.normalize_lab``:
     input L/100 shaped ``(B, H, W, 1)``, target (a/128, b/128) shaped ``(B, H, W, 2)``."""
-    radius_r, count_r = _check_scene(n, height, width, radius, count, allow_cut)
+    radius_r, count_r = _check_scene(num_images, height, width, radius, num_discs, allow_cut)
     _split_rng(seed, split)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; received {batch_size}")
@@ -137,7 +137,7 @@ def disc_colorization_dataset(
 
     def generate() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         rng = _split_rng(seed, split)
-        for size in _chunks(n, chunk):
+        for size in _chunks(num_images, chunk):
             rgb = _colored_batch(rng, size, height, width, radius_r, count_r, allow_cut, pal)
             L, ab = color.split_lab(color.normalize_lab(color.rgb_to_lab(rgb)).astype(np.float32))
             yield L, ab
@@ -149,26 +149,26 @@ def disc_colorization_dataset(
             tf.TensorSpec((None, height, width, 2), tf.float32),
         ),
     )
-    return _finish(ds, n, batch_size)
+    return _finish(ds, num_images, batch_size)
 
 
 def masked_examples(
-    n: int,
+    num_images: int,
     amount: float = 0.3,
     *,
     seed: int = 0,
     height: int = 150,
     width: int = 100,
     radius: Any = (5, 20),
-    count: Any = (1, 5),
+    num_discs: Any = (1, 5),
     allow_cut: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(damaged, clean, hole)`` for ``n`` fresh images from the ``"test"`` stream.
+    """``(damaged, clean, hole)`` for ``num_images`` fresh images from the ``"test"`` stream.
 
     The training and validation streams never produce these images; ``hole`` marks the
     blacked-out square of each, so inpainting can be scored where it matters.
     """
-    radius_r, count_r = _check_scene(n, height, width, radius, count, allow_cut)
-    clean = _circle_batch(_split_rng(seed, "test"), n, height, width, radius_r, count_r, allow_cut)
+    radius_r, count_r = _check_scene(num_images, height, width, radius, num_discs, allow_cut)
+    clean = _circle_batch(_split_rng(seed, "test"), num_images, height, width, radius_r, count_r, allow_cut)
     damaged, hole = corrupt(clean, "mask", amount, seed=seed + 10_000, return_mask=True)
     return damaged, clean, hole
