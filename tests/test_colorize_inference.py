@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -32,3 +33,17 @@ def test_colorize_refuses_an_empty_image_by_name(scenes):
     model = C.build_light_cnn(4)
     with pytest.raises(ValueError, match="empty image of shape"):
         C.colorize(model, np.zeros((0, 5, 3), np.float32))
+
+
+def test_a_model_with_three_output_channels_is_refused_before_predicting():
+    # it used to return an image: a colorizer's output is ab's 2 channels, not 3
+    inputs = keras.Input((None, None, 1))
+    rgb_out = keras.Model(inputs, keras.layers.Conv2D(3, 1)(inputs), name="rgb_out")
+    with pytest.raises(ValueError, match=r"model 'rgb_out' maps .* a colorizer maps L / 100 \(\.\.\., 1\) to ab"):
+        C.colorize(rgb_out, np.zeros((8, 8), np.float32))
+
+
+def test_train_colorizer_refuses_zero_images():
+    # used to fail inside NumPy: "zero-size array to reduction operation minimum"
+    with pytest.raises(ValueError, match=r"train_colorizer: expected RGB images \(N, H, W, 3\), N >= 1; received"):
+        C.train_colorizer(np.zeros((0, 16, 16, 3), np.float32), epochs=1)

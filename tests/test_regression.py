@@ -29,3 +29,19 @@ def test_bad_inputs_raise_clear_errors(xy):
         reg.fit_gd(*xy, optimizer="newton")
     with pytest.raises(ValueError, match="huber"):
         reg.fit_robust(*xy, loss="l3")
+
+
+def test_every_fit_refuses_a_constant_x():
+    # fit_exact used to divide by zero and return a line
+    x, y = np.full(5, 3.0), np.arange(5.0)
+    fits = [
+        reg.fit_exact,
+        reg.fit_lstsq,
+        reg.fit_quadratic,
+        reg.fit_robust,
+        lambda x, y: reg.fit_gd(x, y, epochs=2),
+        lambda x, y: reg.fit_sgd_per_sample(x, y, epochs=1),
+    ]
+    for fit in fits:
+        with pytest.raises(ValueError, match=r"x is constant \(3 for all 5 points\); a line needs x to vary"):
+            fit(x, y)

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from darkroom.colorize import pairs, pix2pix
 from darkroom.colorize.bins import AbBins, AnnealedMean, RebalancedCrossEntropy, ab_bins
-from darkroom.colorize.inference import colorize, colorize_batch, gray_baseline, predictions, saved_colorizers
+from darkroom.colorize.inference import (
+    check_colorizer,
+    colorize,
+    colorize_batch,
+    gray_baseline,
+    predictions,
+    saved_colorizers,
+)
 from darkroom.colorize.networks import architecture_facts, build_light_cnn, build_post_cnn, model_stride
 from darkroom.colorize.pairs import from_model_pairs, pair_dataset, random_seeds, to_model_pairs
 from darkroom.colorize.scores import (
@@ -52,6 +59,7 @@ __all__ = [
     "ball_report",
     "build_light_cnn",
     "build_post_cnn",
+    "check_colorizer",
     "check_rows",
     "colorize",
     "colorize_batch",

@@ -17,7 +17,14 @@ from darkroom.colorize import pairs
 from darkroom.colorize.networks import model_stride
 from darkroom.core import color, paths
 
-__all__ = ["colorize", "colorize_batch", "gray_baseline", "predictions", "saved_colorizers"]
+__all__ = [
+    "check_colorizer",
+    "colorize",
+    "colorize_batch",
+    "gray_baseline",
+    "predictions",
+    "saved_colorizers",
+]
 
 
 def _lightness(image: Any) -> np.ndarray:
@@ -45,6 +52,15 @@ def colorize(model: keras.Model, image: Any, *, multiple: int | None = None) -> 
     return colorize_batch(model, L[None], multiple=multiple, from_lightness=True)[0]
 
 
+def check_colorizer(model: keras.Model) -> None:
+    """Raise ValueError unless ``model`` maps L / 100 (one channel) to ab / 128 (two channels)."""
+    ins, outs = model.input_shape, model.output_shape
+    if not (isinstance(ins, tuple) and isinstance(outs, tuple) and ins[-1] == 1 and outs[-1] == 2):
+        raise ValueError(
+            f"model {model.name!r} maps {ins} to {outs}; a colorizer maps L / 100 (..., 1) to ab / 128 (..., 2)"
+        )
+
+
 def colorize_batch(
     model: keras.Model,
     images: Any,
@@ -54,6 +70,7 @@ def colorize_batch(
     batch_size: int = 16,
 ) -> np.ndarray:
     """Colorize a batch of RGB images (N, H, W, 3) (or of L / 100 with ``from_lightness``)."""
+    check_colorizer(model)
     L = np.asarray(images, np.float32) if from_lightness else pairs.to_model_pairs(images)[0]
     h, w = L.shape[1:3]
     m = multiple or model_stride(model)

@@ -212,6 +212,10 @@ def train_colorizer(
     """
     if loss not in LOSSES + POST_LOSSES:
         raise ValueError(f"loss must be one of {LOSSES + POST_LOSSES}, got {loss!r}")
+    if np.ndim(images) != 4 or len(images) == 0:
+        raise ValueError(
+            f"train_colorizer: expected RGB images (N, H, W, 3), N >= 1; received shape {np.shape(images)}"
+        )
     if augment not in AUGMENTATIONS:
         raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {augment!r}")
     training.optimizer(optimizer)  # an unknown name fails here, before the data is prepared

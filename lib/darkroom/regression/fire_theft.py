@@ -25,6 +25,7 @@ __all__ = [
     "QuadFit",
     "StepsSweep",
     "SweepResult",
+    "check_fit_data",
     "check_positive",
     "check_schedule",
     "check_xy",
@@ -257,6 +258,15 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         )
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("x and y must be finite (no NaN or inf)")
+    return x, y
+
+
+def check_fit_data(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`check_xy`, and ``x`` must take two values at least: through a constant ``x`` every
+    line with the right mean fits equally well, so no fit has an answer (its denominator is zero)."""
+    x, y = check_xy(x, y)
+    if np.ptp(x) == 0:
+        raise ValueError(f"x is constant ({x[0]:g} for all {x.size} points); a line needs x to vary")
     return x, y
 
 

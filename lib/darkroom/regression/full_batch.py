@@ -43,7 +43,7 @@ def fit_gd(
 
     from darkroom.core import training
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     fire_theft.check_schedule(learning_rate, epochs)
     start = time.perf_counter()
     with training.strategy_scope(strategy):
@@ -132,7 +132,7 @@ def sweep_steps(
     """
     from darkroom.core import training
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     counts = sorted({int(n) for n in steps})
     if not counts or counts[0] < 1:
         raise ValueError(f"steps must be a non-empty list of counts >= 1, got {list(steps)!r}")
@@ -185,7 +185,7 @@ def fit_keras_dense(
     """
     from darkroom.core import training
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     fire_theft.check_schedule(learning_rate, epochs)
     start = time.perf_counter()
     result = training.fit(

@@ -29,7 +29,7 @@ def fit_exact(x: np.ndarray, y: np.ndarray) -> fire_theft.LineFit:
     """
     import tensorflow as tf
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     start = time.perf_counter()
     X = tf.constant(x, tf.float64)
     Y = tf.constant(y, tf.float64)
@@ -42,7 +42,7 @@ def fit_exact(x: np.ndarray, y: np.ndarray) -> fire_theft.LineFit:
 
 def fit_lstsq(x: np.ndarray, y: np.ndarray) -> fire_theft.LineFit:
     """Least squares with ``numpy.linalg.lstsq`` on the design matrix ``[x, 1]``."""
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     start = time.perf_counter()
     (slope, intercept), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)
     return fire_theft.LineFit(
@@ -107,7 +107,7 @@ def exact_graph(
 
     from darkroom.core import training
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     ops = _exact_ops_named if named else _exact_ops_overloaded
     w = tf.Variable(0.0, dtype=tf.float64, name="slope")
     b = tf.Variable(0.0, dtype=tf.float64, name="intercept")
@@ -129,7 +129,7 @@ def exact_graph(
 
 def fit_quadratic(x: np.ndarray, y: np.ndarray) -> fire_theft.QuadFit:
     """Least-squares parabola ``y = a x^2 + b x + c`` (the course's next model)."""
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     start = time.perf_counter()
     coeffs, *_ = np.linalg.lstsq(np.stack([x**2, x, np.ones_like(x)], axis=1), y, rcond=None)
     a, b, c = (float(v) for v in coeffs)
@@ -151,7 +151,7 @@ def fit_robust(
     fit's residuals: 95% efficiency on Gaussian noise). ``loss="l1"`` minimises the sum of
     absolute residuals (least absolute deviations).
     """
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     if loss not in ("huber", "l1"):
         raise ValueError(f"loss must be 'huber' or 'l1', got {loss!r}")
     start = time.perf_counter()

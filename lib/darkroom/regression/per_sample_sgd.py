@@ -115,7 +115,7 @@ def fit_sgd_per_sample(
     ``..._intercept``). ``history``
     is the float64 MSE over all samples after each epoch.
     """
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     ws, bs, seconds = _run_per_sample(x, y, [learning_rate], epochs, jit_compile=jit_compile)
     history = fire_theft.line_mse(x, y, ws[:, 0], bs[:, 0])
     return fire_theft.LineFit(
@@ -137,7 +137,7 @@ def fit_sgd_per_sample_eager(
     """
     import tensorflow as tf
 
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     fire_theft.check_schedule(learning_rate, epochs)
     w = tf.Variable(0.0, dtype=tf.float32)
     b = tf.Variable(0.0, dtype=tf.float32)
@@ -169,7 +169,7 @@ def sgd_limit(x: np.ndarray, y: np.ndarray, learning_rate: float) -> tuple[float
     the distance to that point shrinks per epoch (``rate >= 1``: the run diverges). Computed in
     float64.
     """
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     fire_theft.check_positive("learning_rate", learning_rate)
     A = np.eye(2)
     c = np.zeros(2)
@@ -197,7 +197,7 @@ def sgd_path(
     The path shows why the answer is off: within an epoch each sample drags the line its own way,
     so with a fixed learning rate the parameters go round a loop instead of settling.
     """
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     if not 1 <= last_epochs <= epochs:
         raise ValueError(f"last_epochs must be in 1..epochs={epochs}, got {last_epochs}")
     start = None
@@ -242,7 +242,7 @@ def sweep_sgd(
     - ``crawling``: still far from where it is heading -- the learning rate is too low for this
       many epochs.
     """
-    x, y = fire_theft.check_xy(x, y)
+    x, y = fire_theft.check_fit_data(x, y)
     learning_rates = [float(v) for v in learning_rates]
     epochs = sorted({int(e) for e in epochs})
     if not learning_rates or not epochs or epochs[0] < 1:
