@@ -152,6 +152,12 @@ def cmd_colorize(args: argparse.Namespace) -> int:
         model = keras.saving.load_model(model_path, compile=False)
     except Exception as err:  # Keras raises many types for a file that is not a model
         raise image_files.ImageFileError(f"{model_path}: not a Keras model ({type(err).__name__})") from None
+    colorize_mod.check_colorizer(model)
+    if not args.quiet:
+        with muted(True):
+            card = colorize_mod.card(model_path)
+        if card.worse_than_gray:
+            print(f"note: {card.line()}", file=sys.stderr)
     alpha = None
     if pixels.ndim == 3 and pixels.shape[-1] in (2, 4):
         pixels, alpha = pixels[..., :-1], pixels[..., -1]
@@ -195,7 +201,21 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"  {path.stem:24s} {path.stat().st_size / 1e3:7.0f} kB")
     if not local:
         print("  (none yet: the notebooks save theirs here)")
+    _print_colorizer_cards([p for p in local if p.stem.startswith("colorizer_")])
     return 0
+
+
+def _print_colorizer_cards(models: list[Path]) -> None:
+    """What each saved colorizer was trained on and how it scores beside gray on unseen photos."""
+    if not models:
+        return
+    from darkroom import colorize
+
+    print("colorizers, on photos they never saw (PSNR against the photo, beside leaving it gray):")
+    for path in models:
+        with muted(True):
+            card = colorize.card(path)
+        print("  " + card.line())
 
 
 def _train_shipped(args: argparse.Namespace) -> int:

@@ -11,8 +11,9 @@ name of every module but ``pix2pix`` is re-exported here; pix2pix's live in
 
 from __future__ import annotations
 
-from darkroom.colorize import pairs, pix2pix
+from darkroom.colorize import cards, pairs, pix2pix
 from darkroom.colorize.bins import AbBins, AnnealedMean, RebalancedCrossEntropy, ab_bins
+from darkroom.colorize.cards import ColorizerCard, card, training_data
 from darkroom.colorize.inference import (
     check_colorizer,
     colorize,
@@ -50,6 +51,7 @@ __all__ = [
     "AbBins",
     "AnnealedMean",
     "Choice",
+    "ColorizerCard",
     "ColorizerResult",
     "PhotoSet",
     "RebalancedCrossEntropy",
@@ -59,6 +61,8 @@ __all__ = [
     "ball_report",
     "build_light_cnn",
     "build_post_cnn",
+    "card",
+    "cards",
     "check_colorizer",
     "check_rows",
     "colorize",
@@ -78,5 +82,6 @@ __all__ = [
     "tanh_saturation",
     "to_model_pairs",
     "train_colorizer",
+    "training_data",
     "training_photos",
 ]
