@@ -41,8 +41,11 @@ run-all: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python -m darkroom.app.book
 
+# Unit tests on both cores (pytest-xdist); the notebook and browser runs, which each start their own
+# kernel and use both cores already, one at a time after them.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not notebook and not browser" --durations=30
+	$(BIN)/python -m pytest -m "notebook or browser" --durations=30
 
 # The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked too.
 lint: $(STAMP)

@@ -69,18 +69,18 @@ def _colorizer(name: str, ab: np.ndarray) -> tuple[Any, Any]:
 
 def training_rate(name: str, batch: int, steps: int) -> float:
     """Training images/second of one model at 128 px, after two warm-up steps: Keras models through
-    ``training.throughput`` (the steps ``model.fit`` runs); pix2pix's own compiled GAN step timed here."""
+    ``timing.throughput`` (the steps ``model.fit`` runs); pix2pix's own compiled GAN step timed here."""
     import tensorflow as tf
 
     from darkroom.colorize import pairs, pix2pix
-    from darkroom.core import data, training
+    from darkroom.core import data, optimizers, timing
 
     rgb = data.random_patches(data.sample_photos("train"), 128, batch, seed=0)
     L, ab = pairs.to_model_pairs(rgb)
     if not name.startswith("pix2pix"):
         model, loss = _colorizer(name, ab)
-        model.compile(optimizer=training.optimizer("adam", 1e-3), loss=loss)
-        return training.throughput(model, (L, ab), steps=steps, warmup=2)
+        model.compile(optimizer=optimizers.optimizer("adam", 1e-3), loss=loss)
+        return timing.throughput(model, (L, ab), steps=steps, warmup=2)
     base = 64 if "64" in name else 16
     gan = pix2pix.Pix2Pix(128, gen_base=base, disc_base=base)
     L, ab = tf.constant(L), tf.constant(ab)

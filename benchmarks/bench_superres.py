@@ -17,14 +17,14 @@ import numpy as np
 
 import darkroom
 from darkroom import superres as sr
-from darkroom.core import training
+from darkroom.core import optimizers, timing
 from darkroom.core.tables import text_table
 
 
 def training_rate(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
-    """Examples/second of ``model.fit``'s training steps (L1, Adam) on one batch, via ``training.throughput``."""
-    model.compile(training.optimizer("adam", 1e-3), loss="mae")
-    return training.throughput(model, (x, y), steps=20, warmup=2)
+    """Examples/second of ``model.fit``'s training steps (L1, Adam) on one batch, via ``timing.throughput``."""
+    model.compile(optimizers.optimizer("adam", 1e-3), loss="mae")
+    return timing.throughput(model, (x, y), steps=20, warmup=2)
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import statistics
 import keras
 import numpy as np
 
-from darkroom.core import training
+from darkroom.core import timing, training
 
 
 def small_cnn(size: int) -> keras.Model:
@@ -33,7 +33,7 @@ def small_cnn(size: int) -> keras.Model:
 
 def bare_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> float:
     """Examples per second of the textbook call: seed, build, compile, ``model.fit(verbose=0)``."""
-    with training.Stopwatch() as watch:
+    with timing.Stopwatch() as watch:
         keras.utils.set_random_seed(0)
         model = small_cnn(x.shape[1])
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
@@ -43,7 +43,7 @@ def bare_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> floa
 
 def our_fit(x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int) -> float:
     """Examples per second of the same training through ``training.fit``."""
-    with training.Stopwatch() as watch:
+    with timing.Stopwatch() as watch:
         training.fit(
             lambda: small_cnn(x.shape[1]),
             (x, y),

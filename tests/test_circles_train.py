@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from darkroom import circles
-from darkroom.core import training
+from darkroom.core import saving
 
 
 def test_train_autoencoder_runs_saves_and_reloads(tmp_path) -> None:
@@ -27,7 +27,7 @@ def test_train_autoencoder_runs_saves_and_reloads(tmp_path) -> None:
     assert result.examples_per_second and result.examples_per_second > 0
     scores = circles.evaluate_autoencoder(result.model, val)
     assert 0 <= scores["iou"] <= 1 and scores["mse"] >= 0
-    path = training.save_model(result.model, "test_circles")
+    path = saving.save_model(result.model, "test_circles")
     loaded = keras.models.load_model(path)
     x = next(iter(val))[0]
     np.testing.assert_allclose(loaded(x).numpy(), result.model(x).numpy(), atol=1e-6)
@@ -52,7 +52,7 @@ def test_train_autoencoder_counts_steps_and_times_the_first_apart() -> None:
 
 
 def test_train_autoencoder_goes_through_training_fit() -> None:
-    # Every optimizer of training.OPTIMIZERS and fit's time budget reach the autoencoder trainer.
+    # Every optimizer of optimizers.OPTIMIZERS and fit's time budget reach the autoencoder trainer.
     train, val = circles.circle_splits(24, 8, batch_size=8, height=24, width=24, radius=(4, 8), seed=0)
     build = lambda: circles.post_autoencoder((24, 24, 1), filters=(4, 1), kernel_sizes=(3, 3))  # noqa: E731
     result = circles.train_autoencoder(build, train, val, optimizer="adadelta", epochs=5, time_budget_s=0.0)

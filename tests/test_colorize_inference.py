@@ -39,11 +39,15 @@ def test_a_model_with_three_output_channels_is_refused_before_predicting():
     # it used to return an image: a colorizer's output is ab's 2 channels, not 3
     inputs = keras.Input((None, None, 1))
     rgb_out = keras.Model(inputs, keras.layers.Conv2D(3, 1)(inputs), name="rgb_out")
-    with pytest.raises(ValueError, match=r"model 'rgb_out' maps .* a colorizer maps L / 100 \(\.\.\., 1\) to ab"):
+    with pytest.raises(
+        ValueError, match=r"model 'rgb_out' maps .* a colorizer maps L / 100 \(\.\.\., 1\) to ab"
+    ):
         C.colorize(rgb_out, np.zeros((8, 8), np.float32))
 
 
 def test_train_colorizer_refuses_zero_images():
     # used to fail inside NumPy: "zero-size array to reduction operation minimum"
-    with pytest.raises(ValueError, match=r"train_colorizer: expected RGB images \(N, H, W, 3\), N >= 1; received"):
+    with pytest.raises(
+        ValueError, match=r"train_colorizer: expected RGB images \(N, H, W, 3\), N >= 1; received"
+    ):
         C.train_colorizer(np.zeros((0, 16, 16, 3), np.float32), epochs=1)

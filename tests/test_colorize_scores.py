@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from darkroom import colorize as C
-from darkroom.core import color, synthetic
+from darkroom.core import color, saving, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,8 @@ def test_check_rows_and_saved_colorizers(scenes):
         row["model"] == "mse" and row["ratio"] == pytest.approx(r.check.ratio) and row["ok"] in ("yes", "NO")
     )
     assert C.saved_colorizers("toy") == {}
-    from darkroom.core import training
 
-    training.save_model(r.model, "colorizer_toy_mse")
-    training.save_model(r.model, "colorizer_toy_pix2pix")
-    training.save_model(r.model, "colorizer_photos_mse")
+    saving.save_model(r.model, "colorizer_toy_mse")
+    saving.save_model(r.model, "colorizer_toy_pix2pix")
+    saving.save_model(r.model, "colorizer_photos_mse")
     assert list(C.saved_colorizers("toy", exclude=("pix2pix",))) == ["mse"]

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from darkroom import colorize as C
 from darkroom.colorize import pairs, train
-from darkroom.core import synthetic, training
+from darkroom.core import saving, synthetic
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +74,9 @@ def test_train_colorizer_trains_with_the_writeup_augmentation(scenes):
 
 
 def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_path):
-    from darkroom.core import training
 
     result = C.train_colorizer(scenes, loss="classification", epochs=1, batch_size=8, filters=4)
-    path = training.save_model(result.model, "colorizer_test")
+    path = saving.save_model(result.model, "colorizer_test")
     loaded = keras.models.load_model(path)
     L, _ = pairs.to_model_pairs(scenes[:2])
     np.testing.assert_allclose(loaded.predict(L, verbose=0), result.model.predict(L, verbose=0), atol=1e-6)
@@ -86,23 +85,6 @@ def test_saved_classification_colorizer_loads_with_identical_output(scenes, tmp_
     train_path = tmp_path / "train.keras"
     result.train_model.save(train_path)  # with its RebalancedCrossEntropy loss
     assert isinstance(keras.models.load_model(train_path).loss, C.RebalancedCrossEntropy)
-
-
-def test_recalibrate_batchnorm_uses_the_final_weights_and_restores_dropout():
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((4,))
-    x = keras.layers.Dense(8)(inputs)
-    x = keras.layers.Dropout(0.5)(x)
-    out = keras.layers.BatchNormalization(momentum=0.99)(x)
-    model = keras.Model(inputs, out)
-    data_ = np.random.default_rng(0).normal(3.0, 2.0, (256, 4)).astype("float32")
-    bn, drop = model.layers[-1], model.layers[-2]
-    assert training.recalibrate_batchnorm(model, data_, batch_size=32) == 1
-    dense_out = model.layers[1](data_).numpy()
-    np.testing.assert_allclose(bn.moving_mean.numpy(), dense_out.mean(0), rtol=1e-4, atol=1e-4)
-    assert bn.momentum == 0.99 and drop.rate == 0.5
-    normed = model(data_, training=False).numpy()
-    np.testing.assert_allclose(normed.mean(0), 0.0, atol=1e-3)
 
 
 def test_train_colorizer_refuses_an_optimizer_it_does_not_know(scenes):

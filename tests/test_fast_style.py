@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import data, images, layers, perceptual, synthetic, training, vgg
+from darkroom.core import data, images, layers, perceptual, saving, synthetic, training, vgg
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_training_through_fit_lowers_the_loss_and_saves(tmp_path, monkeypatch) -
     assert len(losses) == 10 and losses[-1] < 0.85 * losses[0]
     assert len(result.history["val_loss"]) == 10 and "MULTI-SCALE" in result.weights
     assert result.path == str(tmp_path / "models" / "style_fast_swirls_test.keras")
-    loaded = training.load_model("style_fast_swirls_test")
+    loaded = saving.load_model("style_fast_swirls_test")
     x = data.random_patches(data.sample_photos("test"), 40, 1, seed=3)
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(result.model(x)), atol=1e-6)
     with pytest.raises(ValueError, match="style_name"):

@@ -38,7 +38,7 @@ def test_keras_dense_fit_is_a_line(xy):
     import keras
 
     fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30, optimizer="adadelta")
-    assert isinstance(fit.model.optimizer, keras.optimizers.Adadelta)  # from training.optimizer
+    assert isinstance(fit.model.optimizer, keras.optimizers.Adadelta)  # from optimizers.optimizer
     fit = reg.fit_keras_dense(*xy, learning_rate=0.5, epochs=30)
     assert len(fit.history) == 30 and fit.history[-1] < fit.history[0]
     pred = fit.model.predict(np.array([[10.0]], np.float32), verbose=0)[0, 0]

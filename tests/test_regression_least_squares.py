@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from darkroom import regression as reg
-from darkroom.core import writeups
+from darkroom.core import graphs, writeups
 from darkroom.regression import fire_theft
 
 EXACT = (writeups.value("fire_theft_exact_slope"), writeups.value("fire_theft_exact_intercept"))
@@ -72,7 +72,6 @@ def test_l1_fit_matches_a_linear_program(xy):
 
 
 def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
-    from darkroom.core import training
 
     named, graph = reg.exact_graph(*xy, log_dir=tmp_path / "named")
     exact = reg.fit_exact(*xy)
@@ -90,7 +89,7 @@ def test_exact_graph_names_its_ops_and_logs_them(xy, tmp_path):
     _, overloaded = reg.exact_graph(*xy, named=False)
     plain = {node.name for node in overloaded.node}
     assert {"sub", "pow", "truediv", "numerator"} <= plain and not any("/" in n for n in plain - {"pow/y"})
-    nodes, edges = training.graph_edges(graph)
+    nodes, edges = graphs.graph_edges(graph)
     assert ("least_squares/numerator", "least_squares/slope", "data") in edges
     assert ("variables/slope", "model/slope_X/ReadVariableOp", "control") in edges
     assert "Const" not in nodes.values() and "Identity" not in nodes.values()

@@ -346,7 +346,7 @@ def test_the_declaration_check_finds_a_missing_and_a_late_read() -> None:
         meta = {"darkroom": {"reads": list(reads)}} if reads else {}
         return {"cells": [{"cell_type": "code", "source": code}], "metadata": meta}
 
-    saver = nb('training.save_model(m, f"colorizer_{data}_mse")\ntraining.save_model(m, "other")')
+    saver = nb('saving.save_model(m, f"colorizer_{data}_mse")\ntraining.save_model(m, "other")')
     loader = "saved = colorize.saved_colorizers(data)\ntraining.save_model(m, 'colorizer_x_gan')"
     assert undeclared_reads({"06_saves": saver, "07_loads": nb(loader)}) == [
         "07_loads does not declare it reads 06_saves"

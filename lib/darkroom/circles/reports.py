@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from darkroom.circles.train import train_autoencoder
-from darkroom.core import color, training
+from darkroom.core import color, optimizers, timing
 
 __all__ = [
     "architecture_sweep",
@@ -133,15 +133,15 @@ def architecture_sweep(
 ) -> list[dict[str, Any]]:
     """Train every architecture at every learning rate on the same data and budget.
 
-    Each row holds the training rate (images per second of :func:`darkroom.core.training.throughput`
+    Each row holds the training rate (images per second of :func:`darkroom.core.timing.throughput`
     on one training batch, Adam, MSE) and the learning rate's effect (validation MSE and IoU reached).
     """
     rows = []
     batch = next(iter(train))
     for name, build in builds.items():
         model = build()
-        model.compile(optimizer=training.optimizer("adam"), loss="mean_squared_error")
-        speed = training.throughput(model, batch, steps=3)
+        model.compile(optimizer=optimizers.optimizer("adam"), loss="mean_squared_error")
+        speed = timing.throughput(model, batch, steps=3)
         for lr in learning_rates:
             res = train_autoencoder(
                 build,

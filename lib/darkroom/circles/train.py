@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from darkroom.circles.iou import DiscIoU
 from darkroom.circles.streams import dataset_size
-from darkroom.core import training
+from darkroom.core import callbacks, training
 
 __all__ = ["AutoencoderResult", "budget_columns", "budget_note", "train_autoencoder"]
 
@@ -55,7 +55,7 @@ def train_autoencoder(
     """Train ``build()`` on ``train`` with :func:`darkroom.core.training.fit` and note when IoU hits a target.
 
     ``loss`` is a name from :data:`darkroom.core.losses.LOSSES` or any Keras loss; ``optimizer`` a name
-    from :data:`darkroom.core.training.OPTIMIZERS`. Training stops after ``epochs`` or once
+    from :data:`darkroom.core.optimizers.OPTIMIZERS`. Training stops after ``epochs`` or once
     ``time_budget_s`` is spent (checked every batch). The history holds ``loss``, ``mse`` and ``iou``
     (and their ``val_`` forms); ``iou_threshold`` is 0.5 for [0, 1] images and 50 for LAB lightness;
     ``None`` leaves IoU out (the colour toy). ``seconds_to_target`` is the wall time at the end of
@@ -67,7 +67,7 @@ def train_autoencoder(
     with training.strategy_scope(strategy):
         metrics = _autoencoder_metrics(iou_threshold)
     key = "val_iou" if validation is not None else "iou"
-    target = training.TargetReached(key, target_iou) if target_iou is not None else None
+    target = callbacks.TargetReached(key, target_iou) if target_iou is not None else None
     size = dataset_size(train)
     result = training.fit(
         build,

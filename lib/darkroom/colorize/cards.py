@@ -58,7 +58,9 @@ def training_data(name: str) -> tuple[str, tuple[str, ...]]:
     held_out = tuple(name for split in _PHOTO_SPLITS for name in data.SAMPLE_PHOTO_SPLITS[split])
     every = tuple(name for names in data.SAMPLE_PHOTO_SPLITS.values() for name in names)
     if len(parts) >= 3 and parts[0] == "colorizer" and parts[1] == "photos":
-        return "the embedded photos' train split (" + ", ".join(data.SAMPLE_PHOTO_SPLITS["train"]) + ")", held_out
+        return "the embedded photos' train split (" + ", ".join(
+            data.SAMPLE_PHOTO_SPLITS["train"]
+        ) + ")", held_out
     if len(parts) >= 3 and parts[0] == "colorizer" and parts[1] == "toy":
         return "synthetic toy scenes (no photograph)", every
     return "unknown (the name does not follow colorizer_<data>_<variant>)", held_out

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from darkroom.colorize import pairs
-from darkroom.core import paths, training
+from darkroom.core import callbacks, inference_check, optimizers, paths, progress, timing, training
 
 __all__ = [
     "Pix2Pix",
@@ -146,12 +146,12 @@ class Pix2PixResult(training.TrainResult):
     discriminator: Any = None
     samples: list[Path] = dataclasses.field(default_factory=list)
     start_step: int = 0
-    check: training.InferenceCheck | None = None
+    check: inference_check.InferenceCheck | None = None
 
 
 class Pix2Pix:
     """Generator, discriminator, their Adam optimizers (2e-4, beta_1 0.5, from
-    :func:`training.optimizer`) and a checkpoint.
+    :func:`optimizers.optimizer`) and a checkpoint.
 
     ``train_step`` is compiled with ``tf.function`` and runs under ``strategy`` (each replica
     averages its losses over the global batch).
@@ -173,8 +173,8 @@ class Pix2Pix:
         with training.strategy_scope(self.strategy):
             self.generator = build_unet_generator(size, base=gen_base)
             self.discriminator = build_patch_discriminator(size, base=disc_base)
-            self.gen_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
-            self.disc_opt = training.optimizer("adam", learning_rate, beta_1=beta_1)
+            self.gen_opt = optimizers.optimizer("adam", learning_rate, beta_1=beta_1)
+            self.disc_opt = optimizers.optimizer("adam", learning_rate, beta_1=beta_1)
             # Slots made now, under the scope: made lazily inside strategy.run, a mirrored step fails.
             self.gen_opt.build(self.generator.trainable_variables)
             self.disc_opt.build(self.discriminator.trainable_variables)
@@ -276,14 +276,14 @@ def _pix2pix_loop(
     time_budget_s: float | None,
 ) -> _Pix2PixLog:
     """Steps ``start`` .. ``steps`` of the compiled GAN step, with checkpoints, sample grids, a
-    progress bar and :class:`training.TimeBudget` checked after every step, as ``training.fit`` does."""
+    progress bar and :class:`callbacks.TimeBudget` checked after every step, as ``training.fit`` does."""
     log = _Pix2PixLog()
-    budget = training.TimeBudget(time_budget_s, check="batch")
+    budget = callbacks.TimeBudget(time_budget_s, check="batch")
     budget.set_model(gan.generator)
     budget.set_params({"epochs": 1, "steps": steps - start})
     gan.generator.stop_training = False
-    bar = training.progress(range(start, steps), desc=name)
-    with training.Stopwatch() as watch:
+    bar = progress.progress(range(start, steps), desc=name)
+    with timing.Stopwatch() as watch:
         budget.on_train_begin()
         for i, step in enumerate(bar):
             out = gan.train_step(*next(batches), global_batch=batch_size)
@@ -306,12 +306,12 @@ def _pix2pix_loop(
 
 def _generator_check(
     generator: keras.Model, l1_history: list[float], L: np.ndarray, ab: np.ndarray, batch_size: int
-) -> training.InferenceCheck | None:
+) -> inference_check.InferenceCheck | None:
     """The L1 of the last 50 steps beside the generator's L1 on (L, ab) in inference mode."""
     if not l1_history:
         return None
     pred = generator.predict(L, batch_size=batch_size, verbose=0)
-    return training.InferenceCheck(
+    return inference_check.InferenceCheck(
         generator.name, float(np.mean(l1_history[-50:])), float(np.mean(np.abs(pred - ab)))
     )
 
@@ -326,7 +326,7 @@ def recalibrated(result: Pix2PixResult, images: np.ndarray, *, batch_size: int =
     generator = keras.models.clone_model(result.model)
     generator.set_weights(result.model.get_weights())
     L, ab = pairs.to_model_pairs(images)
-    training.recalibrate_batchnorm(generator, L, batch_size)
+    inference_check.recalibrate_batchnorm(generator, L, batch_size)
     return dataclasses.replace(
         result,
         model=generator,
@@ -347,7 +347,7 @@ def _finished_pix2pix(
     """Recalibrate the generator's batch norm, check it in inference mode, and report."""
     trained = int(gan.step.numpy()) - start
     if recalibrate:
-        training.recalibrate_batchnorm(gan.generator, L, batch_size)
+        inference_check.recalibrate_batchnorm(gan.generator, L, batch_size)
     check = _generator_check(gan.generator, log.history["l1"], L, ab, batch_size)
     return Pix2PixResult(
         model=gan.generator,

@@ -19,7 +19,17 @@ import tensorflow as tf
 from darkroom.colorize import pairs
 from darkroom.colorize.bins import AbBins, AnnealedMean, RebalancedCrossEntropy, ab_bins
 from darkroom.colorize.networks import build_light_cnn, build_post_cnn
-from darkroom.core import augmentation, color, data, downloads, folders, losses, training
+from darkroom.core import (
+    augmentation,
+    color,
+    data,
+    downloads,
+    folders,
+    inference_check,
+    losses,
+    optimizers,
+    training,
+)
 
 __all__ = [
     "AUGMENTATIONS",
@@ -95,7 +105,7 @@ class ColorizerResult(training.TrainResult):
 
     name: str = ""
     train_model: Any = None
-    check: training.InferenceCheck | None = None
+    check: inference_check.InferenceCheck | None = None
 
 
 #: How :func:`train_colorizer` varies its training images: nothing, left-right flips, or seed 002's
@@ -161,9 +171,9 @@ def _checked_colorizer(
     """Recalibrate, run the inference check, wrap a classifier with its decoder: the result."""
     net = fitted.model
     if recalibrate:
-        training.recalibrate_batchnorm(net, L, batch_size)
+        inference_check.recalibrate_batchnorm(net, L, batch_size)
     plain = pairs.pair_dataset(L, ab, batch_size, shuffle=False, flip=False, seed=seed)
-    check = training.InferenceCheck(
+    check = inference_check.InferenceCheck(
         net.name,
         float(fitted.history["loss"][-1]),
         float(net.evaluate(plain, verbose=0, return_dict=True)["loss"]),
@@ -200,14 +210,14 @@ def train_colorizer(
     recalibrate: bool = True,
 ) -> ColorizerResult:
     """Train a colorizer on RGB ``images`` (N, H, W, 3) with ``loss`` in :data:`LOSSES` through
-    :func:`training.fit` (any optimizer name of :data:`training.OPTIMIZERS`).
+    :func:`training.fit` (any optimizer name of :data:`optimizers.OPTIMIZERS`).
 
     ``model`` is ``"light"`` (:func:`build_light_cnn`), ``"post"`` (:func:`build_post_cnn`)
     or a builder, built under ``strategy``'s scope. ``augment`` is one of :data:`AUGMENTATIONS`.
     Stops after ``epochs`` or once ``time_budget_s`` seconds are spent. The returned ``model``
     outputs ab / 128; for ``loss="classification"`` it wraps the trained logits model with
     :class:`AnnealedMean` at ``temperature``. With ``recalibrate``, batch-norm statistics are
-    re-estimated on the training images after training (:func:`training.recalibrate_batchnorm`);
+    re-estimated on the training images after training (:func:`inference_check.recalibrate_batchnorm`);
     ``check`` holds the loss on the training images in inference mode beside the last epoch's.
     """
     if loss not in LOSSES + POST_LOSSES:
@@ -218,7 +228,7 @@ def train_colorizer(
         )
     if augment not in AUGMENTATIONS:
         raise ValueError(f"augment must be one of {AUGMENTATIONS}, got {augment!r}")
-    training.optimizer(optimizer)  # an unknown name fails here, before the data is prepared
+    optimizers.optimizer(optimizer)  # an unknown name fails here, before the data is prepared
     keras.utils.set_random_seed(seed)
     L, ab = pairs.to_model_pairs(images)
     bins = ab_bins() if loss == "classification" else None

@@ -13,7 +13,12 @@ imports nothing, so ``import darkroom`` stays cheap.
 - ``datasets``: the downloadable real data sets (Caltech-256);
 - ``downloads``: fetching a file once, checked, into the cache;
 - ``metrics`` and ``losses``: image scores (PSNR, SSIM, ...) and training losses;
-- ``training``: fitting a Keras model with progress, budgets and checks;
+- ``training``: fitting a Keras model (``fit``), its result and its curves;
+- ``optimizers``, ``callbacks``, ``fit_data``: what ``fit`` takes: optimizers and schedules by name,
+  the time budget and target callbacks, the two forms of training data;
+- ``progress``, ``timing``: progress bars (one line each in a saved page); stopwatch and throughput;
+- ``saving``, ``inference_check``, ``graphs``: trained models saved and loaded, checked in inference
+  mode; TensorFlow graphs traced and drawn;
 - ``memory``: the layer and memory planner;
 - ``layers``: custom Keras layers shared by several models;
 - ``vgg``: VGG19 feature extractors, their layers and the units they take;

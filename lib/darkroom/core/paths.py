@@ -16,6 +16,7 @@ __all__ = [
     "atomic_write",
     "data_dir",
     "figures_dir",
+    "log_path",
     "models_dir",
     "outputs_dir",
     "repo_root",
@@ -60,6 +61,16 @@ def models_dir() -> Path:
 def figures_dir() -> Path:
     """``outputs/figures``: figures saved by notebooks."""
     return outputs_dir("figures")
+
+
+def log_path(log_dir: str | os.PathLike[str]) -> Path:
+    """Where TensorBoard logs go: a bare run name becomes ``outputs/logs/<name>``; a path stays as is."""
+    text = os.fspath(log_dir)
+    if not text:
+        raise ValueError("log_dir: expected a run name like 'regression' or a path; received ''")
+    if os.sep in text or (os.altsep and os.altsep in text) or text in (".", ".."):
+        return Path(text)
+    return outputs_dir("logs", text)
 
 
 def data_dir(*parts: str) -> Path:

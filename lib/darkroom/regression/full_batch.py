@@ -1,7 +1,7 @@
 """Gradient descent with a Keras optimizer on the fire-and-theft line, full batch unless asked otherwise.
 
 :func:`fit_gd` runs full-batch gradient descent with any optimizer of
-:data:`darkroom.core.training.OPTIMIZERS` in one compiled loop; :func:`sweep_steps` is the
+:data:`darkroom.core.optimizers.OPTIMIZERS` in one compiled loop; :func:`sweep_steps` is the
 estimator's knob, one optimizer run (FTRL by default) read off at several step counts, full batch
 or seeded minibatches; :func:`fit_keras_dense` fits a Keras ``Dense(1)`` model through
 :func:`darkroom.core.training.fit`, the successor of the removed ``tf.contrib.learn.LinearRegressor``
@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from darkroom.core import optimizers
 from darkroom.regression import fire_theft
 from darkroom.regression.least_squares import fit_lstsq
 
@@ -32,7 +33,7 @@ def fit_gd(
 ) -> fire_theft.LineFit:
     """Full-batch gradient descent on the mean squared error, one step per epoch.
 
-    ``optimizer`` is a name from :data:`darkroom.core.training.OPTIMIZERS`; ``w`` and ``b`` start at 0
+    ``optimizer`` is a name from :data:`darkroom.core.optimizers.OPTIMIZERS`; ``w`` and ``b`` start at 0
     in float32 and all epochs run inside one ``tf.function`` loop. ``history`` is the loss before
     each step. Nothing in the run is random (a fixed start, the full batch), so there is no seed;
     ``strategy`` places the variables.
@@ -49,7 +50,7 @@ def fit_gd(
     with training.strategy_scope(strategy):
         w = tf.Variable(0.0, dtype=tf.float32, name="slope")
         b = tf.Variable(0.0, dtype=tf.float32, name="intercept")
-        opt = training.optimizer(optimizer, learning_rate)
+        opt = optimizers.optimizer(optimizer, learning_rate)
         opt.build([w, b])
     X = tf.constant(x, tf.float32)
     Y = tf.constant(y, tf.float32)
@@ -130,7 +131,6 @@ def sweep_steps(
     draws each batch uniformly with replacement from the data (stateless, seeded by ``seed``),
     like the estimator's shuffled input queue. All steps run in one compiled ``tf.function`` loop.
     """
-    from darkroom.core import training
 
     x, y = fire_theft.check_fit_data(x, y)
     counts = sorted({int(n) for n in steps})
@@ -140,7 +140,7 @@ def sweep_steps(
     if batch_size is not None and int(batch_size) < 1:
         raise ValueError(f"batch_size must be None (full batch) or >= 1, got {batch_size!r}")
     start = time.perf_counter()
-    ws, bs = _record_steps(x, y, training.optimizer(optimizer, learning_rate), counts[-1], batch_size, seed)
+    ws, bs = _record_steps(x, y, optimizers.optimizer(optimizer, learning_rate), counts[-1], batch_size, seed)
     at = np.asarray(counts) - 1
     slope = ws[at].astype(np.float64)
     intercept = bs[at].astype(np.float64)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from darkroom.core import graphs
 from darkroom.regression import fire_theft
 
 __all__ = ["exact_graph", "fit_exact", "fit_lstsq", "fit_quadratic", "fit_robust"]
@@ -105,8 +106,6 @@ def exact_graph(
     """
     import tensorflow as tf
 
-    from darkroom.core import training
-
     x, y = fire_theft.check_fit_data(x, y)
     ops = _exact_ops_named if named else _exact_ops_overloaded
     w = tf.Variable(0.0, dtype=tf.float64, name="slope")
@@ -121,7 +120,7 @@ def exact_graph(
     function = tf.function(line)
     start = time.perf_counter()
     X, Y = tf.constant(x, tf.float64, name="X"), tf.constant(y, tf.float64, name="Y")
-    graph_def = training.trace_graph(function, X, Y, log_dir=log_dir)
+    graph_def = graphs.trace_graph(function, X, Y, log_dir=log_dir)
     slope, intercept = (float(v) for v in function(X, Y))
     fit = fire_theft.LineFit(slope, intercept, time.perf_counter() - start, method="exact (traced graph)")
     return fit, graph_def

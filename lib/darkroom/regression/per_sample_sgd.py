@@ -85,7 +85,7 @@ def _run_per_sample(
     lr = np.asarray(learning_rates, dtype=np.float32)
     w0, b0 = start if start is not None else (np.zeros_like(lr), np.zeros_like(lr))
     began = time.perf_counter()
-    from darkroom.core.training import quiet_first_xla_compile
+    from darkroom.core.progress import quiet_first_xla_compile
 
     with quiet_first_xla_compile(bool(jit_compile)):
         ws, bs = _per_sample_loop(bool(jit_compile), record_steps)(

@@ -1,7 +1,7 @@
 """Style transfer on VGG19 features: by optimisation (Gatys et al.) and by a trained network (Johnson et al.).
 
 Chapters 05 and 09. ``transfer`` optimises one image (:func:`stylize`, neural-style's options and
-more) with the drivers in ``optimizers``, returning a ``results.StyleResult``; ``stopping`` is its
+more) with the Adam and L-BFGS loops in ``solvers``, returning a ``results.StyleResult``; ``stopping`` is its
 stopping rule, ``colors`` its colour preservation, ``trials`` the experiments on its runs (feature
 sets, convergence, timing). ``fast`` trains a feed-forward network per style
 (:func:`train_fast_style`) and applies it (:func:`apply_style`). Every public name of these
@@ -10,7 +10,7 @@ modules is re-exported here.
 
 from __future__ import annotations
 
-from darkroom.style import colors, fast, optimizers, results, stopping, transfer, trials
+from darkroom.style import colors, fast, results, solvers, stopping, transfer, trials
 from darkroom.style.colors import COLOR_SPACES, preserve_colors_space, transfer_luminance
 from darkroom.style.fast import (
     FastStyleResult,
@@ -46,7 +46,6 @@ __all__ = [
     "comparison_rows",
     "fast",
     "feature_trial",
-    "optimizers",
     "plot_convergence",
     "preserve_colors_space",
     "projected_hours",
@@ -54,6 +53,7 @@ __all__ = [
     "results",
     "seconds_per_image",
     "seconds_per_iteration",
+    "solvers",
     "stopping",
     "stopping_iteration",
     "stylize",

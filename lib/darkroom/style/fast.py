@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom.core import color, data, images, metrics, perceptual, training, vgg
+from darkroom.core import color, data, images, metrics, optimizers, perceptual, saving, training, vgg
 from darkroom.core.layers import CropLike, InstanceNormalization, PadToMultiple, ReflectionPadding2D
 
 __all__ = [
@@ -231,7 +231,7 @@ def train_fast_style(
         trainer = FastStyleTrainer(
             build_transformer(filters, num_blocks, name=f"style_fast_{style_name}"), loss
         )
-        trainer.compile(optimizer=training.optimizer("adam", learning_rate))
+        trainer.compile(optimizer=optimizers.optimizer("adam", learning_rate))
         return trainer
 
     result = training.fit(
@@ -245,7 +245,7 @@ def train_fast_style(
         desc=f"fast style: {style_name}",
     )
     model = result.model.transformer
-    path = str(training.save_model(model, f"style_fast_{style_name}")) if save else None
+    path = str(saving.save_model(model, f"style_fast_{style_name}")) if save else None
     return FastStyleResult(
         model=model, train=result, weights=extractor.weights_description, style_name=style_name, path=path
     )

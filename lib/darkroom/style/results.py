@@ -1,7 +1,7 @@
 """What a :func:`darkroom.style.transfer.stylize` run returns, and the recorder that builds it.
 
 :class:`StyleResult` holds the best image, its loss, the per-iteration history, frames and each
-stage's timing. ``_Recorder`` is what the optimisers (:mod:`darkroom.style.optimizers`) report every
+stage's timing. ``_Recorder`` is what the optimisers (:mod:`darkroom.style.solvers`) report every
 iteration to, across all stages: it keeps the history and the best image, draws the progress bar
 and applies the stopping rule (:mod:`darkroom.style.stopping`).
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core import training
+from darkroom.core.progress import progress as progress_bar
 from darkroom.style.stopping import relative_change_stop
 
 __all__ = ["StyleResult"]
@@ -80,7 +80,7 @@ class _Recorder:
         self.stages: list[dict[str, Any]] = []
         self.iteration = 0
         self.best_x = None
-        self.bar = training.progress(total_budget, "style transfer") if progress else None
+        self.bar = progress_bar(total_budget, "style transfer") if progress else None
 
     def start_stage(self, stage: int, hw: tuple[int, int], budget: int) -> None:
         self.stage, self.hw, self.budget = stage, hw, budget

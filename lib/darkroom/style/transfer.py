@@ -15,7 +15,7 @@ optimisation, and colour preservation in LAB or YCbCr::
 
 This module holds :func:`stylize`, its options and its stages (the working sizes, each
 optimised in turn). Beside it in :mod:`darkroom.style`: the Adam and L-BFGS drivers
-(:mod:`~darkroom.style.optimizers`), the result and what records it (:mod:`~darkroom.style.results`),
+(:mod:`~darkroom.style.solvers`), the result and what records it (:mod:`~darkroom.style.results`),
 the stopping rule (:mod:`~darkroom.style.stopping`), colour preservation
 (:mod:`~darkroom.style.colors`) and the experiments on runs (:mod:`~darkroom.style.trials`).
 The features, their weights (ImageNet, a file, or the offline random filters) and the
@@ -36,8 +36,8 @@ import numpy as np
 from darkroom.core import color, images, perceptual, vgg
 from darkroom.core.vgg import CONTENT_LAYERS, MIN_SIDE, STYLE_LAYERS
 from darkroom.style.colors import preserve_colors_space, transfer_luminance
-from darkroom.style.optimizers import _Objective, _run_adam, _run_lbfgs
 from darkroom.style.results import StyleResult, _Recorder
+from darkroom.style.solvers import _Objective, _run_adam, _run_lbfgs
 
 __all__ = ["blend_weights", "stylize"]
 

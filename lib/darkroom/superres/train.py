@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from darkroom.core import training
+from darkroom.core import optimizers, training
 from darkroom.superres.networks import build_residual_subpixel
 from darkroom.superres.pairs import photo_splits, random_crop_pairs
 
@@ -39,7 +39,7 @@ def train_upscaler(
 ) -> training.TrainResult:
     """Build an upscaler with ``build()`` and train it on (x, y) pairs in [-1, 1] with :func:`training.fit`.
 
-    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` any name of :data:`darkroom.core.training.OPTIMIZERS`
+    ``loss`` is "mse" (the post) or "l1"; ``optimizer`` any name of :data:`darkroom.core.optimizers.OPTIMIZERS`
     ("rmsprop" is the post's choice, "sgd" (plain gradient descent) and "adadelta" the two it tried);
     ``schedule`` "constant", "exponential" (the post; times ``decay_rate`` every ``decay_steps``, by
     default once over the whole run) or "cosine". ``early_stopping`` (a patience in epochs) stops
@@ -52,11 +52,11 @@ def train_upscaler(
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     steps = epochs * math.ceil(len(x) / batch_size)
-    rate = training.learning_rate_schedule(
+    rate = optimizers.learning_rate_schedule(
         learning_rate, schedule, total_steps=steps, decay_steps=decay_steps, decay_rate=decay_rate
     )
     with training.strategy_scope(strategy):
-        opt = training.optimizer(optimizer, rate)
+        opt = optimizers.optimizer(optimizer, rate)
     return training.fit(
         build,
         (x, y),

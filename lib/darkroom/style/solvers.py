@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from darkroom.core import perceptual, training, vgg
+from darkroom.core import perceptual, progress, vgg
 
 __all__: list[str] = []
 
@@ -65,7 +65,7 @@ def _run_adam(
         return before, total, c, s, tv
 
     for i in range(budget):
-        with training.quiet_first_xla_compile(jit_compile and i == 0):
+        with progress.quiet_first_xla_compile(jit_compile and i == 0):
             before, total, c, s, tv = step()
         if on_iter(before, float(total), float(c), float(s), float(tv)):
             break
@@ -109,7 +109,7 @@ def _run_lbfgs(obj: _Objective, x0: np.ndarray, budget: int, memory: int, jit_co
     # L-BFGS-B calls OpenBLAS, whose idle threads keep spinning on the cores TensorFlow needs for the next
     # gradient; one BLAS thread made each iteration 22% faster at 128 px on 2 cores.
     with threadpool_limits(limits=1, user_api="blas"):
-        with training.quiet_first_xla_compile(jit_compile):
+        with progress.quiet_first_xla_compile(jit_compile):
             fun(x_init)
         on_iter(tf.constant(x_init.reshape(shape), tf.float32), *last["parts"])  # iteration 0: the start
         scipy.optimize.minimize(
