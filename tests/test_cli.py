@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,38 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from commands import command_env, darkroom
 
-from darkroom.core import image_files, images
-
-LIB = str(Path(__file__).resolve().parents[1] / "lib")
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=LIB + os.pathsep + os.environ.get("PYTHONPATH", ""), TQDM_DISABLE="1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return env
-
-
-def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "darkroom", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-@pytest.fixture()
-def folder(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    photo = images.sample_image("chelsea")[:40, :48]
-    image_files.write_image(tmp_path / "photo.png", photo)
-    image_files.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
-    rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
-    image_files.write_image(tmp_path / "rgba.png", rgba)
-    return tmp_path
+from darkroom.core import image_files
 
 
 def test_help_lists_every_command_and_bad_usage_exits_2(tmp_path: Path) -> None:
@@ -127,7 +97,7 @@ def test_colorize_with_a_saved_model_and_without_one(folder: Path) -> None:
 def test_models_lists_shipped_and_outputs(tmp_path: Path) -> None:
     (tmp_path / "outputs" / "models").mkdir(parents=True)
     (tmp_path / "outputs" / "models" / "mine.keras").write_bytes(b"x")
-    env = dict(_env(), DARKROOM_OUTPUTS=str(tmp_path / "outputs"))
+    env = dict(command_env(), DARKROOM_OUTPUTS=str(tmp_path / "outputs"))
     out = subprocess.run(
         [sys.executable, "-m", "darkroom", "models"], env=env, capture_output=True, text=True, timeout=60
     )
@@ -174,7 +144,7 @@ def test_an_interrupted_write_leaves_no_output(folder: Path, sig: int) -> None:
             "bicubic",
         ],
         cwd=folder,
-        env=_env(),
+        env=command_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
+from commands import darkroom
 
-from darkroom.core import image_files, images
-
-LIB = str(Path(__file__).resolve().parents[1] / "lib")
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=LIB + os.pathsep + os.environ.get("PYTHONPATH", ""), TQDM_DISABLE="1")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    return env
-
-
-def darkroom(*args: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "darkroom", *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-@pytest.fixture()
-def folder(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    photo = images.sample_image("chelsea")[:40, :48]
-    image_files.write_image(tmp_path / "photo.png", photo)
-    image_files.write_image(tmp_path / "style.png", rng.random((32, 32, 3)))
-    rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
-    image_files.write_image(tmp_path / "rgba.png", rgba)
-    return tmp_path
+from darkroom.core import image_files
 
 
 def test_stylize_maps_neural_style_flags_and_writes_checkpoints(folder: Path) -> None:

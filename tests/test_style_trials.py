@@ -6,25 +6,9 @@ import numpy as np
 import pytest
 
 from darkroom import style
-from darkroom.core import images, metrics, synthetic, vgg, vgg_weights
+from darkroom.core import images, metrics, synthetic, vgg
 
-
-@pytest.fixture(autouse=True)
-def _offline_and_uncached(tmp_path, monkeypatch):
-    """No Keras cache, no configured file: what "auto" sees on a fresh offline machine."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(vgg_weights.WEIGHTS_ENV, raising=False)
-    monkeypatch.setattr(
-        vgg_weights, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"]
-    )
-
-
-@pytest.fixture(scope="module")
-def content() -> np.ndarray:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:64, 0:64] / 64.0
-    img = np.stack([x, y, 0.5 + 0.3 * np.sin(6 * x)], -1) * 0.7 + 0.1 * rng.random((64, 64, 3))
-    return img.astype(np.float32)
+pytestmark = pytest.mark.usefixtures("offline_vgg")
 
 
 def test_feature_trial_scores_a_texture_and_a_transfer(content) -> None:

@@ -6,17 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from darkroom.core import vgg, vgg_weights
+from darkroom.core import vgg
 
-
-@pytest.fixture(autouse=True)
-def _offline_and_uncached(tmp_path, monkeypatch):
-    """No Keras cache, no configured file: what "auto" sees on a fresh offline machine."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(vgg_weights.WEIGHTS_ENV, raising=False)
-    monkeypatch.setattr(
-        vgg_weights, "_keras_cache_files", lambda: [tmp_path / "keras_home" / "models" / "none.h5"]
-    )
+pytestmark = pytest.mark.usefixtures("offline_vgg")
 
 
 # ----------------------------------------------------------------- layer names, units and memory

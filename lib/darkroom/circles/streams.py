@@ -72,7 +72,7 @@ def circle_dataset(
     """A streaming ``tf.data.Dataset`` of ``(input, target)`` circle batches for an autoencoder.
 
     Images are generated ``chunk`` at a time as the dataset is iterated (nothing is held
-    in memory), identically on every pass. ``scale="unit"`` gives [0, 1]; ``"lab"`` gives
+    in memory), identically on every pass. ``units="unit"`` gives [0, 1]; ``"lab"`` gives
     lightness 0..100 as the post used. With ``corruption`` ("noise" or "mask") the input
     is damaged and the target is the clean image (denoising / inpainting).
     """
