@@ -41,11 +41,11 @@ run-all: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python -m darkroom.app.book
 
-# Unit tests on both cores (pytest-xdist); the notebook and browser runs, which each start their own
-# kernel and use both cores already, one at a time after them.
+# Every test on both cores (pytest-xdist). A smoke-profile notebook keeps about one core busy (its
+# small models are mostly tracing), so two run side by side; tests/conftest.py starts the long ones
+# first and idle workers steal what is left.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -m "not notebook and not browser" --durations=30
-	$(BIN)/python -m pytest -m "notebook or browser" --durations=30
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=30
 
 # The rules and their reasons are in pyproject.toml ([tool.ruff]); notebooks are checked too.
 lint: $(STAMP)

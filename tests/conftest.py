@@ -65,3 +65,12 @@ def folder(tmp_path):
     rgba = np.concatenate([photo, np.linspace(0, 1, 48)[None, :, None].repeat(40, 0)], -1)
     image_files.write_image(tmp_path / "rgba.png", rgba)
     return tmp_path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Notebook and browser runs first, so that on two workers the long tests do not form the tail."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("notebook") is None and item.get_closest_marker("browser") is None
+        )
+    )
