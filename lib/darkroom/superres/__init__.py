@@ -9,7 +9,8 @@ pixel difference. This module holds every piece that experiment needs, plus what
 - patch extraction and reassembly (tiles, or overlapping patches blended with a Gaussian);
 - ``degrade`` (the one definition of "make it low resolution") and ``upscale`` (any image,
   any method or model, colour handled on luminance);
-- the baselines (nearest, bilinear, bicubic), the post's MLP, SRCNN 9-1-5, an ESPCN-style
+- the baselines (nearest, bilinear, bicubic, and the exact least-squares linear patch map that
+  the patch regressor must beat), the post's MLP, SRCNN 9-1-5, an ESPCN-style
   sub-pixel net and a residual sub-pixel net trained with L1, a schedule and informative crops;
 - training through :func:`darkroom.core.training.fit` (:func:`train_upscaler`) and the post's own grid of
   choices, one at a time with early stopping on a validation plateau (:func:`compare_settings`);
@@ -24,7 +25,8 @@ low-resolution block of q x q pixels becomes a p x p block, so sizes that are mu
 the low-resolution side line up exactly with multiples of p on the high-resolution side.
 
 The package's modules, each named for what it holds: ``pixels`` (scale, pixel ranges, ``degrade``,
-patches), ``pairs`` (photo splits and training pairs), ``models`` (custom layers and builders),
+patches), ``pairs`` (photo splits and training pairs), ``networks`` (custom layers and builders),
+``linear`` (the least-squares patch map), ``diagnostics`` (saturated units, error maps),
 ``train``, ``shipped`` (the packaged upscalers), ``upscaling``, ``scores`` and ``choices`` (the post's
 grid). Every public name is re-exported here: ``from darkroom import superres; superres.upscale(...)``.
 """
@@ -42,6 +44,8 @@ from darkroom.superres.choices import (
     writeup_run_values,
     writeup_settings,
 )
+from darkroom.superres.diagnostics import error_maps, plot_error_maps, saturated_share
+from darkroom.superres.linear import fit_linear_map
 from darkroom.superres.networks import (
     BicubicResize,
     DepthToSpace,
@@ -119,9 +123,11 @@ __all__ = [
     "cleanup_rows",
     "compare_settings",
     "degrade",
+    "error_maps",
     "evaluate",
     "evaluate_pairs",
     "extract_patches",
+    "fit_linear_map",
     "from_signed",
     "gaussian_window",
     "load_upscaler",
@@ -130,6 +136,7 @@ __all__ = [
     "patch_positions",
     "photo_splits",
     "plot_enlargements",
+    "plot_error_maps",
     "plot_scores",
     "plot_seams",
     "plot_settings",
@@ -139,6 +146,7 @@ __all__ = [
     "reassemble",
     "refine",
     "rows_by_change",
+    "saturated_share",
     "save_upscaler",
     "scale_fraction",
     "score",
