@@ -8,6 +8,7 @@ re-exported here.
 
 from __future__ import annotations
 
+from darkroom.circles.baselines import MeanAbColorizer, gray_colorizer
 from darkroom.circles.discs import (
     DEFAULT_PALETTE,
     corrupt,
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_PALETTE",
     "AutoencoderResult",
     "DiscIoU",
+    "MeanAbColorizer",
     "architecture_sweep",
     "budget_columns",
     "budget_note",
@@ -52,6 +54,7 @@ __all__ = [
     "disc_iou",
     "evaluate_autoencoder",
     "gradient_report",
+    "gray_colorizer",
     "inpainting_report",
     "make_circles",
     "make_circles_lab",
