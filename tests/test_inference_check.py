@@ -29,6 +29,7 @@ def test_recalibrate_batchnorm_uses_the_final_weights_and_restores_dropout():
 def test_inference_check_compares_inference_with_the_training_loss():
     check = inference_check.InferenceCheck("net", training_loss=0.2, inference_loss=0.25)
     assert check.ratio == pytest.approx(1.25) and check.ok() and not check.ok(tolerance=1.2)
+    assert not inference_check.InferenceCheck("control", 0.2, 0.28).ok()  # chapter 07's 1.4x control
     assert inference_check.InferenceCheck("net", 0.2, 0.1).ok()  # lower is fine
     assert inference_check.InferenceCheck("net", 0.0, 1e-13).ratio == pytest.approx(
         0.1

@@ -15,7 +15,12 @@ import numpy as np
 
 from darkroom.core.layers import all_layers
 
-__all__ = ["InferenceCheck", "recalibrate_batchnorm"]
+__all__ = ["TOLERANCE", "InferenceCheck", "recalibrate_batchnorm"]
+
+#: How much worse than its training loss a model may score in inference mode and still pass. A
+#: pix2pix generator whose batch-norm statistics were not re-estimated scored 1.4x (chapter 07's
+#: control), so the bar sits below that: at 1.5 the check passed the failure it exists to catch.
+TOLERANCE = 1.25
 
 
 def recalibrate_batchnorm(model: keras.Model, inputs: Any, batch_size: int = 16) -> int:
@@ -65,7 +70,7 @@ class InferenceCheck:
     def ratio(self) -> float:
         return self.inference_loss / max(self.training_loss, 1e-12)
 
-    def ok(self, tolerance: float = 1.5) -> bool:
+    def ok(self, tolerance: float = TOLERANCE) -> bool:
         """True unless inference mode is worse than ``tolerance`` times the training loss.
 
         Lower is fine: the reported training loss averages an epoch of weights that were improving.
