@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from darkroom.app import book, book_chapters, runner
+from darkroom.core import writeups
 from darkroom.core.paths import repo_root
 
 pytest.importorskip("sphinx", reason="the book needs the 'book' extra: pip install -e '.[book]'")
@@ -176,7 +177,9 @@ def test_landing_page_has_a_card_per_chapter_with_its_lesson_and_run(
     assert [c.stem for c in result.chapters] == ["01_fine", "02_broken", "03_never"]
     assert 'href="01_fine.html"' in index and "A fine chapter" in index
     assert "This chapter teaches <code>01_fine</code>." in index and "Then more" not in index
-    assert "profile smoke · 12 s · peak 456 MB" in index
+    assert '<p class="dr-foot">profile smoke · 12 s · peak 456 MB</p>' in index
+    assert "1 of 3 chapters executed without error; 1 failed; 1 not run; profile smoke." in index
+    assert all(title in index for title in writeups.SOURCES.values())
     assert '<img class="dr-thumb" src="_static/thumbs/01_fine.png"' in index
     assert (out / "book" / "_static" / "thumbs" / "01_fine.png").is_file()
 

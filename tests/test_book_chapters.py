@@ -72,3 +72,25 @@ def test_library_modules_name_each_page_once() -> None:
 def test_repository_url_comes_from_pyproject() -> None:
     url = book_chapters.repository_url()
     assert url.startswith("https://github.com/") and url in (repo_root() / "pyproject.toml").read_text()
+
+
+def test_the_source_metadata_chooses_the_lesson_and_thumbnail_over_the_executed_copy(tmp_path) -> None:
+    import json
+
+    sources, out = tmp_path / "notebooks", tmp_path / "out"
+    for folder in (sources, out / "notebooks", out / "figures"):
+        folder.mkdir(parents=True)
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Title\n\nFirst sentence. Second."},
+        {"cell_type": "code", "metadata": {}, "source": 'save_figure(f, "01_a")\nsave_figure(f, "01_b")'},
+    ]
+    meta = {"darkroom": {"lesson": "The chosen lesson.", "thumbnail": "01_b"}}
+    (sources / "01_x.ipynb").write_text(json.dumps({"cells": cells, "metadata": meta}))
+    (out / "notebooks" / "01_x.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}}))
+    for name in ("01_a", "01_b"):
+        (out / "figures" / f"{name}.png").write_bytes(b"png")
+    (ch,) = book_chapters.chapters(out, sources)
+    assert (ch.lesson, ch.thumbnail.name) == ("The chosen lesson.", "01_b.png")
+    (sources / "01_x.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}}))  # the control
+    (ch,) = book_chapters.chapters(out, sources)
+    assert (ch.lesson, ch.thumbnail.name) == ("First sentence.", "01_a.png")

@@ -23,6 +23,7 @@ __all__ = [
     "BRANCH",
     "Chapter",
     "cell_text",
+    "chapter_metadata",
     "chapters",
     "colab_url",
     "library_modules",
@@ -149,6 +150,13 @@ def modules_used(cells: Sequence[dict[str, Any]], known: Sequence[str]) -> list[
     return sorted(set(found) & set(known), key=found.index)
 
 
+def chapter_metadata(nb: dict[str, Any]) -> dict[str, str]:
+    """What a notebook's ``metadata.darkroom`` says about its card: its ``lesson`` (one sentence)
+    and its ``thumbnail`` (the name of a figure it saves); either may be missing."""
+    meta = nb.get("metadata", {}).get("darkroom", {})
+    return {k: meta[k] for k in ("lesson", "thumbnail") if isinstance(meta.get(k), str)}
+
+
 def cell_text(source: str | list[str]) -> str:
     return "".join(source) if isinstance(source, list) else source
 
@@ -157,8 +165,13 @@ def load_notebook(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _thumbnail(stem: str, cells: Sequence[dict[str, Any]], figures: Path) -> Path | None:
-    """The first of the chapter's saved figures its code names, else its first figure by name."""
+def _thumbnail(
+    stem: str, cells: Sequence[dict[str, Any]], figures: Path, chosen: str | None = None
+) -> Path | None:
+    """The figure the notebook's metadata chose (``darkroom.thumbnail``), else the first of the
+    chapter's saved figures its code names, else its first figure by name."""
+    if chosen and (figures / f"{chosen}.png").is_file():
+        return figures / f"{chosen}.png"
     prefix = stem.split("_", 1)[0] + "_"
     code = "\n".join(cell_text(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
     for name in re.findall(rf"[\"']({re.escape(prefix)}[\w-]+)[\"']", code):
@@ -198,6 +211,9 @@ def chapters(out: Path, notebooks: Path | None = None) -> list[Chapter]:
             title, lesson = title_and_lesson(cell_text(first_md["source"]) if first_md else "")
         except ValueError:  # test_notebooks flags the missing title; the book still lists the chapter
             title, lesson = Path(name).stem, ""
+        # the source's metadata, not the executed copy's: a cached run keeps its old metadata
+        chosen = chapter_metadata(load_notebook(sources[name])) if name in sources else {}
+        lesson = chosen.get("lesson", lesson)
         status = row.get("status", "not run") if executed else "not run"
         error = row.get("error")
         if row and not executed:
@@ -213,7 +229,7 @@ def chapters(out: Path, notebooks: Path | None = None) -> list[Chapter]:
                 peak_memory_mb=row.get("peak_memory_mb") if executed else None,
                 profile=row.get("profile") if executed else None,
                 executed=executed,
-                thumbnail=_thumbnail(Path(name).stem, cells, out / "figures"),
+                thumbnail=_thumbnail(Path(name).stem, cells, out / "figures", chosen.get("thumbnail")),
                 modules=modules_used(cells, known),
                 run={k: row[k] for k in ("run", "last_executed", "commit") if row.get(k)} if executed else {},
             )

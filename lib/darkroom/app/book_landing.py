@@ -1,4 +1,5 @@
-"""The book's landing page: a card per chapter (its lesson, a figure, how its run went) and the CSS.
+"""The book's landing page: who it is for, the write-ups it retells, how to run it, a card per chapter
+(its lesson and the figure its metadata names, the run in small print) and the CSS.
 
 :func:`index_page` writes ``index.md``, the cards and the two tables of contents (chapters,
 library); ``CSS`` styles the cards and widens the page for the notebooks' code lines.
@@ -11,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from darkroom.app.book_chapters import Chapter, run_facts
+from darkroom.core import writeups
 
 __all__ = ["CSS", "index_page"]
 
@@ -40,12 +42,13 @@ def _card(number: int, ch: Chapter) -> str:
             '<p class="dr-hint">not run yet: <code>python -m darkroom.app.runner '
             f"notebooks/{ch.stem}.ipynb</code></p>"
         )
+    # A chapter that ran says so in small print at the foot; only a failure or a missing run is a label.
+    label = "" if status == "ok" else f'<span class="dr-status">{status}</span> '
+    foot = f'<p class="dr-foot">{label}{html.escape(facts)}</p>' if facts or label else ""
     body = (
         f'{thumb}<div class="dr-body"><p class="dr-num">Chapter {number}</p>'
         f'<p class="dr-title">{html.escape(ch.title)}</p>'
-        f'<p class="dr-lesson">{_inline_markdown(ch.lesson)}</p>'
-        f'<p class="dr-meta"><span class="dr-status dr-{status.replace(" ", "-")}">{status}</span>'
-        f"{' · ' + html.escape(facts) if facts else ''}</p>{error}</div>"
+        f'<p class="dr-lesson">{_inline_markdown(ch.lesson)}</p>{error}{foot}</div>'
     )
     cls = f"dr-card dr-{status.replace(' ', '-')}"
     if ch.has_page:
@@ -53,20 +56,44 @@ def _card(number: int, ch: Chapter) -> str:
     return f'<div class="{cls}">{body}</div>'
 
 
+def _run_line(chs: Sequence[Chapter]) -> str:
+    """One line for the foot of the page: how many chapters ran, failed or were never run, and the profile."""
+    counts = {s: sum(ch.status == s for ch in chs) for s in ("ok", "failed", "not run")}
+    profiles = sorted({ch.profile for ch in chs if ch.profile})
+    parts = [f"{counts['ok']} of {len(chs)} chapters executed without error"]
+    parts += [f"{counts[s]} {s}" for s in ("failed", "not run") if counts[s]]
+    if profiles:
+        parts.append("profile " + ", ".join(profiles))
+    return "; ".join(parts) + "."
+
+
 def index_page(chs: Sequence[Chapter]) -> str:
     cards = "\n".join(_card(_number(ch), ch) for ch in chs)
     pages = "\n".join(ch.stem for ch in chs if ch.has_page)
-    ran = sum(ch.has_page for ch in chs)
+    sources = "\n".join(f"- {title}" for title in writeups.SOURCES.values())
     return f"""# darkroom
 
-Deep learning on images with TensorFlow, told as a sequence of notebooks. Each chapter below is a
-notebook as it last ran here ({ran} of {len(chs)} chapters have a page): its one-line lesson, a
-figure it made, and how the run went. The library behind the notebooks is documented under
-[API reference](api/index.rst).
+Deep learning on images with TensorFlow, one experiment at a time. The book is for readers who know
+some Python and NumPy and have met a neural network before, and who want to see why a model works or
+fails, not only that it does. Each chapter is a notebook: it explains an idea, runs it on a small
+budget, shows the figure or table that decides the question, and ends with its findings and
+exercises. Read them in order; later chapters use the colour spaces of chapter 1 and the losses of
+chapter 3.
+
+The chapters retell, test and take further four write-ups from 2016-2017, and set every number they
+reported beside this run's:
+
+{sources}
+
+To run it yourself: `make run-all` executes every notebook (a few minutes each on a laptop CPU) and
+rebuilds this book; `make lab` opens them in JupyterLab, and each chapter has an "Open in Colab"
+link. The library behind the notebooks is documented under [API reference](api/index.rst).
 
 <div class="dr-cards">
 {cards}
 </div>
+
+<p class="dr-runline">This build: {html.escape(_run_line(chs))}</p>
 
 ```{{toctree}}
 :hidden:
@@ -90,12 +117,13 @@ CSS = """
   overflow:hidden;color:inherit;text-decoration:none;background:var(--pst-color-surface)}
 a.dr-card:hover{box-shadow:0 .2rem .8rem rgba(0,0,0,.15);text-decoration:none}
 .dr-thumb{width:100%;height:9rem;object-fit:cover;object-position:top;background:var(--pst-color-border)}
-.dr-body{padding:.6rem .8rem}.dr-body p{margin:.2rem 0}
+.dr-body{padding:.6rem .8rem;display:flex;flex-direction:column;flex:1}.dr-body p{margin:.2rem 0}
 .dr-num{font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;opacity:.7}
 .dr-title{font-weight:600;font-size:1.05rem;line-height:1.3}
-.dr-lesson{font-size:.9rem}.dr-meta{font-size:.8rem;opacity:.85}
+.dr-lesson{font-size:.9rem}
+.dr-foot{font-size:.72rem;opacity:.65;margin-top:auto}.dr-runline{font-size:.8rem;opacity:.7}
 .dr-status{font-weight:600;padding:0 .35rem;border-radius:.25rem}
-.dr-ok .dr-status{background:#d7f0dc;color:#17502a}.dr-failed .dr-status{background:#fbd9d9;color:#8a1c1c}
+.dr-failed .dr-status{background:#fbd9d9;color:#8a1c1c}
 .dr-not-run .dr-status{background:#e6e6e6;color:#444}
 .dr-error{font-size:.8rem;color:#8a1c1c;overflow-wrap:anywhere}
 .dr-hint{font-size:.8rem}.dr-not-run{opacity:.75}
