@@ -153,3 +153,14 @@ def test_perceptual_parts_scores_a_result_as_stylize_did(content) -> None:
     assert photo["content"] == 0.0 and photo["style"] > parts["style"]
     with pytest.raises(ValueError, match="one image"):
         perceptual.perceptual_parts(content[None], content, swirls)
+
+
+def test_stylize_defaults_are_the_writeups_defaults() -> None:
+    """Chapter 05 varies each knob around stylize's defaults and calls them the write-up's."""
+    import inspect
+
+    from darkroom.core import writeups
+
+    params = inspect.signature(style.stylize).parameters
+    assert params["content_weight"].default == writeups.value("style_content_weight_default")
+    assert params["style_layer_weight_exp"].default == writeups.value("style_layer_weight_exp_default")
