@@ -74,18 +74,28 @@ def plot_error_maps(
     others = [k for k in (others or maps) if k != reference]
     names = [reference, *others]
     vmax = vmax or float(np.percentile(np.concatenate([maps[k].ravel() for k in names]), 99))
-    fig, axes = plt.subplots(2, len(names), figsize=(3.2 * len(names), 6.4), squeeze=False)
+    fig, axes = plt.subplots(
+        2, len(names), figsize=(3.4 * len(names), 6.4), squeeze=False, layout="constrained"
+    )
     for ax, name in zip(axes[0], names):
-        ax.imshow(maps[name], cmap="magma", vmin=0, vmax=vmax)
+        top = ax.imshow(maps[name], cmap="magma", vmin=0, vmax=vmax)
         ax.set_title(f"|error|: {name}\nmean {maps[name].mean():.4f}", fontsize=9)
+    fig.colorbar(top, ax=list(axes[0]), shrink=0.8, label="absolute error on [0, 1]")
     axes[1, 0].axis("off")
-    axes[1, 0].text(0.5, 0.5, f"below: each error\nminus {reference}'s", ha="center", va="center")
+    axes[1, 0].text(
+        0.5,
+        0.5,
+        f"below: each error\nminus {reference}'s\n(red: worse than {reference})",
+        ha="center",
+        va="center",
+    )
     for ax, name in zip(axes[1, 1:], others):
         diff = maps[name] - maps[reference]
-        ax.imshow(diff, cmap="coolwarm", vmin=-vmax, vmax=vmax)
+        bottom = ax.imshow(diff, cmap="coolwarm", vmin=-vmax, vmax=vmax)
         ax.set_title(f"{name} - {reference}\nworse at {np.mean(diff > 0):.0%} of pixels", fontsize=9)
+    if others:
+        fig.colorbar(bottom, ax=list(axes[1]), shrink=0.8, label=f"error minus {reference}'s")
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
     return fig
