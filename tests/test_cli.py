@@ -106,6 +106,19 @@ def test_models_lists_shipped_and_outputs(tmp_path: Path) -> None:
         assert name in out.stdout
 
 
+def test_run_passes_force_and_no_book_to_the_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from darkroom.app import cli, runner
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(runner, "main", lambda argv: seen.append(list(argv)) or 0)
+    assert cli.main(["run", "notebooks/04_linear_regression.ipynb", "--force", "--no-book"]) == 0
+    assert cli.main(["run", "--profile", "smoke"]) == 0
+    assert seen == [
+        ["notebooks/04_linear_regression.ipynb", "--profile", "default", "--no-book", "--force"],
+        ["--profile", "smoke"],
+    ]
+
+
 def test_run_passes_to_the_runner(tmp_path: Path) -> None:
     out = darkroom("run", "no_such_notebook.ipynb", "--profile", "smoke", "--no-book", cwd=tmp_path)
     assert out.returncode == 2 and "no_such_notebook.ipynb" in out.stderr

@@ -80,6 +80,9 @@ def _add_run(sub: Any) -> None:
     p.add_argument("notebooks", nargs="*", help="notebooks (default: every notebooks/NN_*.ipynb)")
     p.add_argument("--profile", choices=PROFILES, default="default")
     p.add_argument("--no-book", action="store_true", help="do not build outputs/book/ at the end")
+    p.add_argument(
+        "--force", action="store_true", help="execute even the notebooks the run cache would reuse"
+    )
     p.set_defaults(func=cmd_run)
 
 
@@ -176,7 +179,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The notebook runner, as ``python -m darkroom.app.runner``."""
     from darkroom.app import runner
 
-    argv = [*args.notebooks, "--profile", args.profile] + (["--no-book"] if args.no_book else [])
+    argv = [*args.notebooks, "--profile", args.profile]
+    argv += (["--no-book"] if args.no_book else []) + (["--force"] if args.force else [])
     with muted(args.quiet):
         return runner.main(argv)
 
