@@ -24,7 +24,7 @@ LIST_ITEM = re.compile(r"^(\d+\.|[-*]) \S", re.M)
 
 
 def _source(cell: dict[str, Any]) -> str:
-    return "".join(cell["source"])
+    return book_chapters.cell_text(cell["source"])
 
 
 def _is_hidden(cell: dict[str, Any]) -> bool:

@@ -47,3 +47,10 @@ def test_error_maps_match_the_scores_and_the_plot_counts_worse_pixels() -> None:
         superres.plot_error_maps(maps, "lanczos")
     with pytest.raises(ValueError, match=r"\(H, W\) or \(H, W, C\) photo, got shape \(4,\)"):
         superres.error_maps(np.zeros(4), {"nearest": "nearest"})
+
+
+def test_round_trip_cuts_the_photo_to_whole_blocks_and_enlarges_back_to_its_size() -> None:
+    photo = images.sample_image("astronaut")[:100, :101]  # colour, 100 x 101
+    original, enlarged = superres.round_trip(photo, "bicubic", 1.5)
+    assert original.shape == enlarged.shape == (99, 99)  # gray, cut to a multiple of 3
+    assert 0 < float(np.mean(np.abs(enlarged - original))) < 0.1

@@ -14,10 +14,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from darkroom.core import color
-from darkroom.superres.pixels import _crop_to_multiple, degrade, scale_fraction
-from darkroom.superres.scores import BORDER, Candidate, _shave, _upscaler
-from darkroom.superres.upscaling import upscale
+from darkroom.superres.scores import BORDER, Candidate, _shave, _upscaler, round_trip
 
 __all__ = ["error_maps", "plot_error_maps", "saturated_share"]
 
@@ -43,20 +40,16 @@ def saturated_share(model: keras.Model, inputs: np.ndarray, limit: float = 0.99)
 def error_maps(
     photo: np.ndarray, candidates: dict[str, Candidate], scale: float = 1.5, border: int = BORDER
 ) -> dict[str, np.ndarray]:
-    """``{name: |enlargement - photo|}``: ``photo`` made gray and cut as :func:`evaluate` does,
-    degraded by ``scale`` and enlarged back by each candidate (a method name, a model or a training
-    result, optionally with its blend), the scoring border cut away. Each map's mean is the MAE
-    that :func:`evaluate` reports for that photo."""
+    """``{name: |enlargement - photo|}``: the :func:`round_trip` of ``photo`` through each candidate
+    (a method name, a model or a training result, optionally with its blend), the border cut away.
+    Each map's mean is the MAE that :func:`evaluate` reports for that photo."""
     photo = np.asarray(photo)
     if photo.ndim not in (2, 3):
         raise ValueError(f"error_maps expects an (H, W) or (H, W, C) photo, got shape {photo.shape}")
-    frac = scale_fraction(scale)
-    hr = _crop_to_multiple(color.to_luminance(photo), frac.numerator)
-    small = degrade(hr, float(frac))
     maps = {}
     for name, candidate in candidates.items():
         upscaler, blend = _upscaler(candidate)
-        enlarged = upscale(small, upscaler, float(frac), blend=blend)
+        hr, enlarged = round_trip(photo, upscaler, scale, blend)
         maps[name] = _shave(np.abs(enlarged - hr), border)
     return maps
 

@@ -39,6 +39,16 @@ def score(target: np.ndarray, prediction: np.ndarray, border: int = BORDER) -> d
     }
 
 
+def round_trip(
+    photo: np.ndarray, method_or_model: str | keras.Model, scale: float = 1.5, blend: str = "gaussian"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(original, enlargement): ``photo`` gray by luminance and cut to a multiple of p, then
+    degraded by ``scale`` and enlarged back with ``method_or_model``. What every score compares."""
+    frac = scale_fraction(scale)
+    hr = _crop_to_multiple(color.to_luminance(photo), frac.numerator)
+    return hr, upscale(degrade(hr, float(frac)), method_or_model, float(frac), blend=blend)
+
+
 def evaluate(
     photos: Sequence[np.ndarray],
     method_or_model: str | keras.Model,
@@ -48,12 +58,7 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean MAE / PSNR / SSIM over ``photos`` (gray by luminance, cut to a multiple of p):
     degrade each, upscale it back with ``method_or_model`` and compare with the original."""
-    frac = scale_fraction(scale)
-    rows = []
-    for photo in photos:
-        hr = _crop_to_multiple(color.to_luminance(photo), frac.numerator)
-        sr = upscale(degrade(hr, float(frac)), method_or_model, float(frac), blend=blend)
-        rows.append(score(hr, sr, border))
+    rows = [score(*round_trip(photo, method_or_model, scale, blend), border) for photo in photos]
     return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
 
 
