@@ -41,6 +41,15 @@ def _emits_prose(tree: ast.AST) -> bool:
     return False
 
 
+def _prints_the_settings(tree: ast.AST) -> bool:
+    """Whether the code prints or displays the settings object itself (``print(cfg)``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("print", "display"):
+            if any(isinstance(a, ast.Name) and a.id == "cfg" for a in node.args):
+                return True
+    return False
+
+
 def _runs_an_experiment(tree: ast.AST) -> bool:
     """Whether the code trains, fits, scores or draws (any call named so, or any ``plt`` call)."""
     for node in ast.walk(tree):
@@ -83,6 +92,8 @@ def chapter_problems(nb: dict[str, Any]) -> list[str]:
             continue
         if any(isinstance(node, ast.Assert) for node in ast.walk(tree)):
             problems.append(f"cell {i}: an assert on the page (assertions belong in tests)")
+        if _prints_the_settings(tree):
+            problems.append(f"cell {i}: prints the whole settings (a configuration dump)")
         if CHANGELOG.search(text):
             problems.append(f"cell {i}: a changelog on the page")
         if _emits_prose(tree) and not _is_hidden(cell):
@@ -144,6 +155,7 @@ def test_a_chapter_that_follows_every_rule_has_no_problem() -> None:
     ("cells", "problem"),
     [
         ((("code", "assert x == 1", None),), "cell 0: an assert on the page"),
+        ((("code", "cfg = select(profile)\nprint(cfg)", None),), "cell 0: prints the whole settings"),
         ((("markdown", "## Seed 003's photo set", None),), "cell 0: a heading names a seed"),
         (
             (("code", 'display(Markdown("Corrections to earlier versions of this page"))', HIDDEN),),
