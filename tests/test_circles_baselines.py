@@ -60,3 +60,31 @@ def test_bad_arguments_are_refused() -> None:
     empty = tf.data.Dataset.from_tensor_slices((np.zeros((0, 4, 4, 1)), np.zeros((0, 4, 4, 2)))).batch(4)
     with pytest.raises(ValueError, match="dataset gave none"):
         circles.MeanAbColorizer(empty)
+
+
+def _truth_model(batches, shift=0):
+    """A stand-in model that answers each batch with its true ab, or with the hue ``shift`` places
+    along among the palette's three hues of the same lightness."""
+    pal = circles.DEFAULT_PALETTE
+    answers = []
+    for L, ab in batches:
+        L, ab = np.asarray(L), np.asarray(ab)
+        lab = np.concatenate([L * 100, ab * 128], -1)
+        idx = np.argmin(((lab[..., None, :] - pal) ** 2).sum(-1), axis=-1)
+        moved = (idx // 3) * 3 + (idx % 3 + shift) % 3
+        answers.append(pal[moved][..., 1:] / 128)
+    replies = iter(answers)
+    return lambda L, training=False: next(replies)
+
+
+def test_hue_accuracy_is_one_for_the_truth_zero_for_a_wrong_hue_and_about_a_third_for_gray():
+    toy = dict(height=24, width=24, radius=(3, 6), num_discs=(1, 3))
+    batches = list(circles.disc_colorization_dataset(48, 16, split="validation", **toy))
+    assert circles.hue_accuracy(_truth_model(batches), batches) == 1.0
+    assert circles.hue_accuracy(_truth_model(batches, shift=1), batches) == 0.0
+    # Gray picks one fixed hue per lightness: right for about a third of the pixels.
+    assert 0.15 < circles.hue_accuracy(circles.gray_colorizer, batches) < 0.55
+    report = circles.color_report(circles.gray_colorizer, batches)
+    assert report["hue_accuracy"] == circles.hue_accuracy(circles.gray_colorizer, batches)
+    with pytest.raises(ValueError, match="non-empty"):
+        circles.hue_accuracy(circles.gray_colorizer, [])

@@ -2,8 +2,8 @@
 
 ``discs`` draws the images (and damages them), ``streams`` streams them through ``tf.data``,
 ``networks`` holds the write-up's autoencoder and a squeeze net, ``iou`` the disc IoU metric,
-``train`` the trainer and its budget, ``reports`` what the chapters print. Every public name is
-re-exported here.
+``train`` the trainer and its budget, ``recipes`` the five choices that make the write-up's
+net train, ``reports`` what the chapters print. Every public name is re-exported here.
 """
 
 from __future__ import annotations
@@ -18,12 +18,26 @@ from darkroom.circles.discs import (
 )
 from darkroom.circles.iou import DiscIoU, disc_iou
 from darkroom.circles.networks import post_autoencoder, squeeze_autoencoder
+from darkroom.circles.recipes import (
+    FIXED,
+    WRITEUP,
+    Recipe,
+    black_baseline,
+    leave_one_out,
+    outcome,
+    plot_recipe_scores,
+    recipe_rows,
+    score_recipe,
+    train_recipe,
+    untrained_baseline,
+)
 from darkroom.circles.reports import (
     architecture_sweep,
     color_report,
     colorize_discs,
     evaluate_autoencoder,
     gradient_report,
+    hue_accuracy,
     inpainting_report,
     plot_filters,
 )
@@ -38,10 +52,14 @@ from darkroom.circles.train import AutoencoderResult, budget_columns, budget_not
 
 __all__ = [
     "DEFAULT_PALETTE",
+    "FIXED",
+    "WRITEUP",
     "AutoencoderResult",
     "DiscIoU",
     "MeanAbColorizer",
+    "Recipe",
     "architecture_sweep",
+    "black_baseline",
     "budget_columns",
     "budget_note",
     "circle_dataset",
@@ -55,13 +73,21 @@ __all__ = [
     "evaluate_autoencoder",
     "gradient_report",
     "gray_colorizer",
+    "hue_accuracy",
     "inpainting_report",
+    "leave_one_out",
     "make_circles",
     "make_circles_lab",
     "make_colored_discs",
     "masked_examples",
+    "outcome",
     "plot_filters",
+    "plot_recipe_scores",
     "post_autoencoder",
+    "recipe_rows",
+    "score_recipe",
     "squeeze_autoencoder",
     "train_autoencoder",
+    "train_recipe",
+    "untrained_baseline",
 ]

@@ -22,6 +22,7 @@ def post_autoencoder(
     activation: str = "relu",
     output_activation: str | None = None,
     initializer: str = "glorot",
+    output_scale: float = 1.0,
     name: str = "post_autoencoder",
 ) -> keras.Model:
     """The post's all-convolutional net: stride 1, 'same' padding, dropout after each hidden layer.
@@ -31,8 +32,11 @@ def post_autoencoder(
     [0, 1], one of the fixes notebook 02 shows. The last entry of ``filters`` is the
     number of output channels (2 for an ab colorizer). ``initializer="tf2016"`` uses the
     weights of the 2016 TensorFlow tutorials the post learned from (truncated normal,
-    std 0.1; biases 0.1) instead of Keras' Glorot-uniform and zero biases.
+    std 0.1; biases 0.1) instead of Keras' Glorot-uniform and zero biases. ``output_scale``
+    multiplies the output, so a sigmoid can cover 0..100 lightness (``output_scale=100``).
     """
+    if not output_scale > 0:
+        raise ValueError(f"output_scale must be > 0; received {output_scale}")
     if initializer not in ("glorot", "tf2016"):
         raise ValueError(f"initializer must be 'glorot' or 'tf2016'; received {initializer!r}")
     init = (
@@ -64,6 +68,8 @@ def post_autoencoder(
         name=f"conv{len(filters)}",
         **init,
     )(x)
+    if output_scale != 1.0:
+        outputs = keras.layers.Rescaling(output_scale, name="output_scale")(outputs)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from darkroom.circles.discs import DEFAULT_PALETTE
 from darkroom.circles.train import train_autoencoder
 from darkroom.core import color, optimizers, timing
 
@@ -19,6 +20,7 @@ __all__ = [
     "colorize_discs",
     "evaluate_autoencoder",
     "gradient_report",
+    "hue_accuracy",
     "inpainting_report",
     "plot_filters",
 ]
@@ -181,15 +183,45 @@ def colorize_discs(model: keras.Model, L: Any) -> np.ndarray:
     return color.lab_to_rgb(lab).astype(np.float32)
 
 
+def _hue_hits(L: np.ndarray, ab: np.ndarray, pred: np.ndarray, palette: np.ndarray) -> tuple[int, int]:
+    lab_true = np.concatenate([L * 100, ab * 128], -1).reshape(-1, 3)
+    true_idx = np.argmin(((lab_true[:, None, :] - palette[None]) ** 2).sum(-1), axis=1)
+    same_level = palette[None, :, 0] == palette[true_idx, 0][:, None]
+    dist = ((pred.reshape(-1, 2)[:, None, :] * 128 - palette[None, :, 1:]) ** 2).sum(-1)
+    guess = np.argmin(np.where(same_level, dist, np.inf), axis=1)
+    return int((guess == true_idx).sum()), len(true_idx)
+
+
+def hue_accuracy(model: Any, dataset: tf.data.Dataset, palette: Any = None) -> float:
+    """Share of pixels whose predicted ab lies nearest the right hue among the palette's hues of
+    the same lightness: a score no loss is trained on.
+
+    Each pixel's true colour is its nearest ``palette`` entry (default
+    :data:`darkroom.circles.DEFAULT_PALETTE`); guessing, or any constant answer, scores about one
+    over the number of hues per lightness (1/3 by default).
+    """
+    pal = DEFAULT_PALETTE if palette is None else np.asarray(palette, np.float32)
+    hits = total = 0
+    for L, ab in dataset:
+        L, ab = np.asarray(L), np.asarray(ab)
+        h, t = _hue_hits(L, ab, _finite_ab(model(L, training=False)), pal)
+        hits, total = hits + h, total + t
+    if total == 0:
+        raise ValueError("hue_accuracy needs a non-empty (L, ab) stream; received none")
+    return hits / total
+
+
 def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, float]:
     """How colourful the model's colorizations are next to the targets, over ``dataset``.
 
     Returns the mean chroma ``sqrt(a^2 + b^2)`` (LAB units) of predictions and targets,
-    Hasler-Suesstrunk colourfulness of both RGB renderings, and ab MSE (normalised units).
+    Hasler-Suesstrunk colourfulness of both RGB renderings, ab MSE (normalised units) and
+    :func:`hue_accuracy` with the default palette.
     """
     from darkroom.core import metrics
 
     chroma_p, chroma_t, col_p, col_t, err = [], [], [], [], []
+    hue_hits = hue_total = 0
     for L, ab in dataset:
         L, ab = L.numpy(), ab.numpy()
         pred = _finite_ab(model(L, training=False))
@@ -200,10 +232,13 @@ def color_report(model: keras.Model, dataset: tf.data.Dataset) -> dict[str, floa
         col_p.append(metrics.colorfulness(rgb_pred))
         col_t.append(metrics.colorfulness(rgb_true))
         err.append(float(np.mean((pred - ab) ** 2)))
+        hits, count = _hue_hits(L, ab, pred, DEFAULT_PALETTE)
+        hue_hits, hue_total = hue_hits + hits, hue_total + count
     return {
         "chroma_pred": float(np.mean(chroma_p)),
         "chroma_true": float(np.mean(chroma_t)),
         "colorfulness_pred": float(np.mean(col_p)),
         "colorfulness_true": float(np.mean(col_t)),
         "ab_mse": float(np.mean(err)),
+        "hue_accuracy": hue_hits / max(hue_total, 1),
     }
