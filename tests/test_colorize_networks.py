@@ -21,6 +21,17 @@ def test_cnn_shapes_at_two_sizes(size):
     assert C.build_light_cnn(8, head="classification", num_bins=7)(x).shape == (2, size, size, 7)
 
 
+def test_the_post_cnn_without_batch_norm_differs_only_by_its_batch_norm_layers():
+    with_bn, without = C.build_post_cnn(), C.build_post_cnn(batch_norm=False)
+    bn = [layer for layer in with_bn.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(bn) == 12
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in without.layers)
+    # Each batch-norm layer holds gamma, beta, a moving mean and a moving variance per channel.
+    channels = sum(layer.gamma.shape[0] for layer in bn)
+    assert with_bn.count_params() - without.count_params() == 4 * channels
+    assert without.output_shape == with_bn.output_shape
+
+
 def test_the_light_cnn_has_about_half_a_million_parameters():
     assert 0.4e6 < C.build_light_cnn(32).count_params() < 0.7e6
 

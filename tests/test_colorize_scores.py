@@ -51,9 +51,32 @@ def test_pick_on_crops_reports_the_margin_and_its_noise(scenes):
     )
     choice = C.pick_on_crops({"trained": good, "gray": blank}, scenes)
     assert choice.best in ("trained", "gray") and choice.margin_db >= 0 and choice.margin_stderr_db >= 0
+    assert choice.num_sources == len(scenes) and choice.within_noise in (True, False)
     assert set(choice.mean_psnr) == {"trained", "gray"}
+    # Crops of one photo are one source: the same margin, but no spread to judge it by.
+    one = C.pick_on_crops({"trained": good, "gray": blank}, scenes, origins=["a"] * len(scenes))
+    assert (one.best, one.margin_db) == (choice.best, choice.margin_db)
+    assert one.num_sources == 1 and one.margin_stderr_db is None and one.within_noise is None
     with pytest.raises(ValueError, match="needs >= 2 models"):
         C.pick_on_crops({"gray": blank}, scenes)
+    with pytest.raises(ValueError, match="received 1 origins for"):
+        C.pick_on_crops({"trained": good, "gray": blank}, scenes, origins=["a"])
+
+
+def test_pick_on_crops_takes_the_standard_error_over_photos_not_crops(monkeypatch):
+    # Two photos, two crops each. Model a wins by 1 and 3 dB on photo x, by 2 and 2 on photo y:
+    # per photo both margins are 2 dB, so the spread over photos is zero (over crops it is not).
+    from darkroom.colorize import scores
+
+    psnr = iter([31.0, 33.0, 32.0, 32.0, 30.0, 30.0, 30.0, 30.0])  # model a's crops, then b's
+    monkeypatch.setattr(scores.metrics, "psnr", lambda t, p: next(psnr))
+    blank = keras.Sequential(
+        [keras.Input((None, None, 1)), keras.layers.Conv2D(2, 1, kernel_initializer="zeros")]
+    )
+    crops = np.full((4, 8, 8, 3), 0.5, np.float32)
+    got = C.pick_on_crops({"a": blank, "b": blank}, crops, origins=["x", "x", "y", "y"])
+    assert got.best == "a" and got.margin_db == pytest.approx(2.0)
+    assert got.num_sources == 2 and got.margin_stderr_db == pytest.approx(0.0)
 
 
 def test_predictions_and_score_rows_make_the_notebooks_score_table(scenes):

@@ -33,6 +33,22 @@ def test_random_patches_are_crops_of_the_photos():
     assert found
 
 
+def test_random_patches_name_the_photo_each_crop_came_from():
+    white, black = np.ones((40, 40, 3), np.float32), np.zeros((40, 40, 3), np.float32)
+    patches, sources = data.random_patches(
+        {"white": white, "black": black}, 8, 12, seed=1, return_sources=True
+    )
+    assert len(sources) == 12 and set(sources) == {"white", "black"}
+    for patch, name in zip(patches, sources):
+        assert patch.mean() == (1.0 if name == "white" else 0.0)
+    # The same crops as without the names, and a list input is named by index.
+    np.testing.assert_array_equal(
+        patches, data.random_patches({"white": white, "black": black}, 8, 12, seed=1)
+    )
+    _, by_index = data.random_patches([white, black], 8, 4, seed=1, return_sources=True)
+    assert set(by_index) <= {0, 1}
+
+
 def test_square_images_are_centred_squares():
     img = np.zeros((20, 40, 3), np.float32)
     img[:, 10:30] = 1.0  # the centred 20x20 square is white

@@ -155,6 +155,22 @@ def test_down_blocks_are_the_encoder_of_the_unet():
     assert len(P.down_blocks(P.build_unet_generator(32, base=4))) == 5
 
 
+def test_generator_facts_read_the_writeups_unet_and_a_small_one():
+    facts = P.generator_facts(P.build_unet_generator(256))
+    assert facts == {
+        "pix2pix_kernel": 4,
+        "pix2pix_first_width": 64,
+        "pix2pix_widest": 512,
+        "pix2pix_generator_downsamples": 8,
+        "pix2pix_dropout": 0.5,
+        "pix2pix_dropout_blocks": 3,
+    }
+    small = P.generator_facts(P.build_unet_generator(64, base=16))
+    assert (small["pix2pix_first_width"], small["pix2pix_generator_downsamples"]) == (16, 6)
+    with pytest.raises(ValueError, match="no down blocks"):
+        P.generator_facts(keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)]))
+
+
 def test_plot_losses_smooths_long_runs_and_keeps_short_ones_raw():
     import matplotlib.pyplot as plt
 

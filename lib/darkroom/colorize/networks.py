@@ -18,28 +18,32 @@ from darkroom.core.layers import all_layers
 __all__ = ["architecture_facts", "build_light_cnn", "build_post_cnn", "model_stride"]
 
 
-def build_post_cnn(dropout: float = 0.5, bn_momentum: float = 0.9, name: str = "post_cnn") -> keras.Model:
+def build_post_cnn(
+    dropout: float = 0.5, bn_momentum: float = 0.9, batch_norm: bool = True, name: str = "post_cnn"
+) -> keras.Model:
     """The write-up's CNN: conv + batch norm down to 1/8 with stride-2 convolutions, a 512-wide
     middle with dropout, nearest-neighbour upsampling back, tanh ab. About 6.3M parameters.
 
     Fully convolutional: any input whose sides are multiples of 8. ``bn_momentum`` is 0.9
-    rather than Keras' 0.99 so that the moving statistics are usable after a short run.
+    rather than Keras' 0.99 so that the moving statistics are usable after a short run (the
+    write-up's Keras used 0.99). ``batch_norm=False`` leaves out all twelve batch-norm layers, the
+    write-up's suspect, and changes nothing else.
     """
     layers = keras.layers
+
+    def normalize(x):
+        return layers.BatchNormalization(momentum=bn_momentum)(x) if batch_norm else x
+
     inputs = keras.Input((None, None, 1), name="L")
     x = inputs
     for filters, stride in [(64, 1), (64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1)]:
-        x = layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization(momentum=bn_momentum)(x)
+        x = normalize(layers.Conv2D(filters, 3, strides=stride, padding="same", activation="relu")(x))
     for filters in (512, 256, 128):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization(momentum=bn_momentum)(x)
+        x = normalize(layers.Conv2D(filters, 3, padding="same", activation="relu")(x))
         x = layers.Dropout(dropout)(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-    x = layers.BatchNormalization(momentum=bn_momentum)(x)
+    x = normalize(layers.Conv2D(64, 3, padding="same", activation="relu")(x))
     x = layers.UpSampling2D(2)(x)
-    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-    x = layers.BatchNormalization(momentum=bn_momentum)(x)
+    x = normalize(layers.Conv2D(32, 3, padding="same", activation="relu")(x))
     x = layers.UpSampling2D(2)(x)
     x = layers.Conv2D(2, 3, padding="same", activation="tanh")(x)
     outputs = layers.UpSampling2D(2, name="ab")(x)

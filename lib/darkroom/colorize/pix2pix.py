@@ -28,6 +28,7 @@ __all__ = [
     "build_patch_discriminator",
     "build_unet_generator",
     "down_blocks",
+    "generator_facts",
     "plot_losses",
     "recalibrated",
     "train_pix2pix",
@@ -447,6 +448,33 @@ def down_blocks(model: keras.Model) -> list[keras.Sequential]:
         for lay in model.layers
         if isinstance(lay, keras.Sequential) and not isinstance(lay.layers[0], keras.layers.Conv2DTranspose)
     ]
+
+
+def generator_facts(model: keras.Model) -> dict[str, Any]:
+    """The U-Net generator's architecture figures the write-up reports, read off ``model``: the
+    first block's kernel size and width, the widest block, how many times it halves the image, and
+    its dropout (rate and number of blocks that use it)."""
+    downs = down_blocks(model)
+    if not downs:
+        raise ValueError(
+            f"generator_facts expects a U-Net from build_unet_generator; {model.name!r} has no down blocks"
+        )
+    drops = [
+        d
+        for lay in model.layers
+        if isinstance(lay, keras.Sequential)
+        for d in lay.layers
+        if isinstance(d, keras.layers.Dropout)
+    ]
+    first = downs[0].layers[0]
+    return {
+        "pix2pix_kernel": first.kernel_size[0],
+        "pix2pix_first_width": first.filters,
+        "pix2pix_widest": max(lay.layers[0].filters for lay in downs),
+        "pix2pix_generator_downsamples": len(downs),
+        "pix2pix_dropout": drops[0].rate if drops else 0.0,
+        "pix2pix_dropout_blocks": len(drops),
+    }
 
 
 def plot_losses(history: dict[str, list[float]], *, smooth: int = 10) -> Any:

@@ -4,6 +4,7 @@ inference check and the toy scenes' ball test."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -45,19 +46,33 @@ def score_rows(target: Any, predictions: dict[str, Any]) -> list[dict[str, Any]]
 
 @dataclasses.dataclass(frozen=True)
 class Choice:
-    """A model picked on validation crops: each candidate's mean PSNR and the winner's margin."""
+    """A model picked on validation crops: each candidate's mean PSNR and the winner's margin.
+
+    ``margin_stderr_db`` is the margin's standard error over ``num_sources`` independent
+    sources (the photos the crops came from); it is ``None`` when there is only one, because
+    crops of one photo overlap and say nothing about other photos.
+    """
 
     best: str
     mean_psnr: dict[str, float]
     margin_db: float
-    margin_stderr_db: float
+    margin_stderr_db: float | None
+    num_sources: int
+
+    @property
+    def within_noise(self) -> bool | None:
+        """Whether the margin is under two standard errors (``None``: no spread to judge by)."""
+        if self.margin_stderr_db is None:
+            return None
+        return self.margin_db < 2 * self.margin_stderr_db
 
 
-def pick_on_crops(models: dict[str, keras.Model], crops: Any) -> Choice:
+def pick_on_crops(models: dict[str, keras.Model], crops: Any, origins: Sequence[str] | None = None) -> Choice:
     """Pick the model with the best mean PSNR over validation ``crops`` (N, H, W, 3).
 
-    The margin over the runner-up comes with its standard error over crops (paired), so a reader
-    can see when the choice is noise: a margin within about two standard errors is a coin toss.
+    ``origins`` names the photo each crop was cut from (``None``: every crop is its own photo).
+    The margin over the runner-up is paired, averaged per source, and its standard error is taken
+    over sources, so overlapping crops of one photo do not pass for independent evidence.
     """
     crops = color.as_float_rgb(crops, "crops")
     if len(models) < 2 or crops.ndim != 4 or len(crops) < 2:
@@ -65,17 +80,27 @@ def pick_on_crops(models: dict[str, keras.Model], crops: Any) -> Choice:
             f"pick_on_crops needs >= 2 models and >= 2 crops; received {len(models)} models "
             f"and crops of shape {crops.shape}"
         )
+    origins = list(range(len(crops))) if origins is None else list(origins)
+    if len(origins) != len(crops):
+        raise ValueError(
+            f"pick_on_crops: origins must name one photo per crop; received {len(origins)} "
+            f"origins for {len(crops)} crops"
+        )
     per_crop = {
         name: np.array([metrics.psnr(t, p) for t, p in zip(crops, colorize_batch(m, crops))])
         for name, m in models.items()
     }
     ranked = sorted(per_crop, key=lambda k: -per_crop[k].mean())
     diff = per_crop[ranked[0]] - per_crop[ranked[1]]
+    keys = np.array([str(s) for s in origins])
+    per_source = np.array([diff[keys == k].mean() for k in dict.fromkeys(keys)])
+    stderr = float(per_source.std(ddof=1) / np.sqrt(len(per_source))) if len(per_source) > 1 else None
     return Choice(
         ranked[0],
         {k: float(v.mean()) for k, v in per_crop.items()},
         float(diff.mean()),
-        float(diff.std(ddof=1) / np.sqrt(len(diff))),
+        stderr,
+        len(per_source),
     )
 
 

@@ -90,15 +90,19 @@ def random_patches(
     *,
     seed: int = 0,
     zoom: tuple[float, float] = (1.0, 1.0),
-) -> np.ndarray:
+    return_sources: bool = False,
+) -> np.ndarray | tuple[np.ndarray, list[Any]]:
     """``num_patches`` random ``size``x``size`` crops from ``images`` (each picked uniformly), float32.
 
     ``zoom`` draws a zoom factor per patch: a crop of side ``size / s`` resized to ``size``,
-    so that ``scale=(0.5, 1.0)`` also shows the model wider views of each photo.
+    so that ``scale=(0.5, 1.0)`` also shows the model wider views of each photo. With
+    ``return_sources`` it also returns which image each crop came from (its key, or its index),
+    since crops of one photo are not independent evidence.
     """
     from skimage.transform import resize
 
     pool = list(images.values()) if isinstance(images, Mapping) else list(images)
+    names = list(images) if isinstance(images, Mapping) else list(range(len(pool)))
     if not pool:
         raise ValueError("images is empty; expected at least one (H, W, 3) image")
     if num_patches < 0 or size < 1:
@@ -107,8 +111,11 @@ def random_patches(
         )
     rng = np.random.default_rng(seed)
     out = np.empty((num_patches, size, size, 3), np.float32)
+    sources = []
     for i in range(num_patches):
-        image = pool[int(rng.integers(len(pool)))]
+        pick = int(rng.integers(len(pool)))
+        image = pool[pick]
+        sources.append(names[pick])
         s = float(rng.uniform(*zoom))
         side = min(int(round(size / s)), *image.shape[:2])
         if side < 1:
@@ -119,7 +126,7 @@ def random_patches(
         if side != size:
             crop = resize(crop, (size, size), order=1, anti_aliasing=side > size)
         out[i] = np.clip(crop, 0.0, 1.0)
-    return out
+    return (out, sources) if return_sources else out
 
 
 def square_images(images: Mapping[str, np.ndarray] | Sequence[np.ndarray], size: int) -> np.ndarray:
