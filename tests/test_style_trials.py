@@ -57,3 +57,27 @@ def test_projected_hours_scale_the_timed_rate_and_skip_untimed_sizes() -> None:
     assert style.projected_hours(timed, 1024) is None
     with pytest.raises(ValueError, match="received 0"):
         style.projected_hours(timed, 256, iterations=0)
+
+
+def _frames(values, every=10):
+    return [(i * every, np.full((4, 4, 3), v, np.float32)) for i, v in enumerate(values)]
+
+
+def test_spaced_frames_crowd_the_early_iterations_and_keep_the_ends():
+    frames = _frames(np.linspace(0, 1, 21))  # iterations 0, 10, ..., 200
+    picked = [it for it, _ in style.spaced_frames(frames, num_frames=6)]
+    assert picked[0] == 0 and picked[-1] == 200 and len(picked) <= 6
+    gaps = np.diff(picked)
+    assert np.all(np.diff(gaps) >= 0)  # the gaps widen
+    assert [it for it, _ in style.spaced_frames(frames[:4], num_frames=6)] == [0, 10, 20, 30]
+    with pytest.raises(ValueError, match="received none"):
+        style.spaced_frames([])
+
+
+def test_settled_at_is_the_first_frame_from_which_the_image_stops_changing():
+    # The image moves 0 -> 0.5 -> 0.9, then stays at 0.9 within a hair.
+    frames = _frames([0.0, 0.5, 0.9, 0.901, 0.9, 0.9])
+    assert style.settled_at(frames) == 20
+    assert style.settled_at(_frames([0.0, 0.5, 1.0])) is None  # still moving at the end
+    # A frame that wanders off again after settling restarts the count.
+    assert style.settled_at(_frames([0.0, 0.9, 0.5, 0.9, 0.9])) == 30

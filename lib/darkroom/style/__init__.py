@@ -30,6 +30,8 @@ from darkroom.style.trials import (
     plot_convergence,
     projected_hours,
     seconds_per_iteration,
+    settled_at,
+    spaced_frames,
     time_to_reach,
 )
 
@@ -53,7 +55,9 @@ __all__ = [
     "results",
     "seconds_per_image",
     "seconds_per_iteration",
+    "settled_at",
     "solvers",
+    "spaced_frames",
     "stopping",
     "stopping_iteration",
     "stylize",

@@ -24,6 +24,8 @@ __all__ = [
     "plot_convergence",
     "projected_hours",
     "seconds_per_iteration",
+    "settled_at",
+    "spaced_frames",
     "time_to_reach",
 ]
 
@@ -149,3 +151,38 @@ def projected_hours(
         raise ValueError(f"iterations: expected >= 1, received {iterations}")
     t = seconds_per_iteration.get(size)
     return f"{t * iterations / 3600:.2g} hours: {iterations} VGG19 iterations at {size} px" if t else None
+
+
+def spaced_frames(
+    frames: Sequence[tuple[int, np.ndarray]], num_frames: int = 6
+) -> list[tuple[int, np.ndarray]]:
+    """About ``num_frames`` of ``frames``, closer together early on (log-spaced iterations), and the last.
+
+    An optimisation changes the image most in its first iterations, so evenly spaced frames show
+    one change and then copies of the result.
+    """
+    if not frames:
+        raise ValueError("spaced_frames needs at least one (iteration, image) frame; received none")
+    if num_frames < 2:
+        raise ValueError(f"num_frames must be >= 2; received {num_frames}")
+    if len(frames) <= num_frames:
+        return list(frames)
+    its = np.array([it for it, _ in frames], float)
+    targets = np.geomspace(max(its[1], 1.0), its[-1], num_frames - 1)
+    picks = {0, len(frames) - 1} | {int(np.argmin(np.abs(its - t))) for t in targets}
+    return [frames[i] for i in sorted(picks)]
+
+
+def settled_at(frames: Sequence[tuple[int, np.ndarray]], threshold: float = 2 / 255) -> int | None:
+    """The first iteration from which every later frame is within ``threshold`` of the last frame
+    (mean absolute difference per channel on [0, 1]); ``None`` if only the last frame is."""
+    if not frames:
+        raise ValueError("settled_at needs at least one (iteration, image) frame; received none")
+    last = np.asarray(frames[-1][1], np.float32)
+    close = [float(np.mean(np.abs(np.asarray(f, np.float32) - last))) < threshold for _, f in frames[:-1]]
+    settled = None
+    for (it, _), ok in zip(reversed(frames[:-1]), reversed(close)):
+        if not ok:
+            break
+        settled = it
+    return settled
