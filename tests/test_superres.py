@@ -438,6 +438,25 @@ def test_score_rows_are_evaluate_plus_reference_and_timings():
     assert "dB_vs_bicubic" not in blends["t"] and blends["t"]["mp_per_s"] > 0
 
 
+def test_untrained_setting_row_scores_the_weights_a_zero_step_run_keeps(monkeypatch):
+    rng = np.random.default_rng(13)
+    pairs = [
+        (
+            rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32),
+            rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32),
+        )
+        for _ in range(3)
+    ]
+    photo = rng.random((45, 45)).astype(np.float32)
+    row = sr.untrained_setting_row([photo], pairs[2], pairs[1], hidden=(8,))
+    assert row["setting"].startswith("untrained") and row["epochs_run"] == 0
+    # The same weights as the base recipe's net built from the same seed, scored the same way.
+    keras.utils.set_random_seed(0)
+    twin = sr.build_mlp(10, 15, hidden=(8,))
+    assert row["mae"] == pytest.approx(sr.evaluate([photo], twin, 1.5)["mae"], rel=1e-6)
+    assert set(row) >= {"mae", "psnr", "ssim", "r2_test", "r2_val"}
+
+
 def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     built = []
     original = sr.build_mlp

@@ -41,6 +41,7 @@ from darkroom.superres.choices import (
     compare_settings,
     plot_settings,
     rows_by_change,
+    untrained_setting_row,
     writeup_run_values,
     writeup_settings,
 )
@@ -160,6 +161,7 @@ __all__ = [
     "to_signed",
     "train_shipped",
     "train_upscaler",
+    "untrained_setting_row",
     "upscale",
     "writeup_r2",
     "writeup_run_values",

@@ -200,6 +200,36 @@ def compare_settings(
     return rows
 
 
+def untrained_setting_row(
+    photos: Sequence[np.ndarray],
+    test_pairs: tuple[np.ndarray, np.ndarray],
+    validation_pairs: tuple[np.ndarray, np.ndarray],
+    *,
+    hidden: Sequence[int] = (2048, 1024),
+    scale: float = 1.5,
+    r2_patches: int = 4,
+    seed: int = 0,
+) -> dict[str, float | str | int | None]:
+    """The :func:`compare_settings` row of the base recipe's net before any step: the weights every
+    run with the base architecture starts from, so a row that scores like it has barely moved."""
+    in_size = int(writeups.value("sr_patch_in"))
+    out_size = int(in_size * scale_fraction(scale))
+    keras.utils.set_random_seed(seed)
+    model = _setting_build({}, in_size, out_size, hidden)()
+    r2 = {
+        f"r2_{k}": writeup_r2(*pairs, model, scale, patches_per_image=r2_patches, seed=seed)
+        for k, pairs in (("test", test_pairs), ("val", validation_pairs))
+    }
+    return {
+        "setting": "untrained (the shared initial weights)",
+        **evaluate(photos, model, scale),
+        **r2,
+        "epochs_run": 0,
+        "best_epoch": None,
+        "train_s": 0.0,
+    }
+
+
 def plot_settings(rows: Sequence[dict], reference_psnr: float, title: str | None = None):
     """Two panels for :func:`compare_settings` rows: PSNR against ``reference_psnr`` (dB, e.g.
     bicubic's) and the post's r2 on the test pairs (lower is better). Returns the figure."""
