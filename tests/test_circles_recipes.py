@@ -98,12 +98,10 @@ def test_the_full_fix_learns_where_the_writeups_recipe_does_not() -> None:
 
 
 SCORES = {
-    "black": {"mse": 0.12, "iou": 0.0},
+    "all-black output": {"mse": 0.1, "iou": 0.0},
     "all fixes": {"mse": 0.003, "iou": 0.95},
     "all fixes, seed 1": {"mse": 0.004, "iou": 0.93},
-    "but linear": {"mse": 0.0035, "iou": 0.94},
-    "but SGD": {"mse": 0.1, "iou": 0.2},
-    "lucky": {"mse": 0.001, "iou": 0.99},
+    "all fixes but plain SGD": {"mse": 0.2, "iou": 0.6},
 }
 SEEDS = ["all fixes", "all fixes, seed 1"]
 

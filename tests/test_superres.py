@@ -438,7 +438,8 @@ def test_score_rows_are_evaluate_plus_reference_and_timings():
     assert "dB_vs_bicubic" not in blends["t"] and blends["t"]["mp_per_s"] > 0
 
 
-def test_untrained_setting_row_scores_the_weights_a_zero_step_run_keeps(monkeypatch):
+def _random_setting_data():
+    """Three (input, label) pairs of random images in [-1, 1] at x1.5, and one photo to score on."""
     rng = np.random.default_rng(13)
     pairs = [
         (
@@ -447,7 +448,11 @@ def test_untrained_setting_row_scores_the_weights_a_zero_step_run_keeps(monkeypa
         )
         for _ in range(3)
     ]
-    photo = rng.random((45, 45)).astype(np.float32)
+    return pairs, rng.random((45, 45)).astype(np.float32)
+
+
+def test_untrained_setting_row_scores_the_weights_a_zero_step_run_keeps():
+    pairs, photo = _random_setting_data()
     row = sr.untrained_setting_row([photo], pairs[2], pairs[1], hidden=(8,))
     assert row["setting"].startswith("untrained") and row["epochs_run"] == 0
     # The same weights as the base recipe's net built from the same seed, scored the same way.
@@ -475,15 +480,7 @@ def test_compare_settings_builds_and_trains_each_setting(monkeypatch):
     # compare_settings looks both up in its own module, the package's choices.py
     monkeypatch.setattr(choices, "build_mlp", recording)
     monkeypatch.setattr(choices, "train_upscaler", recording_training)
-    rng = np.random.default_rng(13)
-    pairs = [
-        (
-            rng.uniform(-1, 1, (2, 24, 24)).astype(np.float32),
-            rng.uniform(-1, 1, (2, 36, 36)).astype(np.float32),
-        )
-        for _ in range(3)
-    ]
-    photo = rng.random((45, 45)).astype(np.float32)
+    pairs, photo = _random_setting_data()
     settings = {
         "base": {},
         "sigmoid": {"activation": "sigmoid"},
