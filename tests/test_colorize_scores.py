@@ -102,3 +102,30 @@ def test_check_rows_and_saved_colorizers(scenes):
     saving.save_model(r.model, "colorizer_toy_pix2pix")
     saving.save_model(r.model, "colorizer_photos_mse")
     assert list(C.saved_colorizers("toy", exclude=("pix2pix",))) == ["mse"]
+
+
+def test_compare_variants_scores_each_run_and_keeps_only_the_best_model(scenes):
+    calls = []
+
+    def train(images, **kwargs):
+        calls.append(kwargs)
+        return C.train_colorizer(images, **kwargs)
+
+    test = scenes[8:12]
+    runs = C.compare_variants(
+        train,
+        scenes[:8],
+        test,
+        {"one": dict(epochs=1), "two": dict(epochs=2)},
+        base=dict(filters=4, batch_size=4),
+    )
+    assert calls == [dict(filters=4, batch_size=4, epochs=1), dict(filters=4, batch_size=4, epochs=2)]
+    assert set(runs.predictions) == {"one", "two"} and runs.predictions["one"].shape == test.shape
+    assert runs.steps == {"one": 2, "two": 4}
+    assert set(runs.ok) == {"one", "two"} and all(r > 0 for r in runs.check_ratio.values())
+    # The model kept is the best run's: it reproduces that run's predictions.
+    np.testing.assert_allclose(
+        C.colorize_batch(runs.best_model, test), runs.predictions[runs.best], atol=1e-5
+    )
+    with pytest.raises(ValueError, match="at least one variant"):
+        C.compare_variants(train, scenes[:8], test, {})

@@ -26,8 +26,10 @@ from darkroom.colorize.networks import architecture_facts, build_light_cnn, buil
 from darkroom.colorize.pairs import from_model_pairs, pair_dataset, random_seeds, to_model_pairs
 from darkroom.colorize.scores import (
     Choice,
+    VariantRuns,
     ball_report,
     check_rows,
+    compare_variants,
     pick_on_crops,
     score,
     score_rows,
@@ -56,6 +58,7 @@ __all__ = [
     "PhotoSet",
     "RebalancedCrossEntropy",
     "SSIMLoss",
+    "VariantRuns",
     "ab_bins",
     "architecture_facts",
     "ball_report",
@@ -67,6 +70,7 @@ __all__ = [
     "check_rows",
     "colorize",
     "colorize_batch",
+    "compare_variants",
     "from_model_pairs",
     "gray_baseline",
     "model_stride",

@@ -4,7 +4,8 @@ inference check and the toy scenes' ball test."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import gc
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -13,7 +14,17 @@ import numpy as np
 from darkroom.colorize.inference import colorize_batch
 from darkroom.core import color, metrics
 
-__all__ = ["Choice", "ball_report", "check_rows", "pick_on_crops", "score", "score_rows", "tanh_saturation"]
+__all__ = [
+    "Choice",
+    "VariantRuns",
+    "ball_report",
+    "check_rows",
+    "compare_variants",
+    "pick_on_crops",
+    "score",
+    "score_rows",
+    "tanh_saturation",
+]
 
 
 def score(target: Any, prediction: Any) -> dict[str, float]:
@@ -151,3 +162,49 @@ def ball_report(target: Any, prediction: Any, masks: dict[str, np.ndarray]) -> d
         "distance_to_nearer": float(dist.min(1).mean()),
         "neither_share": float((dist.min(1) > third).mean()),
     }
+
+
+@dataclasses.dataclass
+class VariantRuns:
+    """What :func:`compare_variants` keeps of each run: its predictions on the test images, the
+    saturation and inference check of its model, its steps, and the best run's model only."""
+
+    predictions: dict[str, np.ndarray]
+    saturated: dict[str, float]
+    check_ratio: dict[str, float]
+    ok: dict[str, bool]
+    steps: dict[str, int]
+    best: str
+    best_model: keras.Model
+
+
+def compare_variants(
+    train: Callable[..., Any],
+    images: Any,
+    test_images: Any,
+    variants: dict[str, dict[str, Any]],
+    base: dict[str, Any] | None = None,
+) -> VariantRuns:
+    """Train ``train(images, **{**base, **change})`` for each named change, score it on
+    ``test_images`` at once and drop its model unless it is the best so far (by PSNR), so a
+    comparison of large networks holds one trained model at a time instead of all of them."""
+    from darkroom.colorize.pairs import to_model_pairs
+
+    if not variants:
+        raise ValueError("compare_variants needs at least one variant; received none")
+    L = to_model_pairs(test_images)[0]
+    kept: dict[str, Any] = {k: {} for k in ("predictions", "saturated", "check_ratio", "ok", "steps")}
+    best, best_psnr, best_model = "", -np.inf, None
+    for name, change in variants.items():
+        result = train(images, **{**(base or {}), **change})
+        kept["predictions"][name] = colorize_batch(result.model, test_images)
+        kept["saturated"][name] = tanh_saturation(result.model, L)
+        kept["check_ratio"][name] = result.check.ratio
+        kept["ok"][name] = result.check.ok()
+        kept["steps"][name] = result.steps
+        quality = metrics.psnr(color.as_float_rgb(test_images, "test_images"), kept["predictions"][name])
+        if quality > best_psnr:
+            best, best_psnr, best_model = name, quality, result.model
+        del result
+        gc.collect()
+    return VariantRuns(**kept, best=best, best_model=best_model)
