@@ -117,7 +117,7 @@ def test_compare_variants_scores_each_run_and_keeps_only_the_best_model(scenes):
         scenes[:8],
         test,
         {"one": dict(epochs=1), "two": dict(epochs=2)},
-        base=dict(filters=4, batch_size=4),
+        common=dict(filters=4, batch_size=4),
     )
     assert calls == [dict(filters=4, batch_size=4, epochs=1), dict(filters=4, batch_size=4, epochs=2)]
     assert set(runs.predictions) == {"one", "two"} and runs.predictions["one"].shape == test.shape

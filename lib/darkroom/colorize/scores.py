@@ -183,9 +183,9 @@ def compare_variants(
     images: Any,
     test_images: Any,
     variants: dict[str, dict[str, Any]],
-    base: dict[str, Any] | None = None,
+    common: dict[str, Any] | None = None,
 ) -> VariantRuns:
-    """Train ``train(images, **{**base, **change})`` for each named change, score it on
+    """Train ``train(images, **{**common, **change})`` for each named change, score it on
     ``test_images`` at once and drop its model unless it is the best so far (by PSNR), so a
     comparison of large networks holds one trained model at a time instead of all of them."""
     from darkroom.colorize.pairs import to_model_pairs
@@ -196,7 +196,7 @@ def compare_variants(
     kept: dict[str, Any] = {k: {} for k in ("predictions", "saturated", "check_ratio", "ok", "steps")}
     best, best_psnr, best_model = "", -np.inf, None
     for name, change in variants.items():
-        result = train(images, **{**(base or {}), **change})
+        result = train(images, **{**(common or {}), **change})
         kept["predictions"][name] = colorize_batch(result.model, test_images)
         kept["saturated"][name] = tanh_saturation(result.model, L)
         kept["check_ratio"][name] = result.check.ratio
