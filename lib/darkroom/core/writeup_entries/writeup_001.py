@@ -243,7 +243,7 @@ ENTRIES: tuple[Entry, ...] = (
         12,
         "MB",
         "001",
-        "a full-resolution photo from the DSLR, too big to use",
+        "a DSLR's full-resolution photo, too big to use ('12meg': megabytes or megapixels, unsaid)",
         "05",
         "full resolution from my DLSR (12meg)",
         written="12meg",
