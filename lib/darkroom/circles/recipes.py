@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from darkroom.circles.networks import post_autoencoder
 from darkroom.circles.reports import evaluate_autoencoder
+from darkroom.circles.streams import circle_splits
 from darkroom.circles.train import AutoencoderResult, train_autoencoder
 
 __all__ = [
@@ -141,8 +142,6 @@ def train_recipe(
     ``epochs`` share the budget exactly. ``seed`` sets the initial weights and dropout, not the
     discs; ``target_iou`` is passed to :func:`train_autoencoder`.
     """
-    from darkroom.circles.streams import circle_splits
-
     train, val = circle_splits(num_train, num_validation, batch_size, units=recipe.units, **scene)
     shape = (scene["height"], scene["width"], 1)
     result = train_autoencoder(

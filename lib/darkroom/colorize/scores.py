@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from darkroom.colorize.inference import colorize_batch
+from darkroom.colorize.pairs import to_model_pairs
 from darkroom.core import color, metrics
 
 __all__ = [
@@ -188,8 +189,6 @@ def compare_variants(
     """Train ``train(images, **{**common, **change})`` for each named change, score it on
     ``test_images`` at once and drop its model unless it is the best so far (by PSNR), so a
     comparison of large networks holds one trained model at a time instead of all of them."""
-    from darkroom.colorize.pairs import to_model_pairs
-
     if not variants:
         raise ValueError("compare_variants needs at least one variant; received none")
     L = to_model_pairs(test_images)[0]
